@@ -1,0 +1,54 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tsm-rtmr top-level Makefile.
+#
+#   make [modules]   build the kernel modules against KDIR
+#   make tools       build the CLI, library and tests
+#   make lint        checkpatch --strict and sparse
+#   make check       everything: set-up, build, lint, host tests, VM tests
+#   make demo        the end-to-end demonstration in a VM with swtpm
+
+TOP := $(CURDIR)
+
+# Default: the running kernel's build tree, else Debian's 6.1 headers.
+KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		    $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+export KDIR
+
+MODDIR := drivers/virt/coco/tsm-rtmr
+KCONFIG := CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
+	   CONFIG_TSM_RTMR_SNP_VTPM=m CONFIG_TSM_RTMR_TDX=m
+
+.PHONY: all modules tools deps lint check demo clean modules_install \
+	host-check vm-check
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "No kernel headers: set KDIR or run 'make deps'" >&2; exit 2; }
+	$(MAKE) -C $(KDIR) M=$(TOP) $(KCONFIG) modules
+
+modules_install:
+	$(MAKE) -C $(KDIR) M=$(TOP) $(KCONFIG) modules_install
+
+tools:
+	$(MAKE) -C tools
+
+deps:
+	tools/testing/install-deps.sh
+
+lint: modules
+	tools/testing/lint.sh
+
+check: deps
+	$(MAKE) modules tools
+	tools/testing/check.sh
+
+demo: deps
+	$(MAKE) modules tools
+	tools/testing/demo.sh
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	-$(MAKE) -C tools clean
+	rm -rf build

@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsm-rtmr core: provider registry and the commit path.
+ *
+ * A commit appends a record to the provider's log and extends the register,
+ * in that order, under the provider's lock: the log is never behind the
+ * register. When the provider reports an error, the register is read back
+ * and compared with the core's prediction (the shadow) to decide whether the
+ * record stays.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/hash.h>
+#include <linux/bitmap.h>
+#include <linux/ctype.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "tsm-rtmr-core.h"
+
+unsigned long tsm_rtmr_max_log_bytes = 64UL << 20;
+module_param_named(max_log_bytes, tsm_rtmr_max_log_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_log_bytes,
+		 "Byte limit of each provider's binary_event_log, header included");
+
+unsigned int tsm_rtmr_max_event_bytes = 64 << 10;
+module_param_named(max_event_bytes, tsm_rtmr_max_event_bytes, uint, 0444);
+MODULE_PARM_DESC(max_event_bytes, "Largest event data of one entry");
+
+/* Registered providers, in registration order: the first is the default. */
+static LIST_HEAD(tsm_rtmr_devs);
+static DEFINE_MUTEX(tsm_rtmr_registry_lock);
+
+unsigned int tsm_rtmr_digests_size(const struct tsm_rtmr_provider *p)
+{
+	unsigned int i, size = 0;
+
+	for (i = 0; i < p->nr_algs; i++)
+		size += tsm_rtmr_alg_by_id(p->algs[i])->digest_size;
+	return size;
+}
+EXPORT_SYMBOL_GPL(tsm_rtmr_digests_size);
+
+/**
+ * tsm_rtmr_parse_extendable() - set a provider's extendable registers
+ * @p: provider, with nr_registers already set
+ * @list: a range list such as "8-9,11-16,23"
+ *
+ * Return: 0, -EINVAL for a malformed list, -ERANGE for a register the
+ * provider does not have.
+ */
+int tsm_rtmr_parse_extendable(struct tsm_rtmr_provider *p, const char *list)
+{
+	DECLARE_BITMAP(set, TSM_RTMR_MAX_REGISTERS);
+	int rc;
+
+	rc = bitmap_parselist(list, set, TSM_RTMR_MAX_REGISTERS);
+	if (rc)
+		return rc == -ERANGE ? -ERANGE : -EINVAL;
+	if (find_next_bit(set, TSM_RTMR_MAX_REGISTERS, p->nr_registers) <
+	    TSM_RTMR_MAX_REGISTERS)
+		return -ERANGE;
+	bitmap_copy(p->extendable, set, TSM_RTMR_MAX_REGISTERS);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(tsm_rtmr_parse_extendable);
+
+static void tsm_rtmr_dev_free(struct kref *kref)
+{
+	struct tsm_rtmr_dev *dev = container_of(kref, struct tsm_rtmr_dev, kref);
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_algs; i++)
+		crypto_free_shash(dev->tfm[i]);
+	tsm_rtmr_log_destroy(&dev->log);
+	kfree(dev->shadow);
+	kfree(dev);
+}
+
+void tsm_rtmr_dev_put(struct tsm_rtmr_dev *dev)
+{
+	kref_put(&dev->kref, tsm_rtmr_dev_free);
+}
+
+/* Take a device reference and pin its provider module; registry lock held. */
+static bool tsm_rtmr_dev_tryget(struct tsm_rtmr_dev *dev)
+{
+	if (dev->dead || !try_module_get(dev->p->owner))
+		return false;
+	kref_get(&dev->kref);
+	return true;
+}
+
+/**
+ * tsm_rtmr_dev_get() - look up a provider for a configfs handle
+ * @name: provider name, or NULL for the default (first registered)
+ * @len: length of @name
+ *
+ * Return: the device with a reference held and its provider module pinned
+ * (release both with module_put() and tsm_rtmr_dev_put()), or NULL.
+ */
+struct tsm_rtmr_dev *tsm_rtmr_dev_get(const char *name, size_t len)
+{
+	struct tsm_rtmr_dev *dev, *found = NULL;
+
+	mutex_lock(&tsm_rtmr_registry_lock);
+	list_for_each_entry(dev, &tsm_rtmr_devs, node) {
+		if (name && (strlen(dev->name) != len ||
+			     memcmp(dev->name, name, len)))
+			continue;
+		if (tsm_rtmr_dev_tryget(dev)) {
+			found = dev;
+			break;
+		}
+	}
+	mutex_unlock(&tsm_rtmr_registry_lock);
+	return found;
+}
+
+/*
+ * For securityfs open: the inode's private pointer is cleared under the
+ * registry lock when the provider goes away, so an open that races with
+ * unregistration either gets a reference or -ENODEV, never a stale device.
+ */
+struct tsm_rtmr_dev *tsm_rtmr_dev_get_file(struct inode *inode)
+{
+	struct tsm_rtmr_dev *dev;
+
+	mutex_lock(&tsm_rtmr_registry_lock);
+	dev = inode->i_private;
+	if (dev)
+		kref_get(&dev->kref);
+	mutex_unlock(&tsm_rtmr_registry_lock);
+	return dev;
+}
+
+void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, size_t *len, u64 *count)
+{
+	/*
+	 * Taking the commit lock means a reader never sees the log while an
+	 * extend is in flight: whatever the register holds at the moment of
+	 * the snapshot is covered by the log it returns.
+	 */
+	mutex_lock(&dev->lock);
+	*len = dev->log.len;
+	*count = dev->log.count;
+	mutex_unlock(&dev->lock);
+}
+
+int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
+			u8 *digests)
+{
+	int rc;
+
+	mutex_lock(&dev->lock);
+	rc = dev->p->ops->read(dev->p, index, digests);
+	mutex_unlock(&dev->lock);
+	return rc;
+}
+
+/* shadow = H(shadow || digest) for every bank, as the register does. */
+static int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *shadow,
+			    const u8 *digests, u8 *out)
+{
+	unsigned int i, off = 0;
+	int rc;
+
+	for (i = 0; i < dev->nr_algs; i++) {
+		SHASH_DESC_ON_STACK(desc, dev->tfm[i]);
+		unsigned int size = dev->algs[i]->digest_size;
+
+		desc->tfm = dev->tfm[i];
+		rc = crypto_shash_init(desc) ?:
+		     crypto_shash_update(desc, shadow + off, size) ?:
+		     crypto_shash_finup(desc, digests + off, size, out + off);
+		shash_desc_zero(desc);
+		if (rc)
+			return rc;
+		off += size;
+	}
+	return 0;
+}
+
+static u8 *tsm_rtmr_shadow(struct tsm_rtmr_dev *dev, unsigned int index)
+{
+	return dev->shadow + index * dev->digests_size;
+}
+
+/* Learn a register's value the first time it is used (or after doubt). */
+static void tsm_rtmr_shadow_load(struct tsm_rtmr_dev *dev, unsigned int index)
+{
+	if (test_bit(index, dev->shadow_valid))
+		return;
+	if (!dev->p->ops->read(dev->p, index, tsm_rtmr_shadow(dev, index)))
+		set_bit(index, dev->shadow_valid);
+}
+
+static void tsm_rtmr_shadow_advance(struct tsm_rtmr_dev *dev,
+				    unsigned int index, const u8 *digests)
+{
+	u8 *shadow = tsm_rtmr_shadow(dev, index);
+
+	if (test_bit(index, dev->shadow_valid) &&
+	    tsm_rtmr_predict(dev, shadow, digests, shadow))
+		clear_bit(index, dev->shadow_valid);
+}
+
+enum tsm_rtmr_outcome {
+	TSM_RTMR_EXTENDED,	/* register changed: keep the record */
+	TSM_RTMR_UNCHANGED,	/* register untouched: drop the record */
+	TSM_RTMR_UNCERTAIN,	/* cannot tell: keep it and say so */
+};
+
+/*
+ * The provider failed. Read the register back: still the old value means
+ * nothing happened; the predicted new value means the extend landed despite
+ * the error. Anything else, or a failed read, leaves us unable to tell.
+ */
+static enum tsm_rtmr_outcome tsm_rtmr_reconcile(struct tsm_rtmr_dev *dev,
+						unsigned int index,
+						const u8 *digests)
+{
+	u8 now[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
+	u8 next[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
+	const u8 *shadow = tsm_rtmr_shadow(dev, index);
+
+	if (!test_bit(index, dev->shadow_valid))
+		return TSM_RTMR_UNCERTAIN;
+	if (dev->p->ops->read(dev->p, index, now))
+		return TSM_RTMR_UNCERTAIN;
+	if (!memcmp(now, shadow, dev->digests_size))
+		return TSM_RTMR_UNCHANGED;
+	if (!tsm_rtmr_predict(dev, shadow, digests, next) &&
+	    !memcmp(now, next, dev->digests_size))
+		return TSM_RTMR_EXTENDED;
+	return TSM_RTMR_UNCERTAIN;
+}
+
+/*
+ * A hardware provider's registers outlive its module; its log must too.
+ * Once the log holds an entry, neither the provider nor the core may go.
+ */
+static void tsm_rtmr_pin(struct tsm_rtmr_dev *dev)
+{
+	if (dev->pinned || dev->p->volatile_registers)
+		return;
+	__module_get(dev->p->owner);
+	__module_get(THIS_MODULE);
+	dev->pinned = true;
+}
+
+static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
+				  const struct tsm_rtmr_entry *e, size_t len,
+				  u64 *recnum)
+{
+	int rc;
+
+	tsm_rtmr_shadow_load(dev, e->index);
+	rc = dev->p->ops->extend(dev->p, e->index, e->digests);
+	if (!rc) {
+		tsm_rtmr_shadow_advance(dev, e->index, e->digests);
+	} else {
+		switch (tsm_rtmr_reconcile(dev, e->index, e->digests)) {
+		case TSM_RTMR_UNCHANGED:
+			return rc;
+		case TSM_RTMR_EXTENDED:
+			tsm_rtmr_shadow_advance(dev, e->index, e->digests);
+			rc = 0;
+			break;
+		case TSM_RTMR_UNCERTAIN:
+			clear_bit(e->index, dev->shadow_valid);
+			rc = -EIO;
+			break;
+		}
+	}
+
+	*recnum = tsm_rtmr_log_publish(&dev->log, len);
+	if (rc)
+		tsm_rtmr_log_mark_uncertain(&dev->log, *recnum);
+	tsm_rtmr_pin(dev);
+	return rc;
+}
+
+/**
+ * tsm_rtmr_commit() - log an entry and extend its register
+ * @dev: the provider's device; the caller pins the provider module
+ * @e: the entry, already validated against the provider
+ * @recnum: out: the entry's record number, set whenever it is in the log
+ *
+ * Return: 0 when the entry is logged and the register extended; -EIO when
+ * the entry is logged but the extend could not be confirmed (the record is
+ * listed as uncertain); any other error leaves log and register unchanged.
+ */
+int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
+		    u64 *recnum)
+{
+	size_t len = tsm_rtmr_record_size(dev, e->event_len);
+	u8 *rec;
+	int rc;
+
+	rec = kvmalloc(len, GFP_KERNEL);
+	if (!rec)
+		return -ENOMEM;
+	tsm_rtmr_build_record(dev, e, rec);
+
+	mutex_lock(&dev->lock);
+	rc = tsm_rtmr_log_stage(&dev->log, rec, len,
+				READ_ONCE(tsm_rtmr_max_log_bytes));
+	if (!rc)
+		rc = tsm_rtmr_extend_locked(dev, e, len, recnum);
+	mutex_unlock(&dev->lock);
+
+	kvfree(rec);
+	return rc;
+}
+
+static bool tsm_rtmr_name_valid(const char *name)
+{
+	size_t len = name ? strlen(name) : 0;
+	size_t i;
+
+	if (!len || len >= TSM_RTMR_NAME_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!islower(name[i]) && !isdigit(name[i]) &&
+		    name[i] != '-' && name[i] != '_')
+			return false;
+	return true;
+}
+
+static int tsm_rtmr_validate(const struct tsm_rtmr_provider *p)
+{
+	unsigned int i, j;
+
+	if (!tsm_rtmr_name_valid(p->name)) {
+		pr_err("provider name must be 1-%d chars of [a-z0-9_-]\n",
+		       TSM_RTMR_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	if (!p->ops || !p->ops->extend || !p->ops->read) {
+		pr_err("%s: provider needs both extend and read ops\n", p->name);
+		return -EINVAL;
+	}
+	if (!p->nr_registers || p->nr_registers > TSM_RTMR_MAX_REGISTERS) {
+		pr_err("%s: %u registers, expected 1-%d\n", p->name,
+		       p->nr_registers, TSM_RTMR_MAX_REGISTERS);
+		return -EINVAL;
+	}
+	if (find_next_bit(p->extendable, TSM_RTMR_MAX_REGISTERS,
+			  p->nr_registers) < TSM_RTMR_MAX_REGISTERS) {
+		pr_err("%s: extendable set names a register it lacks\n",
+		       p->name);
+		return -EINVAL;
+	}
+	if (p->log_index_offset > U32_MAX - p->nr_registers) {
+		pr_err("%s: log index offset overflows\n", p->name);
+		return -EINVAL;
+	}
+	if (!p->nr_algs || p->nr_algs > TSM_RTMR_MAX_ALGS) {
+		pr_err("%s: %u algorithms, expected 1-%d\n", p->name,
+		       p->nr_algs, TSM_RTMR_MAX_ALGS);
+		return -EINVAL;
+	}
+	for (i = 0; i < p->nr_algs; i++) {
+		if (!tsm_rtmr_alg_by_id(p->algs[i])) {
+			pr_err("%s: unknown algorithm 0x%04x\n", p->name,
+			       p->algs[i]);
+			return -EINVAL;
+		}
+		for (j = 0; j < i; j++) {
+			if (p->algs[j] == p->algs[i]) {
+				pr_err("%s: algorithm 0x%04x listed twice\n",
+				       p->name, p->algs[i]);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+static int tsm_rtmr_dev_init_crypto(struct tsm_rtmr_dev *dev)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_algs; i++) {
+		dev->tfm[i] = crypto_alloc_shash(dev->algs[i]->crypto_name,
+						 0, 0);
+		if (IS_ERR(dev->tfm[i])) {
+			int rc = PTR_ERR(dev->tfm[i]);
+
+			pr_err("%s: no %s hash in the crypto API (%d)\n",
+			       dev->name, dev->algs[i]->crypto_name, rc);
+			dev->tfm[i] = NULL;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int tsm_rtmr_dev_init_log(struct tsm_rtmr_dev *dev)
+{
+	size_t len = tsm_rtmr_header_size(dev->nr_algs);
+	u8 *hdr;
+	int rc;
+
+	hdr = kmalloc(len, GFP_KERNEL);
+	if (!hdr)
+		return -ENOMEM;
+	tsm_rtmr_build_header(dev->algs, dev->nr_algs, hdr);
+	rc = tsm_rtmr_log_init(&dev->log, hdr, len);
+	kfree(hdr);
+	return rc;
+}
+
+static struct tsm_rtmr_dev *tsm_rtmr_dev_create(struct tsm_rtmr_provider *p)
+{
+	struct tsm_rtmr_dev *dev;
+	unsigned int i;
+	int rc;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&dev->kref);
+	mutex_init(&dev->lock);
+	INIT_LIST_HEAD(&dev->node);
+	dev->p = p;
+	strscpy(dev->name, p->name, sizeof(dev->name));
+	dev->nr_registers = p->nr_registers;
+	dev->nr_algs = p->nr_algs;
+	for (i = 0; i < p->nr_algs; i++)
+		dev->algs[i] = tsm_rtmr_alg_by_id(p->algs[i]);
+	dev->log_index_offset = p->log_index_offset;
+	dev->digests_size = tsm_rtmr_digests_size(p);
+
+	/* The log must exist before the first error path frees it. */
+	rc = tsm_rtmr_dev_init_log(dev);
+	if (rc) {
+		kfree(dev);
+		return ERR_PTR(rc);
+	}
+	dev->shadow = kcalloc(dev->nr_registers, dev->digests_size,
+			      GFP_KERNEL);
+	rc = dev->shadow ? tsm_rtmr_dev_init_crypto(dev) : -ENOMEM;
+	if (rc) {
+		tsm_rtmr_dev_put(dev);
+		return ERR_PTR(rc);
+	}
+	return dev;
+}
+
+static struct tsm_rtmr_dev *tsm_rtmr_find_locked(const char *name)
+{
+	struct tsm_rtmr_dev *dev;
+
+	list_for_each_entry(dev, &tsm_rtmr_devs, node)
+		if (!strcmp(dev->name, name))
+			return dev;
+	return NULL;
+}
+
+/**
+ * tsm_rtmr_register() - make a provider's registers available
+ * @p: the provider; must stay valid until tsm_rtmr_unregister()
+ *
+ * Validates @p, creates its log and its securityfs directory, and makes it
+ * selectable from configfs handles.
+ *
+ * Return: 0 or a negative errno (-EEXIST for a duplicate name).
+ */
+int tsm_rtmr_register(struct tsm_rtmr_provider *p)
+{
+	struct tsm_rtmr_dev *dev;
+	int rc;
+
+	rc = tsm_rtmr_validate(p);
+	if (rc)
+		return rc;
+	dev = tsm_rtmr_dev_create(p);
+	if (IS_ERR(dev))
+		return PTR_ERR(dev);
+
+	mutex_lock(&tsm_rtmr_registry_lock);
+	if (tsm_rtmr_find_locked(p->name)) {
+		pr_err("%s: a provider of that name is registered\n", p->name);
+		rc = -EEXIST;
+		goto out_unlock;
+	}
+	rc = tsm_rtmr_securityfs_add(dev);
+	if (rc)
+		goto out_unlock;
+	list_add_tail(&dev->node, &tsm_rtmr_devs);
+	mutex_unlock(&tsm_rtmr_registry_lock);
+	pr_info("%s: %u registers, %u algorithms\n", p->name,
+		p->nr_registers, p->nr_algs);
+	return 0;
+
+out_unlock:
+	mutex_unlock(&tsm_rtmr_registry_lock);
+	tsm_rtmr_dev_put(dev);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(tsm_rtmr_register);
+
+/**
+ * tsm_rtmr_unregister() - withdraw a provider
+ * @p: a provider registered with tsm_rtmr_register()
+ *
+ * Handles pin the provider's module, so none is bound to @p here. Open log
+ * files keep the log alive (never @p) until they are closed.
+ */
+void tsm_rtmr_unregister(struct tsm_rtmr_provider *p)
+{
+	struct tsm_rtmr_dev *dev;
+
+	mutex_lock(&tsm_rtmr_registry_lock);
+	dev = tsm_rtmr_find_locked(p->name);
+	if (WARN_ON(!dev || dev->p != p)) {
+		mutex_unlock(&tsm_rtmr_registry_lock);
+		return;
+	}
+	list_del_init(&dev->node);
+	dev->dead = true;
+	tsm_rtmr_securityfs_remove(dev);
+	mutex_unlock(&tsm_rtmr_registry_lock);
+
+	mutex_lock(&dev->lock);
+	dev->p = NULL;
+	mutex_unlock(&dev->lock);
+	tsm_rtmr_dev_put(dev);
+}
+EXPORT_SYMBOL_GPL(tsm_rtmr_unregister);
+
+static int __init tsm_rtmr_init(void)
+{
+	int rc;
+
+	rc = tsm_rtmr_securityfs_init();
+	if (rc)
+		return rc;
+	rc = tsm_rtmr_configfs_init();
+	if (rc)
+		tsm_rtmr_securityfs_exit();
+	return rc;
+}
+
+static void __exit tsm_rtmr_exit(void)
+{
+	tsm_rtmr_configfs_exit();
+	tsm_rtmr_securityfs_exit();
+}
+
+module_init(tsm_rtmr_init);
+module_exit(tsm_rtmr_exit);
+
+MODULE_DESCRIPTION("Log-first runtime measurement registers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Algorithm table, digest-string parsing and TCG record serialisation.
+ * Everything here is a pure function of its arguments.
+ */
+
+#include <linux/ctype.h>
+#include <linux/export.h>
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <asm/unaligned.h>
+
+#include "tsm-rtmr-core.h"
+
+static const struct tsm_rtmr_alg_info tsm_rtmr_algs[] = {
+	{ TSM_RTMR_ALG_SHA1,	20, "sha1",	"sha1" },
+	{ TSM_RTMR_ALG_SHA256,	32, "sha256",	"sha256" },
+	{ TSM_RTMR_ALG_SHA384,	48, "sha384",	"sha384" },
+	{ TSM_RTMR_ALG_SHA512,	64, "sha512",	"sha512" },
+	{ TSM_RTMR_ALG_SM3_256,	32, "sm3_256",	"sm3" },
+};
+
+const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_id(u16 alg_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tsm_rtmr_algs); i++)
+		if (tsm_rtmr_algs[i].alg_id == alg_id)
+			return &tsm_rtmr_algs[i];
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(tsm_rtmr_alg_by_id);
+
+const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_name(const char *name,
+						     size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tsm_rtmr_algs); i++)
+		if (strlen(tsm_rtmr_algs[i].name) == len &&
+		    !memcmp(tsm_rtmr_algs[i].name, name, len))
+			return &tsm_rtmr_algs[i];
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(tsm_rtmr_alg_by_name);
+
+static int bank_of(const struct tsm_rtmr_alg_info *const *algs,
+		   unsigned int nr_algs, const struct tsm_rtmr_alg_info *alg)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_algs; i++)
+		if (algs[i] == alg)
+			return i;
+	return -EINVAL;
+}
+
+/* One "alg:hex" (or bare "hex") token; returns its bank or -EINVAL. */
+static int parse_token(const struct tsm_rtmr_alg_info *const *algs,
+		       unsigned int nr_algs, const char *tok, size_t len,
+		       u8 *digests)
+{
+	const char *colon = memchr(tok, ':', len);
+	const struct tsm_rtmr_alg_info *alg;
+	unsigned int off = 0;
+	int bank, i;
+
+	if (colon) {
+		alg = tsm_rtmr_alg_by_name(tok, colon - tok);
+		if (!alg)
+			return -EINVAL;
+		bank = bank_of(algs, nr_algs, alg);
+		if (bank < 0)
+			return -EINVAL;
+		len -= colon + 1 - tok;
+		tok = colon + 1;
+	} else {
+		/* A bare digest is only unambiguous with a single bank. */
+		if (nr_algs != 1)
+			return -EINVAL;
+		bank = 0;
+	}
+
+	if (len != 2 * algs[bank]->digest_size)
+		return -EINVAL;
+	for (i = 0; i < bank; i++)
+		off += algs[i]->digest_size;
+	if (hex2bin(digests + off, tok, algs[bank]->digest_size))
+		return -EINVAL;
+	return bank;
+}
+
+/**
+ * tsm_rtmr_parse_digests() - parse the text written to a handle's digest
+ * @algs: the provider's algorithms, bank order
+ * @nr_algs: number of @algs
+ * @buf: whitespace-separated "alg:hex" tokens, each algorithm exactly once
+ * @len: bytes in @buf (not NUL-terminated)
+ * @digests: out: digests concatenated in bank order
+ *
+ * Return: 0, or -EINVAL for any malformed, unknown, missing or repeated
+ * algorithm or a digest of the wrong length.
+ */
+int tsm_rtmr_parse_digests(const struct tsm_rtmr_alg_info *const *algs,
+			   unsigned int nr_algs, const char *buf, size_t len,
+			   u8 *digests)
+{
+	unsigned long seen = 0;
+	size_t pos = 0, start;
+	int bank;
+
+	while (pos < len) {
+		if (isspace(buf[pos])) {
+			pos++;
+			continue;
+		}
+		start = pos;
+		while (pos < len && !isspace(buf[pos]))
+			pos++;
+		bank = parse_token(algs, nr_algs, buf + start, pos - start,
+				   digests);
+		if (bank < 0 || (seen & BIT(bank)))
+			return -EINVAL;
+		seen |= BIT(bank);
+	}
+	return seen == GENMASK(nr_algs - 1, 0) ? 0 : -EINVAL;
+}
+
+/* TCG_PCR_EVENT2: pcrIndex, eventType, TPML_DIGEST_VALUES, eventSize, event */
+size_t tsm_rtmr_record_size(const struct tsm_rtmr_dev *dev, size_t event_len)
+{
+	return 4 + 4 + 4 + 2 * dev->nr_algs + dev->digests_size + 4 +
+	       event_len;
+}
+
+void tsm_rtmr_build_record(const struct tsm_rtmr_dev *dev,
+			   const struct tsm_rtmr_entry *e, u8 *rec)
+{
+	const u8 *digest = e->digests;
+	unsigned int i;
+
+	put_unaligned_le32(e->index + dev->log_index_offset, rec);
+	put_unaligned_le32(e->event_type, rec + 4);
+	put_unaligned_le32(dev->nr_algs, rec + 8);
+	rec += 12;
+	for (i = 0; i < dev->nr_algs; i++) {
+		put_unaligned_le16(dev->algs[i]->alg_id, rec);
+		memcpy(rec + 2, digest, dev->algs[i]->digest_size);
+		rec += 2 + dev->algs[i]->digest_size;
+		digest += dev->algs[i]->digest_size;
+	}
+	put_unaligned_le32(e->event_len, rec);
+	if (e->event_len)
+		memcpy(rec + 4, e->event, e->event_len);
+}
+
+#define SPEC_ID_SIGNATURE	"Spec ID Event03"	/* 16 bytes with NUL */
+#define SPEC_ID_FIXED_SIZE	(16 + 4 + 4 * 1 + 4)	/* up to numberOfAlgs */
+#define HEADER_FIXED_SIZE	(4 + 4 + 20 + 4)	/* SHA-1 format event */
+
+static size_t spec_id_size(unsigned int nr_algs)
+{
+	return SPEC_ID_FIXED_SIZE + 4 * nr_algs + 1;
+}
+
+size_t tsm_rtmr_header_size(unsigned int nr_algs)
+{
+	return HEADER_FIXED_SIZE + spec_id_size(nr_algs);
+}
+
+/*
+ * TCG_PCClientPCREvent (PCR 0, EV_NO_ACTION, zero SHA-1 digest) carrying a
+ * TCG_EfiSpecIDEvent: PC Client platform class, spec 2.0 errata 2, uintnSize
+ * 2 (UINT64), the provider's algorithms, no vendor info.
+ */
+void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
+			   unsigned int nr_algs, u8 *hdr)
+{
+	unsigned int i;
+
+	memset(hdr, 0, tsm_rtmr_header_size(nr_algs));
+	put_unaligned_le32(TSM_RTMR_EV_NO_ACTION, hdr + 4);
+	put_unaligned_le32(spec_id_size(nr_algs), hdr + 28);
+	hdr += HEADER_FIXED_SIZE;
+	memcpy(hdr, SPEC_ID_SIGNATURE, sizeof(SPEC_ID_SIGNATURE));
+	/* platformClass 0 at 16; minor 0, major 2, errata 2, uintnSize 2 */
+	hdr[21] = 2;
+	hdr[22] = 2;
+	hdr[23] = 2;
+	put_unaligned_le32(nr_algs, hdr + 24);
+	for (i = 0; i < nr_algs; i++) {
+		put_unaligned_le16(algs[i]->alg_id, hdr + 28 + 4 * i);
+		put_unaligned_le16(algs[i]->digest_size, hdr + 30 + 4 * i);
+	}
+	/* vendorInfoSize 0: already zero */
+}

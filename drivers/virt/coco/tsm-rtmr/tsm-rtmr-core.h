@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Internal interfaces of the tsm-rtmr core module.
+ *
+ * Lock order: tsm_rtmr_handle.lock -> tsm_rtmr_dev.lock. The registry lock
+ * is a leaf: nothing else is taken while it is held.
+ */
+#ifndef _TSM_RTMR_CORE_H
+#define _TSM_RTMR_CORE_H
+
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/tsm-rtmr.h>
+#include <linux/xarray.h>
+
+struct crypto_shash;
+struct dentry;
+
+#define TSM_RTMR_NAME_MAX	32
+#define TSM_RTMR_DEFAULT_EVENT	0x6	/* EV_EVENT_TAG */
+#define TSM_RTMR_EV_NO_ACTION	0x3
+
+/**
+ * struct tsm_rtmr_log - an append-only TCG crypto-agile event log
+ * @pages: page number -> page of the serialised log byte stream
+ * @offsets: recnum / TSM_RTMR_OFFS_PER_PAGE -> page of u64 record offsets
+ * @len: bytes of published records, header included
+ * @count: published entries, header excluded
+ * @uncertain: recnums whose extend could not be confirmed or denied
+ * @nr_uncertain: entries used in @uncertain
+ * @max_uncertain: entries allocated in @uncertain
+ *
+ * Bytes below @len never change, so readers copy them without a lock once
+ * they have read @len under the owning device's lock. Bytes past @len
+ * belong to the commit in flight.
+ */
+struct tsm_rtmr_log {
+	struct xarray pages;
+	struct xarray offsets;
+	size_t len;
+	u64 count;
+	u64 *uncertain;
+	unsigned int nr_uncertain;
+	unsigned int max_uncertain;
+};
+
+/**
+ * struct tsm_rtmr_dev - the core's state for one registered provider
+ * @p: the provider; only dereferenced while its module is pinned
+ * @kref: held by the registry, by configfs handles and by open log files
+ * @node: entry in the registry list
+ * @lock: serialises commits, provider ops and log appends
+ * @dead: unregistered; set under the registry lock
+ * @pinned: the provider module and the core are pinned for good
+ * @name: copy of the provider name, valid for the device's lifetime
+ * @nr_registers: copy of the provider's register count
+ * @nr_algs: number of algorithms
+ * @algs: algorithm descriptions, bank order
+ * @log_index_offset: copy of the provider's log index offset
+ * @digests_size: bytes of one set of digests (all banks)
+ * @tfm: hashes used to predict register values for reconciliation
+ * @shadow: expected value of every register, @digests_size bytes each
+ * @shadow_valid: registers whose @shadow is known
+ * @log: the event log
+ * @dir: securityfs directory
+ * @files: securityfs files
+ */
+struct tsm_rtmr_dev {
+	struct tsm_rtmr_provider *p;
+	struct kref kref;
+	struct list_head node;
+	struct mutex lock;
+	bool dead;
+	bool pinned;
+	char name[TSM_RTMR_NAME_MAX];
+	unsigned int nr_registers;
+	unsigned int nr_algs;
+	const struct tsm_rtmr_alg_info *algs[TSM_RTMR_MAX_ALGS];
+	unsigned int log_index_offset;
+	unsigned int digests_size;
+	struct crypto_shash *tfm[TSM_RTMR_MAX_ALGS];
+	u8 *shadow;
+	DECLARE_BITMAP(shadow_valid, TSM_RTMR_MAX_REGISTERS);
+	struct tsm_rtmr_log log;
+	struct dentry *dir;
+	struct dentry *files[4];
+};
+
+/**
+ * struct tsm_rtmr_entry - what a writer asks the core to commit
+ * @index: register index
+ * @event_type: TCG event type
+ * @digests: one digest per bank, concatenated in bank order
+ * @event: event data
+ * @event_len: bytes of @event
+ */
+struct tsm_rtmr_entry {
+	unsigned int index;
+	u32 event_type;
+	const u8 *digests;
+	const void *event;
+	size_t event_len;
+};
+
+extern unsigned long tsm_rtmr_max_log_bytes;
+extern unsigned int tsm_rtmr_max_event_bytes;
+
+/* core.c */
+struct tsm_rtmr_dev *tsm_rtmr_dev_get(const char *name, size_t len);
+void tsm_rtmr_dev_put(struct tsm_rtmr_dev *dev);
+struct tsm_rtmr_dev *tsm_rtmr_dev_get_file(struct inode *inode);
+int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
+		    u64 *recnum);
+int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
+			u8 *digests);
+void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, size_t *len, u64 *count);
+
+/* digest.c: pure functions, no state */
+int tsm_rtmr_parse_digests(const struct tsm_rtmr_alg_info *const *algs,
+			   unsigned int nr_algs, const char *buf, size_t len,
+			   u8 *digests);
+size_t tsm_rtmr_record_size(const struct tsm_rtmr_dev *dev, size_t event_len);
+void tsm_rtmr_build_record(const struct tsm_rtmr_dev *dev,
+			   const struct tsm_rtmr_entry *e, u8 *rec);
+size_t tsm_rtmr_header_size(unsigned int nr_algs);
+void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
+			   unsigned int nr_algs, u8 *hdr);
+
+/* log.c */
+int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len);
+void tsm_rtmr_log_destroy(struct tsm_rtmr_log *log);
+int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const void *rec, size_t len,
+		       size_t limit);
+u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len);
+void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum);
+size_t tsm_rtmr_log_record_offset(struct tsm_rtmr_log *log, u64 recnum);
+void tsm_rtmr_log_copy(struct tsm_rtmr_log *log, size_t pos, void *dst,
+		       size_t len);
+int tsm_rtmr_log_copy_to_user(struct tsm_rtmr_log *log, size_t pos,
+			      char __user *dst, size_t len);
+
+/* configfs.c */
+int tsm_rtmr_configfs_init(void);
+void tsm_rtmr_configfs_exit(void);
+
+/* securityfs.c */
+int tsm_rtmr_securityfs_init(void);
+void tsm_rtmr_securityfs_exit(void);
+int tsm_rtmr_securityfs_add(struct tsm_rtmr_dev *dev);
+void tsm_rtmr_securityfs_remove(struct tsm_rtmr_dev *dev);
+
+#endif /* _TSM_RTMR_CORE_H */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tsm-rtmr: log-first runtime measurement registers.
+ *
+ * A provider exposes a set of measurement registers (TDX RTMRs, TPM PCRs,
+ * ...). The core owns the event log: every extend goes through the core,
+ * which appends a TCG_PCR_EVENT2 record before asking the provider to extend,
+ * so the log is never behind a register.
+ */
+#ifndef _LINUX_TSM_RTMR_H
+#define _LINUX_TSM_RTMR_H
+
+#include <linux/bitmap.h>
+#include <linux/types.h>
+
+#define TSM_RTMR_MAX_REGISTERS	32
+#define TSM_RTMR_MAX_ALGS	5
+#define TSM_RTMR_MAX_DIGEST	64	/* SHA-512 */
+
+/* TPM 2.0 algorithm identifiers (TCG Algorithm Registry) */
+#define TSM_RTMR_ALG_SHA1	0x0004
+#define TSM_RTMR_ALG_SHA256	0x000b
+#define TSM_RTMR_ALG_SHA384	0x000c
+#define TSM_RTMR_ALG_SHA512	0x000d
+#define TSM_RTMR_ALG_SM3_256	0x0012
+
+/**
+ * struct tsm_rtmr_alg_info - a hash algorithm the log can carry
+ * @alg_id: TPM algorithm identifier
+ * @digest_size: digest length in bytes
+ * @name: name used in the ABI ("sha384")
+ * @crypto_name: kernel crypto API name ("sha384")
+ */
+struct tsm_rtmr_alg_info {
+	u16 alg_id;
+	u16 digest_size;
+	const char *name;
+	const char *crypto_name;
+};
+
+struct tsm_rtmr_provider;
+
+/**
+ * struct tsm_rtmr_ops - register operations of a provider
+ * @extend: extend register @index with @digests, one digest per algorithm
+ *	    of the provider, concatenated in bank order. Return 0 or a
+ *	    negative errno. On error the core reads the register back to find
+ *	    out whether it changed.
+ * @read: read register @index into @digests, laid out as for @extend.
+ *
+ * The core serialises all calls for one provider under that provider's
+ * lock; ops may sleep and need no locking of their own.
+ */
+struct tsm_rtmr_ops {
+	int (*extend)(struct tsm_rtmr_provider *p, unsigned int index,
+		      const u8 *digests);
+	int (*read)(struct tsm_rtmr_provider *p, unsigned int index,
+		    u8 *digests);
+};
+
+/**
+ * struct tsm_rtmr_provider - a set of runtime measurement registers
+ * @name: provider name, also the securityfs directory name ([a-z0-9_-]+)
+ * @owner: module implementing @ops
+ * @nr_registers: number of registers, 1..TSM_RTMR_MAX_REGISTERS
+ * @nr_algs: number of entries in @algs, 1..TSM_RTMR_MAX_ALGS
+ * @algs: TPM algorithm ids every entry must carry, in bank order
+ * @log_index_offset: register n is written as n + @log_index_offset in
+ *	log records (1 for TDX RTMRs: the CC measurement index of the CCEL)
+ * @extendable: registers userspace may extend
+ * @volatile_registers: the registers die with the module (simulator), so
+ *	the module may be unloaded and its log discarded. When false the
+ *	core pins @owner, and itself, once the log holds an entry.
+ * @ops: register operations
+ *
+ * A provider fills this in and calls tsm_rtmr_register(); the core
+ * validates every field before accepting it. The structure must stay
+ * valid and unchanged until tsm_rtmr_unregister() returns.
+ */
+struct tsm_rtmr_provider {
+	const char *name;
+	struct module *owner;
+	unsigned int nr_registers;
+	unsigned int nr_algs;
+	u16 algs[TSM_RTMR_MAX_ALGS];
+	unsigned int log_index_offset;
+	DECLARE_BITMAP(extendable, TSM_RTMR_MAX_REGISTERS);
+	bool volatile_registers;
+	const struct tsm_rtmr_ops *ops;
+};
+
+int tsm_rtmr_register(struct tsm_rtmr_provider *p);
+void tsm_rtmr_unregister(struct tsm_rtmr_provider *p);
+
+const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_id(u16 alg_id);
+const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_name(const char *name,
+						     size_t len);
+unsigned int tsm_rtmr_digests_size(const struct tsm_rtmr_provider *p);
+int tsm_rtmr_parse_extendable(struct tsm_rtmr_provider *p, const char *list);
+
+#endif /* _LINUX_TSM_RTMR_H */
