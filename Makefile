@@ -7,6 +7,9 @@
 #   make lint        checkpatch --strict and sparse
 #   make check       everything: set-up, build, lint, host tests, VM tests
 #   make demo        the end-to-end demonstration in a VM with swtpm
+#   make bench       benchmarks in the VM (bench-smoke: a short run)
+#   make fuzz        the log parser fuzzer, long run
+#   make fuzz-kernel the configfs/securityfs ABI fuzzer on the debug kernel
 
 TOP := $(CURDIR)
 
@@ -20,7 +23,7 @@ KCONFIG := CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
 	   CONFIG_TSM_RTMR_SNP_VTPM=m CONFIG_TSM_RTMR_TDX=m
 
 .PHONY: all modules tools deps lint check demo clean modules_install \
-	host-check vm-check
+	bench bench-smoke fuzz fuzz-kernel debug-kernel
 
 all: modules
 
@@ -47,6 +50,23 @@ check: deps
 demo: deps
 	$(MAKE) modules tools
 	tools/testing/demo.sh
+
+bench: deps
+	$(MAKE) modules tools
+	tools/testing/bench/run.sh
+
+bench-smoke:
+	tools/testing/bench/run.sh --smoke
+
+fuzz:
+	$(MAKE) -C tools/testing/fuzz fuzz
+
+# The debug kernel (KASAN, lockdep, kmemleak, KUnit), built once and cached.
+debug-kernel: deps
+	tools/testing/debug-kernel/build.sh
+
+fuzz-kernel: debug-kernel
+	tools/testing/abi-fuzz/run.sh --debug-kernel --long
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -14,7 +14,6 @@
 #include <linux/configfs.h>
 #include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/version.h>
 
 #include "tsm-rtmr-core.h"
 
@@ -34,7 +33,7 @@
  */
 struct tsm_rtmr_handle {
 	struct config_item item;
-	struct mutex lock;
+	struct mutex lock;	/* the handle's attributes */
 	struct tsm_rtmr_dev *dev;
 	struct module *owner;
 	int index;
@@ -434,7 +433,7 @@ static int tsm_rtmr_configfs_register(const char *root)
 
 /*
  * The configfs "tsm" subsystem belongs to configfs-tsm (attestation
- * reports) where that exists (6.7+, CONFIG_TSM_REPORTS). There, or whenever
+ * reports) where that is built (CONFIG_TSM_REPORTS, 6.7+). There, or whenever
  * "tsm" is taken, the handles live in /sys/kernel/config/tsm-rtmr/rtmrs so
  * that neither module ever blocks the other.
  */
@@ -443,7 +442,7 @@ int tsm_rtmr_configfs_init(void)
 	int rc = -EEXIST;
 
 	handle_attr_event.cb_max_size = tsm_rtmr_max_event_bytes;
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 7, 0) || !IS_ENABLED(CONFIG_TSM_REPORTS)
+#if !IS_ENABLED(CONFIG_TSM_REPORTS)
 	rc = tsm_rtmr_configfs_register("tsm");
 #endif
 	if (rc == -EEXIST) {

@@ -70,7 +70,7 @@ struct tsm_rtmr_dev {
 	struct tsm_rtmr_provider *p;
 	struct kref kref;
 	struct list_head node;
-	struct mutex lock;
+	struct mutex lock;	/* commits, provider ops, log appends */
 	bool dead;
 	bool pinned;
 	char name[TSM_RTMR_NAME_MAX];
