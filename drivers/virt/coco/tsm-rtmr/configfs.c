@@ -78,8 +78,13 @@ static void handle_unbind(struct tsm_rtmr_handle *h)
 static ssize_t handle_provider_show(struct config_item *item, char *buf)
 {
 	struct tsm_rtmr_handle *h = to_handle(item);
+	ssize_t len;
 
-	return sysfs_emit(buf, "%s\n", h->dev->name);
+	/* The lock keeps a concurrent rebind from releasing h->dev. */
+	mutex_lock(&h->lock);
+	len = sysfs_emit(buf, "%s\n", h->dev->name);
+	mutex_unlock(&h->lock);
+	return len;
 }
 
 static ssize_t handle_provider_store(struct config_item *item,
@@ -115,13 +120,15 @@ out:
 
 static ssize_t handle_algs_show(struct config_item *item, char *buf)
 {
-	struct tsm_rtmr_dev *dev = to_handle(item)->dev;
+	struct tsm_rtmr_handle *h = to_handle(item);
 	unsigned int i;
 	int len = 0;
 
-	for (i = 0; i < dev->nr_algs; i++)
+	mutex_lock(&h->lock);
+	for (i = 0; i < h->dev->nr_algs; i++)
 		len += sysfs_emit_at(buf, len, "%s%s", i ? " " : "",
-				     dev->algs[i]->name);
+				     h->dev->algs[i]->name);
+	mutex_unlock(&h->lock);
 	return len + sysfs_emit_at(buf, len, "\n");
 }
 
@@ -202,22 +209,20 @@ static ssize_t handle_value_show(struct config_item *item, char *buf)
 {
 	u8 digests[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 	struct tsm_rtmr_handle *h = to_handle(item);
-	struct tsm_rtmr_dev *dev = h->dev;
+	struct tsm_rtmr_dev *dev;
 	unsigned int i, off = 0;
 	int len = 0, rc;
 
 	mutex_lock(&h->lock);
+	dev = h->dev;
 	rc = h->index < 0 ? -ENXIO : tsm_rtmr_read_value(dev, h->index, digests);
-	mutex_unlock(&h->lock);
-	if (rc)
-		return rc;
-
-	for (i = 0; i < dev->nr_algs; i++) {
+	for (i = 0; !rc && i < dev->nr_algs; i++) {
 		len += sysfs_emit_at(buf, len, "%s:%*phN\n", dev->algs[i]->name,
 				     dev->algs[i]->digest_size, digests + off);
 		off += dev->algs[i]->digest_size;
 	}
-	return len;
+	mutex_unlock(&h->lock);
+	return rc ?: len;
 }
 
 static ssize_t handle_last_recnum_show(struct config_item *item, char *buf)
