@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsm-rtmr provider for TPM 2.0 PCRs.
+ *
+ * Binds to the default TPM chip, if it is a TPM 2.0, and extends its PCRs in
+ * every allocated bank through the kernel TPM API.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include "tpm-provider.h"
+
+static char *allowed = TPM_RTMR_DEFAULT_ALLOWED;
+module_param(allowed, charp, 0444);
+MODULE_PARM_DESC(allowed,
+		 "PCRs userspace may extend (default \"" TPM_RTMR_DEFAULT_ALLOWED "\")");
+
+static int tpm_select_chip(struct tpm_chip *chip)
+{
+	struct device *parent;
+
+	if (!chip) {
+		pr_info("no TPM chip\n");
+		return -ENODEV;
+	}
+	/*
+	 * The SVSM vTPM has its own provider, snp-vtpm. Two providers on one
+	 * chip would keep two logs of the same PCRs, each incomplete.
+	 */
+	parent = chip->dev.parent;
+	if (parent && !strcmp(dev_name(parent), "tpm-svsm")) {
+		pr_info("%s is the SVSM vTPM: use tsm_rtmr_snp_vtpm\n",
+			dev_name(&chip->dev));
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static const struct tpm_rtmr_personality tpm_personality = {
+	.name = "tpm",
+	.select_chip = tpm_select_chip,
+};
+
+static struct tpm_rtmr tpm_rtmr;
+
+static int __init tpm_rtmr_init(void)
+{
+	return tpm_rtmr_probe(&tpm_rtmr, &tpm_personality, allowed);
+}
+module_init(tpm_rtmr_init);
+
+static void __exit tpm_rtmr_exit(void)
+{
+	tpm_rtmr_remove(&tpm_rtmr);
+}
+module_exit(tpm_rtmr_exit);
+
+MODULE_DESCRIPTION("tsm-rtmr provider for TPM 2.0 PCRs");
+MODULE_LICENSE("GPL");

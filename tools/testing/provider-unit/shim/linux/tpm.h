@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Fake of the 6.1 TPM API: the fields of struct tpm_chip the provider
+ * uses, and the three calls, implemented in fake_tpm.c with the kernel's
+ * documented behaviour (reference taken by tpm_default_chip(), EINVAL for
+ * a bank mismatch, positive TPM response codes).
+ */
+#ifndef KSHIM_TPM_H
+#define KSHIM_TPM_H
+
+#include "../kshim.h"
+#include "device.h"
+
+#define TPM2_MAX_DIGEST_SIZE	64
+#define TPM2_MAX_PCR_BANKS	8
+
+enum tpm_chip_flags {
+	TPM_CHIP_FLAG_TPM2 = 1U << 1,
+};
+
+struct tpm_digest {
+	u16 alg_id;
+	u8 digest[TPM2_MAX_DIGEST_SIZE];
+} __packed;
+
+struct tpm_bank_info {
+	u16 alg_id;
+	u16 digest_size;
+	u16 crypto_id;
+};
+
+struct tpm_chip {
+	struct device dev;
+	unsigned int flags;
+	u32 nr_allocated_banks;
+	struct tpm_bank_info allocated_banks[TPM2_MAX_PCR_BANKS];
+};
+
+struct tpm_chip *tpm_default_chip(void);
+int tpm_pcr_extend(struct tpm_chip *chip, u32 pcr_idx,
+		   struct tpm_digest *digests);
+int tpm_pcr_read(struct tpm_chip *chip, u32 pcr_idx,
+		 struct tpm_digest *digest);
+
+#endif

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Host unit tests of the TPM provider (tpm.c + tpm-provider.h, compiled
+ * unchanged) against a fake of the 6.1 TPM API: chip selection, the
+ * device reference on every path, banks, and the extend/read layouts.
+ */
+/* first, so that its pr_fmt is the one in force, as in the kernel */
+#include "tpm.c"
+
+#include "fakes.h"
+#include "ut.h"
+
+static const u16 sha256_384[] = { TSM_RTMR_ALG_SHA256, TSM_RTMR_ALG_SHA384 };
+static struct tpm_chip chip;
+static struct device parent = { .name = "MSFT0101:00" };
+
+static void tpm2_chip(void)
+{
+	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2,
+		       sha256_384, 2);
+	fake_default_chip = &chip;
+}
+
+static int probe(const char *list)
+{
+	memset(&tpm_rtmr, 0, sizeof(tpm_rtmr));
+	return tpm_rtmr_probe(&tpm_rtmr, &tpm_personality, list);
+}
+
+static void t_no_chip(void)
+{
+	UT_EXPECT_EQ(tpm_rtmr_init(), -ENODEV);
+	UT_EXPECT_STR(fake_log, "tsm_rtmr_tpm: no TPM chip\n");
+	UT_EXPECT_EQ(fake_register_calls, 0);
+}
+
+static void t_tpm12(void)
+{
+	fake_chip_init(&chip, "tpm0", &parent, 0, sha256_384, 1);
+	fake_default_chip = &chip;
+	UT_EXPECT_EQ(tpm_rtmr_init(), -ENODEV);
+	UT_EXPECT_STR(fake_log, "tsm_rtmr_tpm: tpm0 is not a TPM 2.0\n");
+	UT_EXPECT_EQ(chip.dev.refs, 1);		/* reference put back */
+	UT_EXPECT_EQ(fake_register_calls, 0);
+}
+
+static void t_too_many_banks(void)
+{
+	static const u16 six[] = { 4, 0xb, 0xc, 0xd, 0x12, 0xb };
+
+	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, six, 6);
+	fake_default_chip = &chip;
+	UT_EXPECT_EQ(probe("8"), -ENODEV);
+	UT_EXPECT_STR(fake_log,
+		      "tsm_rtmr_tpm: tpm0 has 6 PCR banks, supported: 1 to 5\n");
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+
+	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, six, 0);
+	UT_EXPECT_EQ(probe("8"), -ENODEV);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+}
+
+static void t_unknown_alg(void)
+{
+	static const u16 algs[] = { TSM_RTMR_ALG_SHA256, 0x0027 /* sha3_256 */ };
+
+	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, algs, 2);
+	fake_default_chip = &chip;
+	UT_EXPECT_EQ(probe("8"), -ENODEV);
+	UT_EXPECT_STR(fake_log,
+		      "tsm_rtmr_tpm: tpm0: PCR bank 1 has algorithm 0x0027 (32 bytes), unknown to tsm-rtmr\n");
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+
+	/* a known id with a size the core disagrees with is refused too */
+	tpm2_chip();
+	chip.allocated_banks[0].digest_size = 20;
+	UT_EXPECT_EQ(probe("8"), -ENODEV);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+}
+
+static void t_register_fails(void)
+{
+	tpm2_chip();
+	fake_register_rc = -EEXIST;
+	UT_EXPECT_EQ(probe("8"), -EEXIST);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+	UT_EXPECT(tpm_rtmr.chip == NULL);
+}
+
+static void t_bad_allowed(void)
+{
+	tpm2_chip();
+	UT_EXPECT_EQ(probe("8-24"), -ERANGE);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+	UT_EXPECT_EQ(fake_register_calls, 0);
+	UT_EXPECT_EQ(probe("8,x"), -EINVAL);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+}
+
+static void t_provider_fields(void)
+{
+	struct tsm_rtmr_provider *p = &tpm_rtmr.provider;
+
+	tpm2_chip();
+	UT_EXPECT_EQ(tpm_rtmr_init(), 0);
+	UT_EXPECT(fake_registered == p);
+	UT_EXPECT_EQ(chip.dev.refs, 2);		/* held while bound */
+	UT_EXPECT_STR(p->name, "tpm");
+	UT_EXPECT_EQ(p->nr_registers, 24);
+	UT_EXPECT_EQ(p->nr_algs, 2);
+	UT_EXPECT_EQ(p->algs[0], TSM_RTMR_ALG_SHA256);
+	UT_EXPECT_EQ(p->algs[1], TSM_RTMR_ALG_SHA384);
+	UT_EXPECT_EQ(p->log_index_offset, 0);
+	UT_EXPECT_EQ(p->volatile_registers, false);
+	UT_EXPECT_STR(fake_extendable_list, "8-9,11-16,23");
+	/* 8, 9, 11-16, 23: not 0-7, 10, 17-22 */
+	UT_EXPECT_EQ(p->extendable[0], 0x81fb00UL);
+	UT_EXPECT_STR(fake_log,
+		      "tsm_rtmr_tpm: provider tpm bound to tpm0, 2 PCR banks\n");
+	tpm_rtmr_exit();
+	UT_EXPECT_EQ(fake_unregister_calls, 1);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+}
+
+static void t_bank_order(void)
+{
+	static const u16 rev[] = { TSM_RTMR_ALG_SHA384, TSM_RTMR_ALG_SHA1,
+				   TSM_RTMR_ALG_SHA256 };
+
+	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, rev, 3);
+	fake_default_chip = &chip;
+	UT_EXPECT_EQ(probe("16"), 0);
+	UT_EXPECT_EQ(tpm_rtmr.provider.nr_algs, 3);
+	UT_EXPECT_EQ(tpm_rtmr.provider.algs[0], TSM_RTMR_ALG_SHA384);
+	UT_EXPECT_EQ(tpm_rtmr.provider.algs[1], TSM_RTMR_ALG_SHA1);
+	UT_EXPECT_EQ(tpm_rtmr.provider.algs[2], TSM_RTMR_ALG_SHA256);
+	tpm_rtmr_remove(&tpm_rtmr);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+}
+
+static void t_extend_layout(void)
+{
+	static const u16 rev[] = { TSM_RTMR_ALG_SHA384, TSM_RTMR_ALG_SHA1,
+				   TSM_RTMR_ALG_SHA256 };
+	u8 in[48 + 20 + 32];
+	unsigned int i;
+
+	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, rev, 3);
+	fake_default_chip = &chip;
+	UT_EXPECT_EQ(probe("16"), 0);
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (u8)i;
+	UT_EXPECT_EQ(tpm_rtmr.provider.ops->extend(&tpm_rtmr.provider, 16, in),
+		     0);
+	UT_EXPECT_EQ(fake_extend_pcr, 16);
+	UT_EXPECT_EQ(fake_extend_digests[0].alg_id, TSM_RTMR_ALG_SHA384);
+	UT_EXPECT_EQ(fake_extend_digests[1].alg_id, TSM_RTMR_ALG_SHA1);
+	UT_EXPECT_EQ(fake_extend_digests[2].alg_id, TSM_RTMR_ALG_SHA256);
+	UT_EXPECT(!memcmp(fake_extend_digests[0].digest, in, 48));
+	UT_EXPECT(!memcmp(fake_extend_digests[1].digest, in + 48, 20));
+	UT_EXPECT(!memcmp(fake_extend_digests[2].digest, in + 68, 32));
+	/* nothing past a bank's digest size */
+	UT_EXPECT_EQ(fake_extend_digests[1].digest[20], 0);
+	tpm_rtmr_remove(&tpm_rtmr);
+}
+
+static void t_extend_errors(void)
+{
+	u8 in[32 + 48] = { 0 };
+	struct tsm_rtmr_provider *p;
+
+	tpm2_chip();
+	UT_EXPECT_EQ(probe("16"), 0);
+	p = &tpm_rtmr.provider;
+	/* a TPM response code (here TPM_RC_LOCALITY) is not an errno */
+	fake_extend_rc = 0x907;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EIO);
+	fake_extend_rc = -ENODEV;	/* chip gone: tpm_try_get_ops() */
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ENODEV);
+	fake_extend_rc = -ETIME;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ETIME);
+	tpm_rtmr_remove(&tpm_rtmr);
+}
+
+static void t_read_layout(void)
+{
+	u8 out[32 + 48];
+	unsigned int i;
+
+	tpm2_chip();
+	UT_EXPECT_EQ(probe("16"), 0);
+	memset(out, 0, sizeof(out));
+	UT_EXPECT_EQ(tpm_rtmr.provider.ops->read(&tpm_rtmr.provider, 23, out),
+		     0);
+	UT_EXPECT_EQ(fake_read_calls, 2);
+	for (i = 0; i < 32; i++)
+		UT_EXPECT_EQ(out[i], fake_pcr_byte(23, TSM_RTMR_ALG_SHA256, i));
+	for (i = 0; i < 48; i++)
+		UT_EXPECT_EQ(out[32 + i],
+			     fake_pcr_byte(23, TSM_RTMR_ALG_SHA384, i));
+	tpm_rtmr_remove(&tpm_rtmr);
+}
+
+static void t_read_errors(void)
+{
+	u8 out[32 + 48];
+
+	tpm2_chip();
+	UT_EXPECT_EQ(probe("16"), 0);
+	fake_read_rc = 0x184;		/* TPM_RC_VALUE */
+	UT_EXPECT_EQ(tpm_rtmr.provider.ops->read(&tpm_rtmr.provider, 16, out),
+		     -EIO);
+	fake_read_rc = -EPIPE;
+	UT_EXPECT_EQ(tpm_rtmr.provider.ops->read(&tpm_rtmr.provider, 16, out),
+		     -EPIPE);
+	/* the first failing bank stops the read */
+	UT_EXPECT_EQ(fake_read_calls, 2);
+	tpm_rtmr_remove(&tpm_rtmr);
+}
+
+static const struct ut_case tpm_cases[] = {
+	{ "no TPM chip -> ENODEV", t_no_chip },
+	{ "TPM 1.2 -> ENODEV, reference put", t_tpm12 },
+	{ "0 or more than 5 banks -> ENODEV, reference put", t_too_many_banks },
+	{ "unknown bank algorithm -> ENODEV, reference put", t_unknown_alg },
+	{ "register failure unwinds, reference put", t_register_fails },
+	{ "bad allowed list unwinds, reference put", t_bad_allowed },
+	{ "provider: PCR 0-23, banks, offset 0, default extendable", t_provider_fields },
+	{ "algorithms follow the chip's bank order", t_bank_order },
+	{ "extend: one tpm_digest per bank from the concatenation", t_extend_layout },
+	{ "extend: TPM response code -> EIO, errno passed on", t_extend_errors },
+	{ "read: tpm_pcr_read per bank, concatenated", t_read_layout },
+	{ "read: errors mapped and returned", t_read_errors },
+};
+
+UT_SUITE(tpm_suite, "tpm", tpm_cases);

@@ -1,0 +1,239 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# In-VM test of the TPM provider (tsm_rtmr_tpm) against swtpm, with
+# tpm2-tools as the independent referee, and of the refusal of the SEV-SNP
+# vTPM and TDX providers to load off their hardware. Busybox sh; TAP.
+#
+# It leaves entries in the tpm log, which pins tsm_rtmr_tpm and tsm_rtmr
+# for the rest of the boot (that is what it tests), and it ends by unbinding
+# the TPM driver to check the failure outcome: run it last, or alone.
+
+CFS=/sys/kernel/config/tsm/rtmrs
+SFS=/sys/kernel/security/tsm-rtmr/tpm
+H=$CFS/test_tpm.$$
+TMP=$(mktemp -d) || exit 1
+n=0
+failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+nok() { n=$((n + 1)); echo "not ok $n - $*"; failed=$((failed + 1)); }
+skip() { n=$((n + 1)); echo "ok $n - $* # SKIP"; }
+diag() { sed 's/^/# /'; }
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else nok "$desc"; fi
+}
+finish() {
+	[ -d "$H" ] && rmdir "$H"
+	rm -rf "$TMP"
+	echo "1..$n"
+	[ "$failed" = 0 ]
+	exit $?
+}
+
+# Write $2 to attribute $1 of the handle; print the error text on failure
+# (busybox's echo reports the write error with strerror; its printf does not).
+attr_write() {
+	( echo "$2" > "$H/$1" ) 2>"$TMP/err" && return 0
+	cat "$TMP/err"
+	return 1
+}
+
+# The write of $2 to attribute $1 must fail with the strerror text $3.
+expect_err() {
+	if attr_write "$1" "$2" > "$TMP/out"; then
+		echo "# write of $2 to $1 succeeded"
+		return 1
+	fi
+	grep -q "$3" "$TMP/out" && return 0
+	diag < "$TMP/out"
+	return 1
+}
+
+# A TCG_PCClientTaggedEvent: u32 id, u32 size, data (printf format).
+tagged() { printf "\\$(printf %03o "$1")\\000\\000\\000\\$(printf %03o ${#2})\\000\\000\\000%s" "$2"; }
+
+# Digests of the event in $TMP/ev, in the syntax of the digest attribute.
+digests() {
+	printf 'sha256:%s sha384:%s\n' \
+		"$(sha256sum < "$TMP/ev" | cut -d' ' -f1)" \
+		"$(sha384sum < "$TMP/ev" | cut -d' ' -f1)"
+}
+
+# Replay record for the shell replay: "pcr bank digest" lines.
+REPLAY=$TMP/replay
+
+# commit PCR ID TEXT: one entry with a tagged event, digests of the event.
+commit() {
+	tagged "$2" "$3" > "$TMP/ev"
+	attr_write index "$1" || return 1
+	cat "$TMP/ev" > "$H/event" || return 1
+	d=$(digests)
+	attr_write digest "$d" || return 1
+	for t in $d; do
+		echo "$1 ${t%%:*} ${t#*:}" >> "$REPLAY"
+	done
+}
+
+# "bank:pcr:hex" lines, lower case, from tpm2_pcrread or the pcrs: section
+# of tpm2_eventlog (indented "bank:" headers, then "pcr: 0xhex" lines).
+norm_pcrs() {
+	awk -v gate="$1" '
+		gate && !on { if ($0 ~ /^pcrs:/) on = 1; next }
+		/^ +[a-z0-9_]+:$/ { bank = $1; sub(/:$/, "", bank); next }
+		/^ +[0-9]+ *: *0x/ {
+			line = $0; gsub(/ /, "", line); split(line, f, ":")
+			v = tolower(f[2]); sub(/^0x/, "", v)
+			print bank ":" f[1] ":" v
+		}' | sort
+}
+
+pcrread() { tpm2_pcrread "sha256:16,23+sha384:16,23" 2>"$TMP/err" | norm_pcrs 0; }
+
+# The value attribute ("alg:hex" per bank) for the handle's current index.
+value_lines() { sed "s/^\([a-z0-9_]*\):/\1:$1:/" "$H/value" | sort; }
+
+# replay_bank BANK PCR: extend the value read before our commits (other
+# tests may have extended these PCRs through tsm-rtmr earlier in the boot)
+# with each digest we committed, in order.
+replay_bank() {
+	case $1 in
+	sha256) sum=sha256sum ;;
+	sha384) sum=sha384sum ;;
+	esac
+	v=$(sed -n "s/^$1:$2://p" "$TMP/before")
+	while read -r pcr bank d; do
+		[ "$pcr" = "$2" ] && [ "$bank" = "$1" ] || continue
+		v=$(printf '%s%s' "$v" "$d" | xxd -r -p | $sum | cut -d' ' -f1)
+	done < "$REPLAY"
+	echo "$1:$2:$v"
+}
+
+shell_replay() {
+	for b in sha256 sha384; do
+		for p in 16 23; do replay_bank $b $p; done
+	done | sort
+}
+
+dmesg_has() { dmesg | grep -q "$1"; }
+
+# modprobe $1 must fail with ENODEV and log $2.
+refuses() {
+	if modprobe "$1" 2>"$TMP/err"; then
+		echo "# modprobe $1 succeeded"
+		modprobe -r "$1"
+		return 1
+	fi
+	grep -q "No such device" "$TMP/err" || { diag < "$TMP/err"; return 1; }
+	dmesg_has "$2" || { dmesg | tail -n 5 | diag; return 1; }
+}
+
+# ---------------------------------------------------------------------------
+
+if [ ! -e /sys/class/tpm/tpm0 ]; then
+	echo "1..0 # SKIP no TPM in this guest"
+	exit 4
+fi
+
+check "modprobe tsm_rtmr_tpm" modprobe tsm_rtmr_tpm
+if [ ! -d "$SFS" ]; then
+	nok "securityfs directory $SFS exists"
+	finish
+fi
+ok "securityfs directory $SFS exists"
+base=$(cat "$SFS/count")
+base16=$(awk '$2 == 16' "$SFS/ascii_event_log" | wc -l)
+have_tools=0
+if command -v tpm2_pcrread > /dev/null && command -v tpm2_eventlog > /dev/null; then
+	have_tools=1
+	pcrread > "$TMP/before"
+fi
+
+check "mkdir a configfs handle" mkdir "$H"
+check "bind the handle to provider tpm" attr_write provider tpm
+check "algs lists the TPM's banks in bank order" \
+	[ "$(cat "$H/algs")" = "sha256 sha384" ]
+
+check "PCR 0 (firmware) refused with EPERM" \
+	expect_err index 0 "Operation not permitted"
+check "PCR 10 (IMA) refused with EPERM" \
+	expect_err index 10 "Operation not permitted"
+check "PCR 17 (locality-reset) refused with EPERM" \
+	expect_err index 17 "Operation not permitted"
+check "PCR 24 refused with ERANGE" \
+	expect_err index 24 "out of range"
+
+check "commit 1 to PCR 16" commit 16 1 "first entry"
+check "commit 2 to PCR 23" commit 23 2 "second entry"
+check "commit 3 to PCR 16" commit 16 3 "third entry"
+check "commit 4 to PCR 23" commit 23 4 ""
+check "commit 5 to PCR 16" commit 16 5 "fifth entry, a little longer"
+check "count grew by 5" [ "$(cat "$SFS/count")" = $((base + 5)) ]
+check "state is ok" [ "$(cat "$SFS/state")" = ok ]
+check "log_index of PCR 16 is 16" [ "$(cat "$H/log_index")" = 16 ]
+check "ascii_event_log has 3 more entries for PCR 16" \
+	[ "$(awk '$2 == 16' "$SFS/ascii_event_log" | wc -l)" = $((base16 + 3)) ]
+
+if [ "$have_tools" = 1 ]; then
+	pcrread > "$TMP/tpm"
+	check "tpm2_pcrread reads PCR 16 and 23 in both banks" \
+		[ "$(wc -l < "$TMP/tpm")" = 4 ]
+	value_lines 16 > "$TMP/value"
+	check "value of PCR 16 equals tpm2_pcrread" \
+		[ "$(cat "$TMP/value")" = "$(grep ':16:' "$TMP/tpm")" ]
+	shell_replay > "$TMP/replay.sh"
+	check "earlier value extended with our digests equals tpm2_pcrread" \
+		cmp -s "$TMP/replay.sh" "$TMP/tpm"
+	if tpm2_eventlog "$SFS/binary_event_log" > "$TMP/yaml" 2>"$TMP/err"; then
+		ok "tpm2_eventlog parses the unmodified binary_event_log"
+	else
+		nok "tpm2_eventlog parses the unmodified binary_event_log"
+		diag < "$TMP/err"
+	fi
+	norm_pcrs 1 < "$TMP/yaml" > "$TMP/eventlog"
+	if cmp -s "$TMP/eventlog" "$TMP/tpm"; then
+		ok "tpm2_eventlog's replayed PCRs equal tpm2_pcrread"
+	else
+		nok "tpm2_eventlog's replayed PCRs equal tpm2_pcrread"
+		{ echo "tpm2_eventlog:"; cat "$TMP/eventlog";
+		  echo "tpm2_pcrread:"; cat "$TMP/tpm"; } | diag
+	fi
+	check "tpm2_eventlog sees the Spec ID header with sha256, sha384" \
+		grep -q "algorithmId: sha384" "$TMP/yaml"
+else
+	skip "tpm2-tools (tpm2_pcrread, tpm2_eventlog) not in the guest"
+fi
+
+check "rmmod tsm_rtmr_tpm refused while its log has entries" \
+	sh -c '! rmmod tsm_rtmr_tpm 2>/dev/null && [ -d /sys/module/tsm_rtmr_tpm ]'
+check "rmmod tsm_rtmr refused while a log has entries" \
+	sh -c '! rmmod tsm_rtmr 2>/dev/null && [ -d /sys/module/tsm_rtmr ]'
+
+check "tsm_rtmr_snp_vtpm refuses to load: ENODEV, not an SEV-SNP guest" \
+	refuses tsm_rtmr_snp_vtpm "tsm_rtmr_snp_vtpm: not an SEV-SNP guest"
+check "tsm_rtmr_tdx refuses to load: ENODEV, not a TDX guest" \
+	refuses tsm_rtmr_tdx "tsm_rtmr_tdx: not a TDX guest"
+
+# Last: the TPM goes away under the provider. Its driver is unbound, so
+# tpm_pcr_extend() and the core's read-back both fail: the commit must fail
+# with EIO and the entry be marked uncertain, never a silent success.
+dev=$(readlink -f /sys/class/tpm/tpm0/device)
+if [ -e "$dev/driver/unbind" ]; then
+	count=$(cat "$SFS/count")
+	echo "${dev##*/}" > "$dev/driver/unbind"
+	tagged 9 "after the TPM left" > "$TMP/ev"
+	attr_write index 16 > /dev/null
+	cat "$TMP/ev" > "$H/event"
+	check "commit with the TPM gone fails with EIO" \
+		expect_err digest "$(digests)" "Input/output error"
+	check "the entry stays in the log" \
+		[ "$(cat "$SFS/count")" = $((count + 1)) ]
+	check "state lists it as uncertain" \
+		[ "$(cat "$SFS/state")" = "uncertain $count" ]
+else
+	skip "TPM driver cannot be unbound"
+fi
+
+finish
