@@ -136,7 +136,7 @@ struct tsm_rtmr_dev *tsm_rtmr_dev_get_file(struct inode *inode)
 	return dev;
 }
 
-void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, size_t *len, u64 *count)
+void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap)
 {
 	/*
 	 * Taking the commit lock means a reader never sees the log while an
@@ -144,8 +144,9 @@ void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, size_t *len, u64 *count)
 	 * the snapshot is covered by the log it returns.
 	 */
 	mutex_lock(&dev->lock);
-	*len = dev->log.len;
-	*count = dev->log.count;
+	snap->len = dev->log.len;
+	snap->ascii_len = dev->log.ascii_len;
+	snap->count = dev->log.count;
 	mutex_unlock(&dev->lock);
 }
 
@@ -251,6 +252,17 @@ static void tsm_rtmr_pin(struct tsm_rtmr_dev *dev)
 	dev->pinned = true;
 }
 
+/* Publish the staged record, indexing where its ascii line will be. */
+static u64 tsm_rtmr_publish(struct tsm_rtmr_dev *dev,
+			    const struct tsm_rtmr_entry *e, size_t len)
+{
+	u32 log_index = e->index + dev->log_index_offset;
+	size_t line = tsm_rtmr_ascii_line_len(dev, dev->log.count, log_index,
+					      e->event_len);
+
+	return tsm_rtmr_log_publish(&dev->log, len, line);
+}
+
 static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 				  const struct tsm_rtmr_entry *e, size_t len,
 				  u64 *recnum)
@@ -276,7 +288,7 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 		}
 	}
 
-	*recnum = tsm_rtmr_log_publish(&dev->log, len);
+	*recnum = tsm_rtmr_publish(dev, e, len);
 	if (rc)
 		tsm_rtmr_log_mark_uncertain(&dev->log, *recnum);
 	tsm_rtmr_pin(dev);

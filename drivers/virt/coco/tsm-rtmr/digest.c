@@ -7,6 +7,7 @@
 #include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
+#include <linux/math.h>
 #include <linux/string.h>
 #include <asm/unaligned.h>
 
@@ -193,4 +194,67 @@ void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
 		put_unaligned_le16(algs[i]->digest_size, hdr + 30 + 4 * i);
 	}
 	/* vendorInfoSize 0: already zero */
+}
+
+static size_t decimal_len(u64 v)
+{
+	size_t n = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Length of an entry's ascii_event_log line, computed without formatting
+ * it, so that the line offsets can be indexed at publish time:
+ * "<recnum> <log_index> 0x<type:8> <alg>:<hex>... <event hex or ->\n"
+ */
+size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
+			       u32 log_index, size_t event_len)
+{
+	size_t len = decimal_len(recnum) + 1 + decimal_len(log_index) + 1 + 10;
+	unsigned int i;
+
+	for (i = 0; i < dev->nr_algs; i++)
+		len += 1 + strlen(dev->algs[i]->name) + 1 +
+		       2 * dev->algs[i]->digest_size;
+	return len + 1 + (event_len ? 2 * event_len : 1) + 1;
+}
+
+/**
+ * tsm_rtmr_format_ascii() - render a record as its ascii_event_log line
+ * @dev: the provider's device (for its algorithms)
+ * @recnum: the record's number
+ * @rec: the record's bytes
+ * @line: out: at least tsm_rtmr_ascii_line_len() bytes; not terminated
+ *
+ * Return: the line's length, newline included.
+ */
+size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
+			     const u8 *rec, char *line)
+{
+	char *p = line;
+	unsigned int i;
+	u32 event_len;
+
+	/* 31 bytes hold "<u64> <u32> 0x<8 hex>" and sprintf's NUL */
+	p += sprintf(p, "%llu %u 0x%08x", recnum, get_unaligned_le32(rec),
+		     get_unaligned_le32(rec + 4));
+	rec += 12;
+	for (i = 0; i < dev->nr_algs; i++) {
+		p += sprintf(p, " %s:", dev->algs[i]->name);
+		p = bin2hex(p, rec + 2, dev->algs[i]->digest_size);
+		rec += 2 + dev->algs[i]->digest_size;
+	}
+	event_len = get_unaligned_le32(rec);
+	*p++ = ' ';
+	if (event_len)
+		p = bin2hex(p, rec + 4, event_len);
+	else
+		*p++ = '-';
+	*p++ = '\n';
+	return p - line;
 }

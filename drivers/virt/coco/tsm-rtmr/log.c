@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Log storage: the serialised log is one byte stream kept in pages, plus a
- * table of record start offsets. Finding byte @pos is one xarray lookup,
- * finding record @n is another, so a read costs O(bytes read) however long
- * the log is. Appends are serialised by the owner; bytes below log->len are
- * immutable, which is what lets readers copy them without a lock.
+ * table of where each record starts, in the binary log and in its ascii
+ * rendering. Finding byte @pos of the binary log is one xarray lookup,
+ * finding record @n is another, finding the ascii line holding byte @pos is
+ * a binary search over the table: a read costs O(bytes read + log N)
+ * however long the log is, and never formats or walks the lines before it.
+ * Appends are serialised by the owner; bytes below log->len are immutable,
+ * which is what lets readers copy them without a lock.
  */
 
 #include <linux/gfp.h>
@@ -14,7 +17,7 @@
 
 #include "tsm-rtmr-core.h"
 
-#define TSM_RTMR_OFFS_PER_PAGE	(PAGE_SIZE / sizeof(u64))
+#define TSM_RTMR_POS_PER_PAGE	(PAGE_SIZE / sizeof(struct tsm_rtmr_pos))
 
 static void *log_page(struct xarray *xa, unsigned long idx)
 {
@@ -107,7 +110,7 @@ int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const void *rec, size_t len,
 	if (rc)
 		return rc;
 	rc = log_page_ensure(&log->offsets,
-			     log->count / TSM_RTMR_OFFS_PER_PAGE);
+			     log->count / TSM_RTMR_POS_PER_PAGE);
 	if (rc)
 		return rc;
 	rc = log_reserve_uncertain(log);
@@ -117,14 +120,22 @@ int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const void *rec, size_t len,
 	return 0;
 }
 
-/* Make the staged record of @len bytes part of the log; returns its recnum. */
-u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len)
+/*
+ * Make the staged record of @len bytes, whose ascii line is @ascii_len
+ * bytes, part of the log; returns its recnum.
+ */
+u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
+			 size_t ascii_len)
 {
-	u64 *offs = log_page(&log->offsets,
-			     log->count / TSM_RTMR_OFFS_PER_PAGE);
+	struct tsm_rtmr_pos *pos = log_page(&log->offsets,
+					    log->count / TSM_RTMR_POS_PER_PAGE);
 
-	offs[log->count % TSM_RTMR_OFFS_PER_PAGE] = log->len;
+	pos[log->count % TSM_RTMR_POS_PER_PAGE] = (struct tsm_rtmr_pos) {
+		.bin = log->len,
+		.ascii = log->ascii_len,
+	};
 	log->len += len;
+	log->ascii_len += ascii_len;
 	return log->count++;
 }
 
@@ -134,11 +145,30 @@ void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum)
 	log->uncertain[log->nr_uncertain++] = recnum;
 }
 
-size_t tsm_rtmr_log_record_offset(struct tsm_rtmr_log *log, u64 recnum)
+/* Where published entry @recnum starts. */
+struct tsm_rtmr_pos tsm_rtmr_log_pos(struct tsm_rtmr_log *log, u64 recnum)
 {
-	u64 *offs = log_page(&log->offsets, recnum / TSM_RTMR_OFFS_PER_PAGE);
+	struct tsm_rtmr_pos *pos = log_page(&log->offsets,
+					    recnum / TSM_RTMR_POS_PER_PAGE);
 
-	return offs[recnum % TSM_RTMR_OFFS_PER_PAGE];
+	return pos[recnum % TSM_RTMR_POS_PER_PAGE];
+}
+
+/* The entry whose ascii line holds byte @pos, among the first @count. */
+u64 tsm_rtmr_log_find_ascii(struct tsm_rtmr_log *log, u64 count, u64 pos)
+{
+	u64 lo = 0, hi = count;
+
+	/* Invariant: line lo starts at or before @pos, line hi after it. */
+	while (hi - lo > 1) {
+		u64 mid = lo + (hi - lo) / 2;
+
+		if (tsm_rtmr_log_pos(log, mid).ascii <= pos)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 /* Copy published bytes [@pos, @pos + @len) to a kernel buffer. */
@@ -184,6 +214,7 @@ int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len)
 	xa_init(&log->pages);
 	xa_init(&log->offsets);
 	log->len = 0;
+	log->ascii_len = 0;
 	log->count = 0;
 	log->uncertain = NULL;
 	log->nr_uncertain = 0;

@@ -4,8 +4,9 @@
  *
  * Every open file holds a reference on the provider's device, never on the
  * provider, so a log stays readable by those who opened it even after a
- * volatile provider has gone. Reads find their position in O(1) (see
- * log.c) and never walk the entries before it.
+ * volatile provider has gone. Reads find their position through the
+ * offsets indexed at publish time (see log.c) and never walk, or format,
+ * the entries before it.
  */
 
 #include <linux/fs.h>
@@ -13,7 +14,6 @@
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <asm/unaligned.h>
 
 #include "tsm-rtmr-core.h"
 
@@ -21,7 +21,7 @@ enum { FILE_BINARY, FILE_ASCII, FILE_COUNT, FILE_STATE };
 
 static struct dentry *tsm_rtmr_root;
 
-static int binary_log_open(struct inode *inode, struct file *file)
+static int log_open(struct inode *inode, struct file *file)
 {
 	struct tsm_rtmr_dev *dev = tsm_rtmr_dev_get_file(inode);
 
@@ -35,16 +35,15 @@ static ssize_t binary_log_read(struct file *file, char __user *buf,
 			       size_t count, loff_t *ppos)
 {
 	struct tsm_rtmr_dev *dev = file->private_data;
-	size_t len;
-	u64 entries;
+	struct tsm_rtmr_snap snap;
 	int rc;
 
 	if (*ppos < 0)
 		return -EINVAL;
-	tsm_rtmr_snapshot(dev, &len, &entries);
-	if (*ppos >= len)
+	tsm_rtmr_snapshot(dev, &snap);
+	if (*ppos >= snap.len)
 		return 0;
-	count = min_t(size_t, count, len - *ppos);
+	count = min_t(size_t, count, snap.len - *ppos);
 	rc = tsm_rtmr_log_copy_to_user(&dev->log, *ppos, buf, count);
 	if (rc)
 		return rc;
@@ -52,7 +51,7 @@ static ssize_t binary_log_read(struct file *file, char __user *buf,
 	return count;
 }
 
-static int binary_log_release(struct inode *inode, struct file *file)
+static int log_release(struct inode *inode, struct file *file)
 {
 	tsm_rtmr_dev_put(file->private_data);
 	return 0;
@@ -60,162 +59,145 @@ static int binary_log_release(struct inode *inode, struct file *file)
 
 static const struct file_operations binary_log_fops = {
 	.owner = THIS_MODULE,
-	.open = binary_log_open,
+	.open = log_open,
 	.read = binary_log_read,
 	.llseek = default_llseek,
-	.release = binary_log_release,
+	.release = log_release,
 };
 
 /**
- * struct ascii_iter - state of one open ascii_event_log
+ * struct ascii_reader - state of one open ascii_event_log
  * @dev: the device
- * @len: log bytes at the last snapshot
- * @count: entries at the last snapshot
  * @rec: scratch copy of the record being formatted
  * @rec_size: bytes allocated at @rec
+ * @line: scratch buffer for its line
+ * @line_size: bytes allocated at @line
  */
-struct ascii_iter {
+struct ascii_reader {
 	struct tsm_rtmr_dev *dev;
-	size_t len;
-	u64 count;
 	u8 *rec;
 	size_t rec_size;
+	char *line;
+	size_t line_size;
 };
 
-static void *ascii_start(struct seq_file *m, loff_t *pos)
+static int ascii_grow(void **buf, size_t *size, size_t need)
 {
-	struct ascii_iter *it = m->private;
-
-	/* seq_file hands us the record number: no walk from the head. */
-	tsm_rtmr_snapshot(it->dev, &it->len, &it->count);
-	return *pos < it->count ? pos : NULL;
-}
-
-static void *ascii_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	struct ascii_iter *it = m->private;
-
-	++*pos;
-	return *pos < it->count ? pos : NULL;
-}
-
-static void ascii_stop(struct seq_file *m, void *v)
-{
-}
-
-/* Copy record @recnum into it->rec; returns its size or -ENOMEM. */
-static ssize_t ascii_fetch(struct ascii_iter *it, u64 recnum)
-{
-	struct tsm_rtmr_log *log = &it->dev->log;
-	size_t start = tsm_rtmr_log_record_offset(log, recnum);
-	size_t end = recnum + 1 < it->count ?
-		     tsm_rtmr_log_record_offset(log, recnum + 1) : it->len;
-
-	if (end - start > it->rec_size) {
-		kvfree(it->rec);
-		it->rec_size = 0;
-		it->rec = kvmalloc(end - start, GFP_KERNEL);
-		if (!it->rec)
-			return -ENOMEM;
-		it->rec_size = end - start;
-	}
-	tsm_rtmr_log_copy(log, start, it->rec, end - start);
-	return end - start;
-}
-
-static void ascii_hex(struct seq_file *m, const u8 *data, size_t len)
-{
-	while (len) {
-		size_t n = min_t(size_t, len, 64);	/* %*ph limit */
-
-		seq_printf(m, "%*phN", (int)n, data);
-		data += n;
-		len -= n;
-	}
-}
-
-static int ascii_show(struct seq_file *m, void *v)
-{
-	struct ascii_iter *it = m->private;
-	struct tsm_rtmr_dev *dev = it->dev;
-	u64 recnum = *(loff_t *)v;
-	ssize_t size = ascii_fetch(it, recnum);
-	const u8 *p = it->rec;
-	unsigned int i;
-	u32 event_len;
-
-	if (size < 0)
-		return size;
-	seq_printf(m, "%llu %u 0x%08x", recnum, get_unaligned_le32(p),
-		   get_unaligned_le32(p + 4));
-	p += 12;
-	for (i = 0; i < dev->nr_algs; i++) {
-		seq_printf(m, " %s:%*phN", dev->algs[i]->name,
-			   dev->algs[i]->digest_size, p + 2);
-		p += 2 + dev->algs[i]->digest_size;
-	}
-	event_len = get_unaligned_le32(p);
-	seq_putc(m, ' ');
-	if (event_len)
-		ascii_hex(m, p + 4, event_len);
-	else
-		seq_putc(m, '-');
-	seq_putc(m, '\n');
+	if (need <= *size)
+		return 0;
+	kvfree(*buf);
+	*size = 0;
+	*buf = kvmalloc(need, GFP_KERNEL);
+	if (!*buf)
+		return -ENOMEM;
+	*size = need;
 	return 0;
 }
 
-static const struct seq_operations ascii_log_seqops = {
-	.start = ascii_start,
-	.next = ascii_next,
-	.stop = ascii_stop,
-	.show = ascii_show,
-};
+/* Format entry @recnum into r->line; returns the line's length. */
+static ssize_t ascii_render(struct ascii_reader *r,
+			    const struct tsm_rtmr_snap *snap, u64 recnum)
+{
+	struct tsm_rtmr_log *log = &r->dev->log;
+	struct tsm_rtmr_pos pos = tsm_rtmr_log_pos(log, recnum);
+	struct tsm_rtmr_pos next = { .bin = snap->len,
+				     .ascii = snap->ascii_len };
+	size_t rec_len, line_len;
+
+	if (recnum + 1 < snap->count)
+		next = tsm_rtmr_log_pos(log, recnum + 1);
+	rec_len = next.bin - pos.bin;
+	line_len = next.ascii - pos.ascii;
+	/* + 32: sprintf() writes a NUL past the numbers it prints */
+	if (ascii_grow((void **)&r->rec, &r->rec_size, rec_len) ||
+	    ascii_grow((void **)&r->line, &r->line_size, line_len + 32))
+		return -ENOMEM;
+	tsm_rtmr_log_copy(log, pos.bin, r->rec, rec_len);
+	if (WARN_ON_ONCE(tsm_rtmr_format_ascii(r->dev, recnum, r->rec,
+					       r->line) != line_len))
+		return -EIO;
+	return line_len;
+}
+
+/*
+ * The line holding byte *ppos is found by a binary search over the line
+ * offsets indexed at publish time; only the lines returned are formatted.
+ */
+static ssize_t ascii_log_read(struct file *file, char __user *buf,
+			      size_t count, loff_t *ppos)
+{
+	struct ascii_reader *r = file->private_data;
+	struct tsm_rtmr_snap snap;
+	u64 pos = *ppos, recnum;
+	size_t done = 0;
+	ssize_t rc = 0;
+
+	if (*ppos < 0)
+		return -EINVAL;
+	tsm_rtmr_snapshot(r->dev, &snap);
+	if (pos >= snap.ascii_len)
+		return 0;
+	recnum = tsm_rtmr_log_find_ascii(&r->dev->log, snap.count, pos);
+	for (; done < count && recnum < snap.count; recnum++) {
+		u64 skip = pos + done - tsm_rtmr_log_pos(&r->dev->log,
+							  recnum).ascii;
+		size_t n;
+
+		rc = ascii_render(r, &snap, recnum);
+		if (rc < 0)
+			break;
+		n = min_t(size_t, count - done, rc - skip);
+		if (copy_to_user(buf + done, r->line + skip, n)) {
+			rc = -EFAULT;
+			break;
+		}
+		done += n;
+	}
+	*ppos += done;
+	return done ? done : min_t(ssize_t, rc, 0);
+}
 
 static int ascii_log_open(struct inode *inode, struct file *file)
 {
-	struct ascii_iter *it;
-	int rc;
+	struct ascii_reader *r;
 
-	it = kzalloc(sizeof(*it), GFP_KERNEL);
-	if (!it)
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
 		return -ENOMEM;
-	it->dev = tsm_rtmr_dev_get_file(inode);
-	rc = it->dev ? seq_open(file, &ascii_log_seqops) : -ENODEV;
-	if (rc) {
-		if (it->dev)
-			tsm_rtmr_dev_put(it->dev);
-		kfree(it);
-		return rc;
+	r->dev = tsm_rtmr_dev_get_file(inode);
+	if (!r->dev) {
+		kfree(r);
+		return -ENODEV;
 	}
-	((struct seq_file *)file->private_data)->private = it;
+	file->private_data = r;
 	return 0;
 }
 
 static int ascii_log_release(struct inode *inode, struct file *file)
 {
-	struct ascii_iter *it = ((struct seq_file *)file->private_data)->private;
+	struct ascii_reader *r = file->private_data;
 
-	tsm_rtmr_dev_put(it->dev);
-	kvfree(it->rec);
-	kfree(it);
-	return seq_release(inode, file);
+	tsm_rtmr_dev_put(r->dev);
+	kvfree(r->rec);
+	kvfree(r->line);
+	kfree(r);
+	return 0;
 }
 
 static const struct file_operations ascii_log_fops = {
 	.owner = THIS_MODULE,
 	.open = ascii_log_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
+	.read = ascii_log_read,
+	.llseek = default_llseek,
 	.release = ascii_log_release,
 };
 
 static int count_show(struct seq_file *m, void *v)
 {
-	size_t len;
-	u64 count;
+	struct tsm_rtmr_snap snap;
 
-	tsm_rtmr_snapshot(m->private, &len, &count);
-	seq_printf(m, "%llu\n", count);
+	tsm_rtmr_snapshot(m->private, &snap);
+	seq_printf(m, "%llu\n", snap.count);
 	return 0;
 }
 

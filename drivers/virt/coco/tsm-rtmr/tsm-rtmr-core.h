@@ -24,8 +24,9 @@ struct dentry;
 /**
  * struct tsm_rtmr_log - an append-only TCG crypto-agile event log
  * @pages: page number -> page of the serialised log byte stream
- * @offsets: recnum / TSM_RTMR_OFFS_PER_PAGE -> page of u64 record offsets
+ * @offsets: recnum / TSM_RTMR_POS_PER_PAGE -> page of struct tsm_rtmr_pos
  * @len: bytes of published records, header included
+ * @ascii_len: bytes of the ascii rendering of the published records
  * @count: published entries, header excluded
  * @uncertain: recnums whose extend could not be confirmed or denied
  * @nr_uncertain: entries used in @uncertain
@@ -39,10 +40,33 @@ struct tsm_rtmr_log {
 	struct xarray pages;
 	struct xarray offsets;
 	size_t len;
+	u64 ascii_len;
 	u64 count;
 	u64 *uncertain;
 	unsigned int nr_uncertain;
 	unsigned int max_uncertain;
+};
+
+/**
+ * struct tsm_rtmr_pos - where one entry starts in each rendering of the log
+ * @bin: byte offset of its record in binary_event_log
+ * @ascii: byte offset of its line in ascii_event_log
+ */
+struct tsm_rtmr_pos {
+	u64 bin;
+	u64 ascii;
+};
+
+/**
+ * struct tsm_rtmr_snap - a consistent view of a log's published extent
+ * @len: bytes of binary_event_log
+ * @ascii_len: bytes of ascii_event_log
+ * @count: entries
+ */
+struct tsm_rtmr_snap {
+	size_t len;
+	u64 ascii_len;
+	u64 count;
 };
 
 /**
@@ -114,7 +138,7 @@ int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 		    u64 *recnum);
 int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
 			u8 *digests);
-void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, size_t *len, u64 *count);
+void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap);
 
 /* digest.c: pure functions, no state */
 int tsm_rtmr_parse_digests(const struct tsm_rtmr_alg_info *const *algs,
@@ -126,15 +150,21 @@ void tsm_rtmr_build_record(const struct tsm_rtmr_dev *dev,
 size_t tsm_rtmr_header_size(unsigned int nr_algs);
 void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
 			   unsigned int nr_algs, u8 *hdr);
+size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
+			       u32 log_index, size_t event_len);
+size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
+			     const u8 *rec, char *line);
 
 /* log.c */
 int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len);
 void tsm_rtmr_log_destroy(struct tsm_rtmr_log *log);
 int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const void *rec, size_t len,
 		       size_t limit);
-u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len);
+u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
+			 size_t ascii_len);
 void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum);
-size_t tsm_rtmr_log_record_offset(struct tsm_rtmr_log *log, u64 recnum);
+struct tsm_rtmr_pos tsm_rtmr_log_pos(struct tsm_rtmr_log *log, u64 recnum);
+u64 tsm_rtmr_log_find_ascii(struct tsm_rtmr_log *log, u64 count, u64 pos);
 void tsm_rtmr_log_copy(struct tsm_rtmr_log *log, size_t pos, void *dst,
 		       size_t len);
 int tsm_rtmr_log_copy_to_user(struct tsm_rtmr_log *log, size_t pos,
