@@ -300,6 +300,22 @@ int tsm_rtmr_securityfs_add(struct tsm_rtmr_dev *dev)
 }
 
 /*
+ * securityfs_remove() unlinks but, unlike an unlink through the VFS, leaves
+ * the dentry hashed while something still holds it: an open file holds its
+ * own dentry and its directory's. Removed files would then keep their
+ * directory non-empty and a removed directory would stay visible, blocking
+ * a provider of the same name from registering again. Unhash each, as the
+ * VFS would.
+ */
+static void securityfs_remove_unhashed(struct dentry *d)
+{
+	dget(d);
+	securityfs_remove(d);
+	d_drop(d);
+	dput(d);
+}
+
+/*
  * Called with the registry lock held. Clearing i_private under that lock
  * is what makes a racing open fail cleanly instead of using a freed device.
  */
@@ -311,10 +327,11 @@ void tsm_rtmr_securityfs_remove(struct tsm_rtmr_dev *dev)
 		if (!dev->files[i])
 			continue;
 		d_inode(dev->files[i])->i_private = NULL;
-		securityfs_remove(dev->files[i]);
+		securityfs_remove_unhashed(dev->files[i]);
 		dev->files[i] = NULL;
 	}
-	securityfs_remove(dev->dir);
+	if (dev->dir)
+		securityfs_remove_unhashed(dev->dir);
 	dev->dir = NULL;
 }
 
