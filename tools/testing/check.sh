@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every test stage of tsm-rtmr; "make check" calls this after building
+# the modules and tools.
+#
+#   check.sh [STAGE...]     (default: all stages, in this order)
+#
+#   lint           checkpatch --strict and sparse        (tools/testing/lint.sh)
+#   host           host unit tests         (make -C tools/testing/host check)
+#   provider-unit  provider unit tests     (make -C tools/testing/provider-unit check)
+#   fuzz           fuzzers, short runs     (make -C tools/testing/fuzz check)
+#   vm             kselftests in one QEMU+swtpm guest  (tools/testing/vm/run-vm.sh)
+#
+# Each stage's stdout is TAP, streamed and saved to build/tap/<stage>.tap.
+# A stage that fails without printing a "not ok" line gets one. The last
+# line is the tap-summary "N passed, M failed"; the exit status is non-zero
+# on any failure.
+
+# No -e: a failing stage is recorded, and the next one still runs.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+tapdir=build/tap
+ALL_STAGES="lint host provider-unit fuzz vm"
+
+stage_cmd() {	# prints the command of a stage, or nothing to skip it
+	case $1 in
+	lint)	echo tools/testing/lint.sh ;;
+	host|provider-unit|fuzz)
+		[ -f "tools/testing/$1/Makefile" ] &&
+			echo make --no-print-directory -C "tools/testing/$1" check
+		;;
+	vm)	echo tools/testing/vm/run-vm.sh --timeout 1200 --log-dir build/vm/check \
+			-- /tests/tsm-rtmr/run_tests.sh ;;
+	*)	return 1 ;;
+	esac
+	return 0
+}
+
+stages=${*:-$ALL_STAGES}
+for s in $stages; do
+	stage_cmd "$s" > /dev/null || { echo "check.sh: unknown stage '$s' (stages: $ALL_STAGES)" >&2; exit 2; }
+done
+
+mkdir -p "$tapdir"
+# Only this run's results go into the summary.
+rm -f "$tapdir"/*.tap
+
+taps=() timings=()
+total_start=$SECONDS
+for s in $stages; do
+	cmd=$(stage_cmd "$s")
+	tap="$tapdir/$s.tap"
+	if [ -z "$cmd" ]; then
+		echo "# stage $s: skipped (tools/testing/$s does not exist)"
+		timings+=("# time $s: skipped")
+		continue
+	fi
+	echo "# stage $s: $cmd"
+	start=$SECONDS
+	# shellcheck disable=SC2086 # $cmd is a simple word list
+	$cmd < /dev/null | tee "$tap"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ] && ! grep -Eq '^[[:space:]]*not ok([^[:alnum:]_]|$)' "$tap"; then
+		echo "not ok - $s exited $rc" | tee -a "$tap"
+	fi
+	taps+=("$tap")
+	timings+=("# time $s: $((SECONDS - start)) s (exit $rc)")
+	echo "${timings[-1]}"
+done
+
+echo "#"
+printf '%s\n' "${timings[@]}"
+echo "# time total: $((SECONDS - total_start)) s"
+if [ ${#taps[@]} -eq 0 ]; then
+	echo "0 passed, 0 failed"
+	exit 1
+fi
+tools/testing/tap-summary.sh "${taps[@]}"

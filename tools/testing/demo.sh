@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# "make demo": boot Debian's kernel in QEMU with a fresh swtpm TPM 2.0
+# (sha256 and sha384 banks), load tsm-rtmr with its TPM provider, extend
+# PCR 16 and 23 through configfs, print the kernel's event log, and verify
+# it with tpm2-tools against the PCRs and a TPM quote. The guest side is
+# tools/testing/vm/demo-guest.sh. The last line is the verdict,
+# "DEMO: PASS ..." or "DEMO: FAIL ..."; the exit status follows it.
+#
+#   demo.sh [run-vm.sh options, e.g. --kvm or --timeout SEC]
+
+# No -e: a failed VM run must still reach the verdict below.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+
+for ko in tsm_rtmr tsm_rtmr_tpm; do
+	if [ ! -f "drivers/virt/coco/tsm-rtmr/$ko.ko" ]; then
+		echo "DEMO: FAIL — $ko.ko is not built (run 'make modules')"
+		exit 2
+	fi
+done
+
+kver=$(modinfo -F vermagic drivers/virt/coco/tsm-rtmr/tsm_rtmr.ko | cut -d' ' -f1)
+echo "tsm-rtmr demo: Linux $kver in QEMU (TCG unless --kvm) with a fresh swtpm TPM 2.0"
+
+logs=build/vm/demo
+echo "logs: $logs/test.log (guest output), $logs/console.log (kernel console)"
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+tools/testing/vm/run-vm.sh --timeout 600 --quiet --log-dir "$logs" "$@" \
+	--copy tools/testing/vm/demo-guest.sh:/usr/libexec/tsm-rtmr/demo-guest.sh \
+	-- sh /usr/libexec/tsm-rtmr/demo-guest.sh | tee "$out"
+rc=${PIPESTATUS[0]}
+
+# The guest printed its verdict; the harness may still fail the run after
+# it (timeout, kernel warnings): then say so last.
+if [ "$rc" != 0 ]; then
+	if grep -q '^not ok - vm:' "$out"; then
+		reason=$(grep '^not ok - vm:' "$out" | head -n1)
+		echo "DEMO: FAIL — ${reason#not ok - }"
+	elif ! grep -q '^DEMO: FAIL' "$out"; then
+		echo "DEMO: FAIL — the guest exited $rc"
+	fi
+	exit 1
+fi
+grep -q '^DEMO: PASS' "$out" || { echo "DEMO: FAIL — no verdict from the guest"; exit 1; }
+exit 0

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install every Debian (bookworm) package tsm-rtmr needs to build, lint and
+# test: kernel headers and image to build against and boot, linux-source for
+# checkpatch and the kselftest harness, QEMU + swtpm for the VM tests,
+# tpm2-tools/tss2 for the CLI and verification, clang/valgrind for the host
+# tests and fuzzers.
+#
+# Idempotent and fast when everything is present: one dpkg-query, no apt.
+set -eu
+
+PACKAGES="
+	qemu-system-x86
+	linux-image-amd64
+	linux-headers-amd64
+	linux-source-6.1
+	busybox-static
+	swtpm
+	swtpm-tools
+	tpm2-tools
+	libtss2-dev
+	libssl-dev
+	sparse
+	cpio
+	kmod
+	xz-utils
+	clang
+	libclang-rt-14-dev
+	llvm
+	gcc
+	make
+	bc
+	flex
+	bison
+	libelf-dev
+	python3
+	valgrind
+"
+
+missing=
+for pkg in $PACKAGES; do
+	# "install ok installed" is the only state in which the files are there;
+	# half-installed or config-files-only packages count as missing.
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing="$missing $pkg"
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+
+echo "install-deps: installing:$missing"
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null 2>&1 || {
+		echo "install-deps: not root and no sudo; install:$missing" >&2
+		exit 2
+	}
+	SUDO=sudo
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Only refresh the package lists when something must be installed: a stale
+# or absent list is the usual cause of "Unable to locate package".
+# shellcheck disable=SC2086 # word splitting of the package list is wanted
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends $missing
