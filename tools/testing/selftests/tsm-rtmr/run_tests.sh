@@ -1,0 +1,56 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run every tsm-rtmr kselftest in this directory, inside the test guest, as
+# root (busybox sh is enough). Each executable test_* (binary or script) runs
+# in name order and prints TAP; a test that exits non-zero without printing
+# a "not ok" line gets one here. Exit status 4 (KSFT_SKIP) is a skip, not a
+# failure. Exits non-zero if anything failed.
+
+dir=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d 2>/dev/null || mktemp -d -p "$dir" 2>/dev/null) || tmp=
+fail=0
+ran=0
+
+if ! modprobe tsm_rtmr; then
+	echo "not ok - modprobe tsm_rtmr failed"
+	exit 1
+fi
+
+for t in "$dir"/test_*; do
+	name=${t##*/}
+	case $name in
+	*.c | *.h | *.o | *.d) continue ;;
+	esac
+	[ -f "$t" ] && [ -x "$t" ] || continue
+	ran=$((ran + 1))
+	echo "# === $name"
+	if [ -n "$tmp" ]; then
+		{ (cd "$dir" && "./$name") 2>&1; echo $? >"$tmp/rc"; } |
+			tee "$tmp/out"
+		rc=$(cat "$tmp/rc")
+		grep -q '^not ok' "$tmp/out" && printed=1 || printed=0
+	else
+		(cd "$dir" && "./$name") 2>&1
+		rc=$?
+		printed=0
+	fi
+	case $rc in
+	0) ;;
+	4) echo "# $name: skipped" ;;
+	*)
+		fail=1
+		[ "$printed" = 1 ] || echo "not ok - $name exited $rc"
+		dmesg 2>/dev/null | tail -n 40 | sed 's/^/# dmesg: /'
+		;;
+	esac
+done
+
+[ -n "$tmp" ] && rm -rf "$tmp"
+if [ "$ran" = 0 ]; then
+	echo "not ok - no test_* executables in $dir"
+	exit 1
+fi
+[ "$fail" = 0 ] && echo "# tsm-rtmr selftests: all passed" ||
+	echo "# tsm-rtmr selftests: FAILED"
+exit $fail

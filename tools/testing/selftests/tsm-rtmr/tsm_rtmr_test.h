@@ -1,0 +1,1077 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the tsm-rtmr kselftests: sysfs/configfs/securityfs
+ * access, simulator loading, digests, a strict parser of the binary event
+ * log, replay, and snapshots used to prove that a failed operation changed
+ * nothing.
+ *
+ * Every helper that can fail returns 0 (or a length) on success and a
+ * negative errno on failure, so tests can compare errnos directly.
+ */
+#ifndef TSM_RTMR_TEST_H
+#define TSM_RTMR_TEST_H
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#define CFS_ROOT	"/sys/kernel/config/tsm/rtmrs"
+#define SFS_ROOT	"/sys/kernel/security/tsm-rtmr"
+#define CORE_PARAMS	"/sys/module/tsm_rtmr/parameters"
+#define SIM_PARAMS	"/sys/module/tsm_rtmr_sim/parameters"
+#define SIM_MODDIR	"/sys/module/tsm_rtmr_sim"
+
+#define DEFAULT_MAX_LOG_BYTES	67108864UL
+#define DEFAULT_MAX_EVENT_BYTES	65536UL
+#define EV_NO_ACTION		0x3
+#define EV_EVENT_TAG		0x6
+#define SIM_LOG_OFFSET		1	/* sim register n is log index n + 1 */
+
+#define MAX_BANKS	5
+#define MAX_DIGEST	64
+#define MAX_REGS	32
+
+/* The default simulator of most tests: two banks, four registers. */
+#define SIM_2BANKS	"nr_registers=4 algs=sha256,sha384"
+
+struct alg_desc {
+	const char *name;
+	const char *ossl;
+	uint16_t id;
+	uint16_t size;
+};
+
+static const struct alg_desc tsm_algs[] = {
+	{ "sha1",    "sha1",   0x0004, 20 },
+	{ "sha256",  "sha256", 0x000b, 32 },
+	{ "sha384",  "sha384", 0x000c, 48 },
+	{ "sha512",  "sha512", 0x000d, 64 },
+	{ "sm3_256", "sm3",    0x0012, 32 },
+};
+
+static inline const struct alg_desc *alg_by_name(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tsm_algs) / sizeof(tsm_algs[0]); i++)
+		if (strlen(tsm_algs[i].name) == len &&
+		    !strncmp(tsm_algs[i].name, name, len))
+			return &tsm_algs[i];
+	return NULL;
+}
+
+static inline const struct alg_desc *alg_by_id(uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tsm_algs) / sizeof(tsm_algs[0]); i++)
+		if (tsm_algs[i].id == id)
+			return &tsm_algs[i];
+	return NULL;
+}
+
+/* "ENOENT" for -2, "success" for 0, the number otherwise. Not reentrant. */
+static inline const char *errname(int r)
+{
+	static char buf[8][32];
+	static int slot;
+	const char *n;
+	char *b = buf[slot++ & 7];
+
+	if (r == 0)
+		return "success (0)";
+	if (r < 0 && (n = strerrorname_np(-r)))
+		snprintf(b, sizeof(buf[0]), "%s (%d)", n, r);
+	else
+		snprintf(b, sizeof(buf[0]), "%d", r);
+	return b;
+}
+
+/* ------------------------------------------------------------------ */
+/* shell and files                                                     */
+
+static inline int sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	fflush(stderr);
+	st = system(cmd);
+	if (st == -1)
+		return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* One read() of a text attribute, NUL-terminated. Length or -errno. */
+static inline ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd, e;
+
+	buf[0] = '\0';
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	e = errno;
+	close(fd);
+	if (n < 0)
+		return -e;
+	buf[n] = '\0';
+	return n;
+}
+
+/* Whole file into a malloc'd buffer (NUL-terminated). Length or -errno. */
+static inline ssize_t read_all(const char *path, unsigned char **out)
+{
+	size_t cap = 65536, len = 0;
+	unsigned char *buf = malloc(cap + 1);
+	ssize_t n;
+	int fd, e;
+
+	*out = NULL;
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY);
+	if (fd < 0) {
+		e = errno;
+		free(buf);
+		return -e;
+	}
+	for (;;) {
+		if (len == cap) {
+			unsigned char *nb = realloc(buf, 2 * cap + 1);
+
+			if (!nb) {
+				close(fd);
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			close(fd);
+			free(buf);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	*out = buf;
+	return len;
+}
+
+/*
+ * One write() of @len bytes. 0, or -errno of open/write/close. A short
+ * write is reported as -EMSGSIZE (never expected from these files).
+ */
+static inline int write_buf(const char *path, const void *data, size_t len)
+{
+	ssize_t n;
+	int fd, e = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	if (n < 0)
+		e = -errno;
+	else if ((size_t)n != len)
+		e = -EMSGSIZE;
+	if (close(fd) && !e)
+		e = -errno;
+	return e;
+}
+
+static inline int write_str(const char *path, const char *s)
+{
+	return write_buf(path, s, strlen(s));
+}
+
+static inline const char *pathf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+#define PATHF(...) pathf((char[512]){0}, 512, __VA_ARGS__)
+
+static inline bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* configfs handles                                                    */
+
+/* mkdir only: the handle is bound to the default (first registered). */
+static inline int h_mkdir_raw(const char *name)
+{
+	return mkdir(PATHF(CFS_ROOT "/%s", name), 0755) ? -errno : 0;
+}
+
+static inline int h_write(const char *h, const char *attr, const char *s);
+static inline ssize_t h_read(const char *h, const char *attr, char *buf,
+			     size_t size);
+
+/*
+ * mkdir, and bind to "sim" when another provider is the default: other
+ * tests in the same boot (test_tpm*, test_cli.sh) may leave the TPM
+ * provider registered, and pinned, ahead of the simulator.
+ */
+static inline int h_mkdir(const char *name)
+{
+	char b[64];
+	int r = h_mkdir_raw(name);
+
+	if (r)
+		return r;
+	if (h_read(name, "provider", b, sizeof(b)) < 0 || strcmp(b, "sim\n"))
+		r = h_write(name, "provider", "sim\n");
+	return r;
+}
+
+/* A provider other than the simulator's instances is registered. */
+static inline bool other_providers(void)
+{
+	struct dirent *de;
+	DIR *d = opendir(SFS_ROOT);
+	bool other = false;
+
+	if (!d)
+		return false;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && strncmp(de->d_name, "sim", 3))
+			other = true;
+	closedir(d);
+	return other;
+}
+
+static inline int h_rmdir(const char *name)
+{
+	return rmdir(PATHF(CFS_ROOT "/%s", name)) ? -errno : 0;
+}
+
+static inline int h_write(const char *h, const char *attr, const char *s)
+{
+	return write_str(PATHF(CFS_ROOT "/%s/%s", h, attr), s);
+}
+
+static inline ssize_t h_read(const char *h, const char *attr, char *buf,
+			     size_t size)
+{
+	return read_text(PATHF(CFS_ROOT "/%s/%s", h, attr), buf, size);
+}
+
+/* Stage event data: open, write, close (configfs applies it on close). */
+static inline int h_event(const char *h, const void *data, size_t len)
+{
+	return write_buf(PATHF(CFS_ROOT "/%s/event", h), data, len);
+}
+
+static inline int h_index(const char *h, unsigned int idx)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "%u\n", idx);
+	return h_write(h, "index", b);
+}
+
+/* mkdir + optional provider + index. */
+static inline int h_open(const char *h, const char *prov, int idx)
+{
+	int r = h_mkdir(h);
+
+	if (r)
+		return r;
+	if (prov) {
+		r = h_write(h, "provider", prov);
+		if (r)
+			return r;
+	}
+	return idx >= 0 ? h_index(h, idx) : 0;
+}
+
+static inline void handles_remove_all(void)
+{
+	struct dirent *de;
+	DIR *d = opendir(CFS_ROOT);
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			h_rmdir(de->d_name);
+	closedir(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* securityfs                                                          */
+
+static inline ssize_t prov_read(const char *prov, const char *file,
+				char *buf, size_t size)
+{
+	return read_text(PATHF(SFS_ROOT "/%s/%s", prov, file), buf, size);
+}
+
+/* Entry count, or -errno / -EBADMSG when not "N\n". */
+static inline long prov_count(const char *prov)
+{
+	char b[64], *end;
+	ssize_t n = prov_read(prov, "count", b, sizeof(b));
+	long v;
+
+	if (n < 0)
+		return n;
+	v = strtol(b, &end, 10);
+	if (end == b || strcmp(end, "\n"))
+		return -EBADMSG;
+	return v;
+}
+
+static inline ssize_t prov_log(const char *prov, unsigned char **out)
+{
+	return read_all(PATHF(SFS_ROOT "/%s/binary_event_log", prov), out);
+}
+
+static inline ssize_t prov_ascii(const char *prov, char **out)
+{
+	return read_all(PATHF(SFS_ROOT "/%s/ascii_event_log", prov),
+			(unsigned char **)out);
+}
+
+/* ------------------------------------------------------------------ */
+/* modules                                                             */
+
+static inline int set_max_log_bytes(unsigned long v)
+{
+	char b[32];
+
+	snprintf(b, sizeof(b), "%lu\n", v);
+	return write_str(CORE_PARAMS "/max_log_bytes", b);
+}
+
+static inline int sim_unload(void)
+{
+	if (!exists(SIM_MODDIR))
+		return 0;
+	return sh("rmmod tsm_rtmr_sim");
+}
+
+/* Fresh simulator: no handles, no log, the given module parameters. */
+static inline int sim_load(const char *params)
+{
+	int r;
+
+	handles_remove_all();
+	r = sh("modprobe tsm_rtmr");
+	if (r)
+		return r;
+	set_max_log_bytes(DEFAULT_MAX_LOG_BYTES);
+	r = sim_unload();
+	if (r)
+		return r;
+	r = sh("modprobe tsm_rtmr_sim %s", params ? params : "");
+	if (r)
+		return r;
+	/* kmod's modprobe reports success when init_module fails EEXIST */
+	if (!exists(SIM_MODDIR) || !exists(SFS_ROOT "/sim/count")) {
+		fprintf(stderr, "# modprobe tsm_rtmr_sim %s: exit 0, but %s\n",
+			params ? params : "", exists(SIM_MODDIR) ?
+			SFS_ROOT "/sim/count is missing" :
+			"the module is not loaded (see dmesg)");
+		return -1;
+	}
+	return 0;
+}
+
+static inline void tsm_cleanup(void)
+{
+	handles_remove_all();
+	if (exists(CORE_PARAMS))
+		set_max_log_bytes(DEFAULT_MAX_LOG_BYTES);
+	sim_unload();
+}
+
+static inline int sim_fault(const char *mode)
+{
+	return write_str(SIM_PARAMS "/fault", mode);
+}
+
+/* ------------------------------------------------------------------ */
+/* hex and hashing                                                     */
+
+static inline void hexenc(const unsigned char *in, size_t n, char *out)
+{
+	static const char x[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = x[in[i] >> 4];
+		out[2 * i + 1] = x[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static inline int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Exactly 2*@n hex digits into @out. 0 or -EINVAL. */
+static inline int hexdec(const char *in, size_t n, unsigned char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		int hi = hexval(in[2 * i]), lo;
+
+		if (hi < 0)
+			return -EINVAL;
+		lo = hexval(in[2 * i + 1]);
+		if (lo < 0)
+			return -EINVAL;
+		out[i] = hi << 4 | lo;
+	}
+	return 0;
+}
+
+/* H(a || b) with the given algorithm; b may be NULL. */
+static inline int hash2(const struct alg_desc *alg, const void *a, size_t alen,
+			const void *b, size_t blen, unsigned char *out)
+{
+	const EVP_MD *md = EVP_get_digestbyname(alg->ossl);
+	EVP_MD_CTX *ctx;
+	unsigned int len = 0;
+	int ok;
+
+	if (!md)
+		return -ENOSYS;
+	ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		return -ENOMEM;
+	ok = EVP_DigestInit_ex(ctx, md, NULL) &&
+	     EVP_DigestUpdate(ctx, a, alen) &&
+	     (!b || EVP_DigestUpdate(ctx, b, blen)) &&
+	     EVP_DigestFinal_ex(ctx, out, &len);
+	EVP_MD_CTX_free(ctx);
+	return ok && len == alg->size ? 0 : -EIO;
+}
+
+/* A set of digests in bank order, as a commit carries them. */
+struct digests {
+	int n;
+	const struct alg_desc *alg[MAX_BANKS];
+	unsigned char d[MAX_BANKS][MAX_DIGEST];
+};
+
+/* Parse "sha256,sha384" or "sha256 sha384\n" into the algorithm list. */
+static inline int banks_parse(struct digests *ds, const char *list)
+{
+	const char *p = list;
+
+	memset(ds, 0, sizeof(*ds));
+	while (*p) {
+		size_t len = strcspn(p, ", \t\n");
+
+		if (len) {
+			if (ds->n == MAX_BANKS)
+				return -E2BIG;
+			ds->alg[ds->n] = alg_by_name(p, len);
+			if (!ds->alg[ds->n])
+				return -EINVAL;
+			ds->n++;
+		}
+		p += len;
+		if (*p)
+			p++;
+	}
+	return ds->n ? 0 : -EINVAL;
+}
+
+/* Digests of @data with every bank of @banks ("sha256,sha384"). */
+static inline int digests_of(struct digests *ds, const char *banks,
+			     const void *data, size_t len)
+{
+	int i, r = banks_parse(ds, banks);
+
+	for (i = 0; !r && i < ds->n; i++)
+		r = hash2(ds->alg[i], data, len, NULL, 0, ds->d[i]);
+	return r;
+}
+
+static inline int digests_of_str(struct digests *ds, const char *banks,
+				 const char *s)
+{
+	return digests_of(ds, banks, s, strlen(s));
+}
+
+/* "sha256:<hex> sha384:<hex>\n" */
+static inline const char *digest_str(const struct digests *ds, char *out,
+				     size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < ds->n && off + 2 * MAX_DIGEST + 16 < size; i++) {
+		off += snprintf(out + off, size - off, "%s%s:", i ? " " : "",
+				ds->alg[i]->name);
+		hexenc(ds->d[i], ds->alg[i]->size, out + off);
+		off += 2 * ds->alg[i]->size;
+	}
+	snprintf(out + off, size - off, "\n");
+	return out;
+}
+
+#define DIGEST_STR(ds) digest_str((ds), (char[1024]){0}, 1024)
+
+static inline int h_commit(const char *h, const struct digests *ds)
+{
+	return h_write(h, "digest", DIGEST_STR(ds));
+}
+
+/* new = H(old || d) per bank */
+static inline int extend_model(struct digests *reg, const struct digests *d)
+{
+	int i, r;
+
+	for (i = 0; i < d->n; i++) {
+		unsigned char out[MAX_DIGEST];
+
+		r = hash2(d->alg[i], reg->d[i], d->alg[i]->size, d->d[i],
+			  d->alg[i]->size, out);
+		if (r)
+			return r;
+		memcpy(reg->d[i], out, d->alg[i]->size);
+	}
+	return 0;
+}
+
+/* Zero register with the banks of @banks. */
+static inline int reg_zero(struct digests *reg, const char *banks)
+{
+	return banks_parse(reg, banks);
+}
+
+/* "alg:hex\n" lines of `value` -> digests. Strict about the format. */
+static inline int value_parse(const char *text, struct digests *ds)
+{
+	const char *p = text;
+
+	memset(ds, 0, sizeof(*ds));
+	while (*p) {
+		const char *colon = strchr(p, ':');
+		const char *nl;
+		const struct alg_desc *a;
+
+		if (!colon || ds->n == MAX_BANKS)
+			return -EBADMSG;
+		a = alg_by_name(p, colon - p);
+		if (!a)
+			return -EBADMSG;
+		nl = strchr(colon, '\n');
+		if (!nl || (size_t)(nl - colon - 1) != 2u * a->size)
+			return -EBADMSG;
+		if (hexdec(colon + 1, a->size, ds->d[ds->n]))
+			return -EBADMSG;
+		ds->alg[ds->n++] = a;
+		p = nl + 1;
+	}
+	return ds->n ? 0 : -EBADMSG;
+}
+
+static inline bool digests_equal(const struct digests *a,
+				 const struct digests *b)
+{
+	int i;
+
+	if (a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (a->alg[i] != b->alg[i] ||
+		    memcmp(a->d[i], b->d[i], a->alg[i]->size))
+			return false;
+	return true;
+}
+
+/* Read register @idx through handle @h (sets its index). */
+static inline int reg_read(const char *h, unsigned int idx,
+			   struct digests *ds)
+{
+	char b[1024];
+	ssize_t n;
+	int r = h_index(h, idx);
+
+	if (r)
+		return r;
+	n = h_read(h, "value", b, sizeof(b));
+	if (n < 0)
+		return n;
+	return value_parse(b, ds);
+}
+
+/* ------------------------------------------------------------------ */
+/* binary event log                                                    */
+
+struct log_entry {
+	uint32_t log_index;
+	uint32_t event_type;
+	struct digests ds;
+	uint32_t event_size;
+	const unsigned char *event;
+	size_t off;		/* record offset in the log */
+	size_t len;		/* record length */
+};
+
+struct tlog {
+	int nalgs;
+	const struct alg_desc *alg[MAX_BANKS];
+	size_t hdr_len;
+	size_t n;
+	struct log_entry *e;
+};
+
+static inline uint32_t get32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint16_t get16(const unsigned char *p)
+{
+	return p[0] | p[1] << 8;
+}
+
+static inline void put32(unsigned char *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static inline void put16(unsigned char *p, uint16_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+}
+
+/* The header record the spec prescribes for these banks. */
+static inline size_t log_header_build(unsigned char *o,
+				      const struct digests *banks)
+{
+	size_t off = 0, esz_off;
+	int i;
+
+	put32(o + off, 0);		off += 4;	/* pcrIndex */
+	put32(o + off, EV_NO_ACTION);	off += 4;
+	memset(o + off, 0, 20);		off += 20;	/* sha1 digest */
+	esz_off = off;			off += 4;
+	memcpy(o + off, "Spec ID Event03", 16); off += 16;
+	put32(o + off, 0);		off += 4;	/* platformClass */
+	o[off++] = 0;					/* specVersionMinor */
+	o[off++] = 2;					/* specVersionMajor */
+	o[off++] = 2;					/* specErrata */
+	o[off++] = 2;					/* uintnSize */
+	put32(o + off, banks->n);	off += 4;
+	for (i = 0; i < banks->n; i++) {
+		put16(o + off, banks->alg[i]->id);
+		put16(o + off + 2, banks->alg[i]->size);
+		off += 4;
+	}
+	o[off++] = 0;					/* vendorInfoSize */
+	put32(o + esz_off, off - esz_off - 4);
+	return off;
+}
+
+/* One TCG_PCR_EVENT2 record. */
+static inline size_t log_record_build(unsigned char *o, uint32_t log_index,
+				      uint32_t type, const struct digests *ds,
+				      const void *ev, size_t evlen)
+{
+	size_t off = 0;
+	int i;
+
+	put32(o + off, log_index);	off += 4;
+	put32(o + off, type);		off += 4;
+	put32(o + off, ds->n);		off += 4;
+	for (i = 0; i < ds->n; i++) {
+		put16(o + off, ds->alg[i]->id);
+		off += 2;
+		memcpy(o + off, ds->d[i], ds->alg[i]->size);
+		off += ds->alg[i]->size;
+	}
+	put32(o + off, evlen);		off += 4;
+	if (evlen)
+		memcpy(o + off, ev, evlen);
+	return off + evlen;
+}
+
+static inline void log_free(struct tlog *l)
+{
+	free(l->e);
+	memset(l, 0, sizeof(*l));
+}
+
+#define LOG_ERR(...) do { if (err) snprintf(err, errsz, __VA_ARGS__); \
+	log_free(l); return -EBADMSG; } while (0)
+
+/*
+ * Strict parse: the header must be exactly the spec's, every record must
+ * carry exactly the header's banks in order, and the last record must end
+ * exactly at @len (no torn record).
+ */
+static inline int log_parse(const unsigned char *b, size_t len, struct tlog *l,
+			    char *err, size_t errsz)
+{
+	unsigned char want[128];
+	struct digests banks;
+	size_t off, cap = 0;
+	uint32_t esz, nalgs;
+	int i;
+
+	memset(l, 0, sizeof(*l));
+	if (len < 32 + 29)
+		LOG_ERR("log shorter than a header (%zu bytes)", len);
+	esz = get32(b + 28);
+	nalgs = get32(b + 32 + 24);
+	if (nalgs < 1 || nalgs > MAX_BANKS)
+		LOG_ERR("header numberOfAlgorithms %u", nalgs);
+	if (esz != 29 + 4 * nalgs)
+		LOG_ERR("header eventSize %u, want %u", esz, 29 + 4 * nalgs);
+	memset(&banks, 0, sizeof(banks));
+	for (i = 0; i < (int)nalgs; i++) {
+		const unsigned char *p = b + 32 + 28 + 4 * i;
+
+		banks.alg[i] = alg_by_id(get16(p));
+		if (!banks.alg[i])
+			LOG_ERR("header alg %d id 0x%x unknown", i, get16(p));
+		if (get16(p + 2) != banks.alg[i]->size)
+			LOG_ERR("header alg 0x%x size %u", get16(p),
+				get16(p + 2));
+	}
+	banks.n = nalgs;
+	l->hdr_len = log_header_build(want, &banks);
+	if (len < l->hdr_len || memcmp(want, b, l->hdr_len)) {
+		size_t k;
+
+		for (k = 0; k < l->hdr_len && k < len && want[k] == b[k]; k++)
+			;
+		LOG_ERR("header differs from the spec's at byte %zu", k);
+	}
+	l->nalgs = nalgs;
+	memcpy(l->alg, banks.alg, sizeof(banks.alg));
+
+	off = l->hdr_len;
+	while (off < len) {
+		struct log_entry e;
+
+		memset(&e, 0, sizeof(e));
+		e.off = off;
+		if (len - off < 12)
+			LOG_ERR("torn record at %zu", off);
+		e.log_index = get32(b + off);
+		e.event_type = get32(b + off + 4);
+		if (get32(b + off + 8) != nalgs)
+			LOG_ERR("record at %zu: digest count %u, want %u", off,
+				get32(b + off + 8), nalgs);
+		off += 12;
+		e.ds.n = nalgs;
+		for (i = 0; i < (int)nalgs; i++) {
+			if (len - off < 2u + banks.alg[i]->size)
+				LOG_ERR("torn digest at %zu", off);
+			if (get16(b + off) != banks.alg[i]->id)
+				LOG_ERR("record at %zu: bank %d alg 0x%x, want 0x%x",
+					e.off, i, get16(b + off),
+					banks.alg[i]->id);
+			e.ds.alg[i] = banks.alg[i];
+			memcpy(e.ds.d[i], b + off + 2, banks.alg[i]->size);
+			off += 2 + banks.alg[i]->size;
+		}
+		if (len - off < 4)
+			LOG_ERR("torn event size at %zu", off);
+		e.event_size = get32(b + off);
+		off += 4;
+		if (len - off < e.event_size)
+			LOG_ERR("torn event at %zu (size %u)", off,
+				e.event_size);
+		e.event = b + off;
+		off += e.event_size;
+		e.len = off - e.off;
+		if (l->n == cap) {
+			struct log_entry *ne;
+
+			cap = cap ? 2 * cap : 256;
+			ne = realloc(l->e, cap * sizeof(*ne));
+			if (!ne)
+				LOG_ERR("out of memory");
+			l->e = ne;
+		}
+		l->e[l->n++] = e;
+	}
+	return 0;
+}
+
+/* Read and parse a provider's binary log. Caller frees *raw and the log. */
+static inline int prov_log_parse(const char *prov, unsigned char **raw,
+				 size_t *rawlen, struct tlog *l, char *err,
+				 size_t errsz)
+{
+	ssize_t n = prov_log(prov, raw);
+
+	if (n < 0) {
+		snprintf(err, errsz, "read %s log: %s", prov, errname(n));
+		return n;
+	}
+	if (rawlen)
+		*rawlen = n;
+	return log_parse(*raw, n, l, err, errsz);
+}
+
+/* Replay of the records with @log_index, over the first @upto records. */
+static inline int log_replay(const struct tlog *l, uint32_t log_index,
+			     size_t upto, struct digests *reg)
+{
+	size_t k;
+	int r;
+
+	memset(reg, 0, sizeof(*reg));
+	reg->n = l->nalgs;
+	memcpy(reg->alg, l->alg, sizeof(reg->alg));
+	for (k = 0; k < upto && k < l->n; k++) {
+		if (l->e[k].log_index != log_index)
+			continue;
+		r = extend_model(reg, &l->e[k].ds);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Invariant check: for every register 0..nregs-1 that handle @obs (bound
+ * to @prov) may select, `value` equals the replay of the whole log.
+ */
+static inline int check_replay(const char *prov, const char *obs, int nregs,
+			       char *why, size_t whysz)
+{
+	unsigned char *raw = NULL;
+	struct tlog l;
+	int r, i;
+
+	r = prov_log_parse(prov, &raw, NULL, &l, why, whysz);
+	if (r) {
+		free(raw);
+		return r;
+	}
+	for (i = 0; i < nregs; i++) {
+		struct digests live, rep;
+
+		r = reg_read(obs, i, &live);
+		if (r == -EPERM) {
+			r = 0;
+			continue;
+		}
+		if (r) {
+			snprintf(why, whysz, "read register %d: %s", i,
+				 errname(r));
+			break;
+		}
+		r = log_replay(&l, i + SIM_LOG_OFFSET, l.n, &rep);
+		if (r)
+			break;
+		if (!digests_equal(&live, &rep)) {
+			snprintf(why, whysz,
+				 "register %d: value != replay of %zu records",
+				 i, l.n);
+			r = -EBADMSG;
+			break;
+		}
+	}
+	log_free(&l);
+	free(raw);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* snapshots: "nothing changed"                                        */
+
+struct snap {
+	long count;
+	char state[256];
+	unsigned char *log;
+	ssize_t loglen;
+	int nregs;
+	char value[MAX_REGS][1024];
+};
+
+static inline void snap_free(struct snap *s)
+{
+	free(s->log);
+	s->log = NULL;
+}
+
+/* count, state, the whole binary log, and `value` of registers 0..nregs-1
+ * read through handle @obs (registers it may not select read as "").
+ */
+static inline int snap_take(struct snap *s, const char *prov, const char *obs,
+			    int nregs)
+{
+	int i, r;
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->count = prov_count(prov);
+	if (s->count < 0)
+		return s->count;
+	n = prov_read(prov, "state", s->state, sizeof(s->state));
+	if (n < 0)
+		return n;
+	s->loglen = prov_log(prov, &s->log);
+	if (s->loglen < 0)
+		return s->loglen;
+	s->nregs = nregs;
+	for (i = 0; obs && i < nregs; i++) {
+		r = h_index(obs, i);
+		if (r == -EPERM)
+			continue;
+		if (r)
+			return r;
+		n = h_read(obs, "value", s->value[i], sizeof(s->value[i]));
+		if (n < 0)
+			return n;
+	}
+	return 0;
+}
+
+static inline bool snap_same(const struct snap *a, const struct snap *b,
+			     char *why, size_t whysz)
+{
+	int i;
+
+	if (a->count != b->count) {
+		snprintf(why, whysz, "count %ld -> %ld", a->count, b->count);
+		return false;
+	}
+	if (strcmp(a->state, b->state)) {
+		snprintf(why, whysz, "state '%.100s' -> '%.100s'", a->state, b->state);
+		return false;
+	}
+	if (a->loglen != b->loglen ||
+	    memcmp(a->log, b->log, a->loglen)) {
+		snprintf(why, whysz, "binary_event_log changed (%zd -> %zd bytes)",
+			 a->loglen, b->loglen);
+		return false;
+	}
+	for (i = 0; i < a->nregs && i < b->nregs; i++)
+		if (strcmp(a->value[i], b->value[i])) {
+			snprintf(why, whysz, "value of register %d changed", i);
+			return false;
+		}
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* assertion helpers (use inside TEST bodies)                          */
+
+/* expr returns 0 or -errno; expect -exp. */
+#define EXPECT_ERRNO(exp, expr) do {					\
+	int __r = (expr);						\
+	if (__r != -(exp))						\
+		TH_LOG("%s: expected %s, got %s", #expr,		\
+		       errname(-(exp)), errname(__r));			\
+	EXPECT_EQ(-(exp), __r);						\
+} while (0)
+
+#define ASSERT_OK(expr) do {						\
+	int __r = (expr);						\
+	if (__r)							\
+		TH_LOG("%s: %s", #expr, errname(__r));			\
+	ASSERT_EQ(0, __r);						\
+} while (0)
+
+#define EXPECT_OK(expr) do {						\
+	int __r = (expr);						\
+	if (__r)							\
+		TH_LOG("%s: %s", #expr, errname(__r));			\
+	EXPECT_EQ(0, __r);						\
+} while (0)
+
+/* Compare the current state with snapshot @before. */
+#define EXPECT_UNCHANGED(before, prov, obs, nregs) do {			\
+	struct snap __now;						\
+	char __why[256] = "";						\
+	bool __same;							\
+	ASSERT_OK(snap_take(&__now, prov, obs, nregs));			\
+	__same = snap_same(before, &__now, __why, sizeof(__why));	\
+	if (!__same)							\
+		TH_LOG("state changed: %s", __why);			\
+	EXPECT_TRUE(__same);						\
+	snap_free(&__now);						\
+} while (0)
+
+#define EXPECT_REPLAY(prov, obs, nregs) do {				\
+	char __why[256] = "";						\
+	int __r = check_replay(prov, obs, nregs, __why, sizeof(__why));	\
+	if (__r)							\
+		TH_LOG("replay check on %s: %s", prov, __why);		\
+	EXPECT_EQ(0, __r);						\
+} while (0)
+
+/* Attribute text equal to @want. */
+#define EXPECT_ATTR(h, attr, want) do {					\
+	char __b[4096];							\
+	ssize_t __n = h_read(h, attr, __b, sizeof(__b));		\
+	if (__n < 0)							\
+		TH_LOG("read %s/%s: %s", h, attr, errname(__n));	\
+	ASSERT_LE(0, __n);						\
+	EXPECT_STREQ(want, __b);					\
+} while (0)
+
+#define EXPECT_PROV(prov, file, want) do {				\
+	char __b[4096];							\
+	ssize_t __n = prov_read(prov, file, __b, sizeof(__b));		\
+	if (__n < 0)							\
+		TH_LOG("read %s/%s: %s", prov, file, errname(__n));	\
+	ASSERT_LE(0, __n);						\
+	EXPECT_STREQ(want, __b);					\
+} while (0)
+
+#endif /* TSM_RTMR_TEST_H */
