@@ -331,28 +331,33 @@ static ssize_t handle_event_read(struct config_item *item, void *buf,
 /*
  * configfs calls this when the file is closed and drops the result, so a
  * failure is remembered and reported by the commit instead.
+ *
+ * configfs also calls it, with nothing, after a write it refused with EFBIG
+ * (an empty file never gets here: a write of some bytes is needed). Such a
+ * call changes nothing, so an oversized event written in one write leaves
+ * the staged event as it was. An event written in pieces is another
+ * matter: configfs applies the pieces it accepted before the EFBIG, and
+ * nothing tells this function; writers must treat EFBIG as fatal.
  */
 static ssize_t handle_event_write(struct config_item *item, const void *buf,
 				  size_t count)
 {
 	struct tsm_rtmr_handle *h = to_handle(item);
-	void *data = NULL;
+	void *data;
 	int rc;
 
 	rc = handle_may_write();
-	if (rc)
+	if (rc || !count)
 		return rc;
-	if (count) {
-		data = kvmalloc(count, GFP_KERNEL);
-		if (data)
-			memcpy(data, buf, count);
-	}
+	data = kvmalloc(count, GFP_KERNEL);
+	if (data)
+		memcpy(data, buf, count);
 
 	mutex_lock(&h->lock);
 	kvfree(h->event);
 	h->event = data;
 	h->event_len = data ? count : 0;
-	h->event_err = count && !data ? -ENOMEM : 0;
+	h->event_err = data ? 0 : -ENOMEM;
 	mutex_unlock(&h->lock);
 	return count;
 }
