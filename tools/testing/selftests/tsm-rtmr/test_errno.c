@@ -232,7 +232,8 @@ TEST_F(abi, event_too_big_efbig)
 	char b[64];
 	unsigned long max;
 	unsigned char *ev;
-	unsigned char *raw = NULL;
+	unsigned char *raw = NULL, *staged = NULL;
+	ssize_t staged_len;
 	char err[256] = "";
 	struct tlog l;
 
@@ -243,8 +244,15 @@ TEST_F(abi, event_too_big_efbig)
 	ASSERT_NE(NULL, ev);
 	memset(ev, 0xa5, max + 1);
 
+	ASSERT_OK(h_event("h", "previous", 8));
 	EXPECT_ERRNO(EFBIG, h_event("h", ev, max + 1));
 	EXPECT_UNCHANGED(&self->before, PROV, "obs", NREGS);
+	/* the refused write left the event staged before it alone */
+	staged_len = read_all(PATHF(CFS_ROOT "/h/event"), &staged);
+	EXPECT_EQ(8, staged_len);
+	if (staged_len == 8)
+		EXPECT_EQ(0, memcmp(staged, "previous", 8));
+	free(staged);
 
 	/* exactly the maximum is accepted and logged in full */
 	EXPECT_OK(h_event("h", ev, max));
