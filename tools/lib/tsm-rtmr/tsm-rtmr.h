@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libtsm-rtmr: parse, replay and convert TCG crypto-agile event logs, and
+ * verify TPM quotes against them.
+ *
+ * A log is parsed once into an immutable struct tr_log that owns a copy of
+ * the bytes; records point into that copy by offset, so serialising a
+ * parsed log gives back exactly the bytes it was parsed from.
+ *
+ * Every function that can fail returns 0 or a negative enum tr_status and,
+ * where it takes a struct tr_error (which may be NULL), leaves a one-line
+ * reason there.
+ *
+ * Hashing goes through OpenSSL EVP only; EVP_MD objects are fetched once and
+ * cached, so the first call to any hashing function is not thread-safe.
+ * A parsed log is immutable and may be shared between threads.
+ *
+ * License: LGPL-2.1-or-later (the CLI and tests around it: GPL-2.0).
+ */
+#ifndef TSM_RTMR_LIB_H
+#define TSM_RTMR_LIB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <tss2/tss2_tpm2_types.h>
+
+#define TR_MAX_ALGS		8		/* algorithms in a Spec ID header */
+#define TR_MAX_DIGEST		64		/* SHA-512 */
+#define TR_MAX_EVENT_SIZE	(16u << 20)	/* one record's event data */
+#define TR_DEFAULT_MAX_RECORDS	(1u << 21)
+#define TR_MAX_REGISTERS	1024		/* distinct log indexes in a replay */
+
+#define TR_EV_NO_ACTION		0x3u
+#define TR_EV_EVENT_TAG		0x6u
+
+enum tr_status {
+	TR_OK = 0,
+	TR_E_TRUNCATED = -1,	/* input ends inside a structure */
+	TR_E_MALFORMED = -2,	/* a field has a value the format forbids */
+	TR_E_LIMIT = -3,	/* a hard limit of this library was hit */
+	TR_E_NOMEM = -4,
+	TR_E_UNSUPPORTED = -5,	/* e.g. a hash OpenSSL does not provide */
+	TR_E_NOMATCH = -6,	/* no prefix / verification failed */
+	TR_E_CRYPTO = -7,	/* OpenSSL failed */
+	TR_E_INVAL = -8,	/* bad argument */
+};
+
+struct tr_error {
+	char msg[256];
+	size_t offset;		/* byte offset the error refers to */
+};
+
+const char *tr_strstatus(int status);
+
+/* ---- algorithms ---------------------------------------------------- */
+
+struct tr_alg {
+	uint16_t id;		/* TPM_ALG_ID */
+	uint16_t size;		/* digest bytes */
+	const char *name;	/* "sha256": the ABI and CEL name */
+	const char *evp_name;	/* OpenSSL name */
+};
+
+const struct tr_alg *tr_alg_by_id(uint16_t id);
+const struct tr_alg *tr_alg_by_name(const char *name);
+const struct tr_alg *tr_alg_by_name_len(const char *name, size_t len);
+
+/* Hash @len bytes with @alg through EVP into @out (alg->size bytes). */
+int tr_hash(const struct tr_alg *alg, const void *data, size_t len,
+	    uint8_t *out);
+
+/* Lowercase hex of @len bytes into @out (2 * len + 1 bytes). */
+void tr_hex(const uint8_t *bytes, size_t len, char *out);
+/* Parse exactly 2 * @max_len or fewer hex digits; returns byte count or -1. */
+long tr_unhex(const char *hex, size_t hex_len, uint8_t *out, size_t max_len);
+
+/* ---- parsed log ---------------------------------------------------- */
+
+struct tr_bank {
+	uint16_t alg_id;
+	uint16_t size;
+	const struct tr_alg *alg;	/* NULL: unknown to this library */
+};
+
+struct tr_record {
+	uint32_t recnum;	/* 0.. in log order, header not counted */
+	uint32_t log_index;	/* TCG pcrIndex */
+	uint32_t event_type;
+	uint32_t event_size;
+	size_t offset;		/* of the record in tr_log.buf */
+	size_t length;		/* of the whole record */
+	size_t event_off;	/* of the event data in tr_log.buf */
+	/* digest_off[b]: offset in buf of the digest for header bank b */
+	uint32_t digest_off[TR_MAX_ALGS];
+};
+
+struct tr_log {
+	uint8_t *buf;		/* owned copy of the parsed bytes */
+	size_t len;		/* bytes parsed (after trimming, if asked) */
+	size_t header_len;	/* bytes of the Spec ID header record */
+	uint32_t platform_class;
+	uint8_t spec_minor, spec_major, spec_errata, uintn_size;
+	unsigned int n_banks;
+	struct tr_bank banks[TR_MAX_ALGS];
+	uint8_t vendor_info_size;
+	size_t n_records;
+	struct tr_record *records;
+};
+
+struct tr_parse_opts {
+	size_t max_records;	/* 0: TR_DEFAULT_MAX_RECORDS */
+	uint32_t max_event_size; /* 0: TR_MAX_EVENT_SIZE */
+	/*
+	 * Firmware tables (the TDX CCEL) are larger than their log and filled
+	 * with 0xFF or 0x00 after it: stop at the first record whose fixed
+	 * part is all-0xFF or all-zero, or when fewer bytes than a record
+	 * header remain, instead of failing.
+	 */
+	bool trim_end_marker;
+};
+
+int tr_log_parse(const uint8_t *data, size_t len,
+		 const struct tr_parse_opts *opts, struct tr_log **out,
+		 struct tr_error *err);
+void tr_log_free(struct tr_log *log);
+
+/* Bank number of @alg_id in the header, or -1. */
+int tr_log_bank(const struct tr_log *log, uint16_t alg_id);
+static inline const uint8_t *tr_record_digest(const struct tr_log *log,
+					      const struct tr_record *rec,
+					      unsigned int bank)
+{
+	return log->buf + rec->digest_off[bank];
+}
+static inline const uint8_t *tr_record_event(const struct tr_log *log,
+					     const struct tr_record *rec)
+{
+	return log->buf + rec->event_off;
+}
+
+/* ---- building logs (tests, seed corpora, merging) ------------------- */
+
+struct tr_buf {
+	uint8_t *data;
+	size_t len, cap;
+	bool failed;		/* an allocation failed; data is incomplete */
+};
+
+void tr_buf_free(struct tr_buf *b);
+int tr_buf_put(struct tr_buf *b, const void *data, size_t len);
+
+/* Spec ID header record for these algorithms (provider bank order). */
+int tr_build_header(struct tr_buf *b, const uint16_t *alg_ids,
+		    unsigned int n_algs);
+/* One TCG_PCR_EVENT2; @digests holds one digest per alg, concatenated. */
+int tr_build_record(struct tr_buf *b, uint32_t log_index, uint32_t event_type,
+		    const uint16_t *alg_ids, unsigned int n_algs,
+		    const uint8_t *digests, const void *event,
+		    uint32_t event_size);
+/* As tr_build_record, digests computed over the event data. */
+int tr_build_record_hashed(struct tr_buf *b, uint32_t log_index,
+			   uint32_t event_type, const uint16_t *alg_ids,
+			   unsigned int n_algs, const void *event,
+			   uint32_t event_size);
+
+/*
+ * @fw (a log parsed with trim_end_marker, e.g. the CCEL) followed by the
+ * records of @rt without its header: one log for CCEL parsers. Both must
+ * carry the same banks in the same order.
+ */
+int tr_log_concat(const struct tr_log *fw, const struct tr_log *rt,
+		  struct tr_buf *out, struct tr_error *err);
+
+/* ---- replay -------------------------------------------------------- */
+
+#define TR_REPLAY_TPM	0x1u	/* TPM: PCRs 17-22 start all-0xFF */
+
+struct tr_register {
+	uint32_t index;		/* log index */
+	uint8_t value[TR_MAX_ALGS][TR_MAX_DIGEST];
+};
+
+struct tr_replay {
+	const struct tr_log *log;
+	unsigned int flags;
+	size_t applied;			/* records replayed so far */
+	size_t n_regs;			/* registers the whole log touches */
+	struct tr_register *regs;	/* sorted by index */
+	void *priv;
+};
+
+/* Prepare a replay of @log; every register starts at its initial value. */
+int tr_replay_init(struct tr_replay *r, const struct tr_log *log,
+		   unsigned int flags, struct tr_error *err);
+/* Apply records until @upto have been applied (clamped to the log). */
+int tr_replay_run(struct tr_replay *r, size_t upto);
+void tr_replay_free(struct tr_replay *r);
+/* Current value of log index @index, bank @bank; NULL if never touched. */
+const uint8_t *tr_replay_value(const struct tr_replay *r, uint32_t index,
+			       unsigned int bank);
+void tr_initial_value(uint32_t index, unsigned int flags, uint8_t *out,
+		      size_t size);
+
+/*
+ * Prefix search. Calls @match after each prefix n = 0..n_records has been
+ * replayed (@last: the record just applied, NULL for n = 0); @match returns
+ * 1 when the replayed state is acceptable, 0 when not, <0 to abort.
+ * *@best is the longest acceptable n; TR_E_NOMATCH when none is.
+ */
+typedef int (*tr_prefix_cb)(const struct tr_replay *r, size_t n,
+			    const struct tr_record *last, void *ctx);
+int tr_longest_prefix_cb(const struct tr_log *log, unsigned int flags,
+			 tr_prefix_cb match, void *ctx, size_t *best,
+			 struct tr_error *err);
+
+struct tr_target {
+	uint32_t index;		/* log index */
+	uint16_t alg_id;
+	uint8_t value[TR_MAX_DIGEST];
+};
+
+/* Longest prefix whose replay equals every target (IMA rule). */
+int tr_longest_prefix(const struct tr_log *log, unsigned int flags,
+		      const struct tr_target *targets, size_t n_targets,
+		      size_t *best, struct tr_error *err);
+
+/* ---- output formats ------------------------------------------------- */
+
+/* The kernel's ascii_event_log: one line per record. */
+int tr_print_text(FILE *f, const struct tr_log *log);
+/* A JSON array, one object per record (see tsm-rtmr(8)). */
+int tr_print_json(FILE *f, const struct tr_log *log);
+/*
+ * TCG Canonical Event Log, JSON form. @seq false: one JSON array, one
+ * record per line; true: RFC 7464 JSON text sequence (RS before each
+ * record, newline after), as systemd writes.
+ */
+int tr_print_cel_json(FILE *f, const struct tr_log *log, bool seq);
+
+/* ---- TPM quote verification ------------------------------------------ */
+
+/*
+ * Check a TPM2_Quote: unmarshal @attest (TPMS_ATTEST) with Tss2_MU,
+ * verify magic, type and extraData == @nonce, and @sig over @attest with
+ * the key in @pub (ECC or RSA) through OpenSSL. On success *@out holds the
+ * unmarshalled attestation. TR_E_NOMATCH when a check fails.
+ */
+int tr_quote_verify(const uint8_t *attest, size_t attest_len,
+		    const TPMT_SIGNATURE *sig, const TPMT_PUBLIC *pub,
+		    const uint8_t *nonce, size_t nonce_len, TPMS_ATTEST *out,
+		    struct tr_error *err);
+
+/* Value of a PCR the log does not carry (e.g. from TPM2_PCR_Read). */
+typedef int (*tr_pcr_lookup)(uint32_t pcr, uint16_t alg_id, uint8_t *out,
+			     void *ctx);
+
+/*
+ * pcrDigest = H(selected PCR values, banks in @sel order, ascending PCR),
+ * with PCR values from @r where the log touches the PCR, else @lookup.
+ */
+int tr_pcr_digest(const struct tr_replay *r, const TPML_PCR_SELECTION *sel,
+		  const struct tr_alg *hash, tr_pcr_lookup lookup,
+		  void *lookup_ctx, uint8_t *out);
+
+/*
+ * Longest prefix of @log (a TPM log: PCR n is log index n) whose replay
+ * gives @pcr_digest over @sel with @hash. TR_E_NOMATCH when none does.
+ */
+int tr_quote_find_prefix(const struct tr_log *log,
+			 const TPML_PCR_SELECTION *sel,
+			 const struct tr_alg *hash, const uint8_t *pcr_digest,
+			 tr_pcr_lookup lookup, void *lookup_ctx, size_t *best,
+			 struct tr_error *err);
+
+#endif /* TSM_RTMR_LIB_H */

@@ -1,0 +1,259 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_cli_host.sh TSM_RTMR MKLOG: tests of the tsm-rtmr CLI that need no
+# kernel module: formats, replay of files, --ccel, exit codes, and (when
+# swtpm and tpm2-tools are installed) quote against a private swtpm.
+# Expected digests come from sha256sum/sha384sum, not from the tool.
+# TAP output.
+
+TSM=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+MKLOG=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+HERE=$(cd "$(dirname "$0")" && pwd)
+VALIDATE="sh $HERE/../selftests/tsm-rtmr/test_cli.sh --validate-json"
+T=$(mktemp -d)
+n=0
+failed=0
+swtpm_pid=
+
+cleanup() {
+	[ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+tap() {
+	n=$((n + 1))
+	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else
+		echo "not ok $n - $2"; failed=$((failed + 1)); fi
+}
+
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+
+sanitizer_reports=0
+run() {
+	"$@" > "$T/out" 2> "$T/err"
+	rc=$?
+	if grep -qE "Sanitizer|runtime error:" "$T/err"; then
+		sanitizer_reports=$((sanitizer_reports + 1))
+		sed 's/^/# /' "$T/err"
+	fi
+	return 0
+}
+
+hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
+sha() { printf '%s' "$2" | "$1"sum | cut -d' ' -f1; }
+# extend HASH OLD_HEX DIGEST_HEX
+extend() { printf '%s%s' "$2" "$3" | xxd -r -p | "$1"sum | cut -d' ' -f1; }
+zeros() { printf "%0${1}d" 0; }
+
+test_usage() {
+	st=0
+	for c in "" extend log replay quote; do
+		$TSM $c --help > "$T/out" 2>&1 && grep -q '^usage:' "$T/out" || st=1
+	done
+	tap $st "--help on every command exits 0 with usage"
+	run $TSM; [ $rc -eq 2 ] && [ -s "$T/err" ]
+	tap $? "no command: exit 2"
+	run $TSM log --bogus; [ $rc -eq 2 ]
+	tap $? "unknown option: exit 2"
+	run $TSM log -f xml "$T/none"; [ $rc -eq 2 ] && grep -q "unknown format 'xml'" "$T/err"
+	tap $? "unknown format: exit 2 naming it"
+	run $TSM log "$T/none"; [ $rc -eq 2 ] && grep -q "$T/none: No such file" "$T/err" &&
+		[ "$(wc -l < "$T/err")" -eq 1 ]
+	tap $? "missing file: exit 2, one line naming it"
+	run $TSM quote --nonce 00; [ $rc -eq 2 ] && grep -q -- "--pcrs" "$T/err"
+	tap $? "quote without --pcrs: exit 2"
+	run $TSM quote --pcrs 24 --nonce 00; [ $rc -eq 2 ]
+	tap $? "quote --pcrs 24: exit 2"
+	run $TSM extend -s x; [ $rc -eq 2 ] && grep -q -- "-i INDEX is required" "$T/err"
+	tap $? "extend without -i: exit 2"
+	run $TSM extend -i 1 -d sha384:00; [ $rc -eq 2 ]
+	tap $? "extend -d with a short digest: exit 2 before touching configfs"
+	TSM_RTMR_CONFIGFS=$T/no/such/dir run $TSM extend -i 1 -s x
+	[ $rc -eq 2 ] && grep -q "cannot create a configfs handle" "$T/err"
+	tap $? "extend without configfs: exit 2, one line"
+	TSM_RTMR_SECURITYFS=$T/none run $TSM log
+	[ $rc -eq 2 ] && grep -q "no provider under" "$T/err"
+	tap $? "log without a provider: exit 2"
+}
+
+test_formats() {
+	$MKLOG "$T/sim.log" sha384 1:abc 2/0xd:hello 1:
+	d1=$(sha sha384 abc); d2=$(sha sha384 hello); d3=$(sha sha384 "")
+	cat > "$T/want" <<-EOT
+	0 1 0x00000006 sha384:$d1 $(hex abc)
+	1 2 0x0000000d sha384:$d2 $(hex hello)
+	2 1 0x00000006 sha384:$d3 -
+	EOT
+	run $TSM log "$T/sim.log"
+	cmp -s "$T/out" "$T/want"
+	tap $? "log (text) of a hand-made log matches sha384sum digests"
+
+	run $TSM log --format cel-json "$T/sim.log"
+	cp "$T/out" "$T/cel"
+	[ $rc -eq 0 ] && $VALIDATE < "$T/cel" &&
+		[ "$(grep -c '"content_type":"pcclient_std"' "$T/cel")" -eq 3 ] &&
+		grep -q "{\"recnum\":1,\"pcr\":2,\"digests\":\[{\"hashAlg\":\"sha384\",\"digest\":\"$d2\"}\],\"content_type\":\"pcclient_std\",\"content\":{\"event_type\":13,\"event_data\":\"$(hex hello)\"}}" "$T/cel"
+	tap $? "log --format cel-json: valid JSON with the CEL record shape"
+
+	run $TSM log --format cel-json-seq "$T/sim.log"
+	st=$rc
+	[ "$(tr -cd '\036' < "$T/out" | wc -c)" -eq 3 ] || st=1
+	tr -d '\036' < "$T/out" | while read -r line; do
+		printf '%s\n' "$line" | $VALIDATE || exit 1
+	done || st=1
+	tap $st "log --format cel-json-seq: RS before each of 3 JSON records"
+
+	run $TSM log --format json "$T/sim.log"
+	[ $rc -eq 0 ] && $VALIDATE < "$T/out" && grep -q '"event_size":5,"event":"68656c6c6f"' "$T/out"
+	tap $? "log --format json: valid JSON"
+
+	run $TSM log --format binary "$T/sim.log"
+	cmp -s "$T/out" "$T/sim.log"
+	tap $? "log --format binary reproduces the file"
+
+	printf 'x' | $VALIDATE > /dev/null 2>&1
+	[ $? -ne 0 ]
+	tap $? "the JSON validator rejects garbage"
+}
+
+test_replay() {
+	$MKLOG "$T/tpm.log" sha256,sha384 16:a 23:b 16:c 17:d 10/3:noaction
+	v256=$(zeros 64); v384=$(zeros 96)
+	for e in a c; do
+		v256=$(extend sha256 "$v256" "$(sha sha256 $e)")
+		v384=$(extend sha384 "$v384" "$(sha sha384 $e)")
+	done
+	f256=$(printf 'f%.0s' $(seq 64)); f384=$(printf 'f%.0s' $(seq 96))
+	f256=$(extend sha256 "$f256" "$(sha sha256 d)")
+	f384=$(extend sha384 "$f384" "$(sha sha384 d)")
+	run $TSM replay --tpm "$T/tpm.log"
+	[ $rc -eq 0 ] && grep -qx "16 sha256:$v256" "$T/out" &&
+		grep -qx "16 sha384:$v384" "$T/out" && grep -qx "17 sha256:$f256" "$T/out" &&
+		grep -qx "17 sha384:$f384" "$T/out" && ! grep -q "^10 " "$T/out" &&
+		[ "$(wc -l < "$T/out")" -eq 6 ]
+	tap $? "replay --tpm FILE: KAT for PCRs 16, 17 (0xFF start), EV_NO_ACTION skipped"
+
+	head -c 200 "$T/tpm.log" > "$T/trunc.log"
+	run $TSM replay "$T/trunc.log"
+	[ $rc -eq 2 ] && grep -q "record 1 at offset 170: truncated in digest at offset 184" "$T/err"
+	tap $? "replay of a truncated log: exit 2 with the record and offset"
+
+	if command -v tpm2_eventlog > /dev/null; then
+		tpm2_eventlog "$T/tpm.log" > "$T/ev" 2>&1
+		st=$?
+		grep -qi "16 *: 0x$v256" "$T/ev" || st=1
+		tap $st "tpm2_eventlog parses our log and replays PCR 16 alike"
+	else
+		skip "tpm2_eventlog cross-check" "tpm2-tools not installed"
+	fi
+}
+
+test_fixtures() {
+	for f in "$HERE"/fixtures/*.bin; do
+		[ -e "$f" ] || { skip "kernel fixtures" "none"; return; }
+		name=${f%.bin}
+		tpm=; case ${name##*/} in tpm*|snp*) tpm=--tpm ;; esac
+		if [ -e "$name.ascii" ]; then
+			run $TSM log "$f"
+			cmp -s "$T/out" "$name.ascii"
+			tap $? "fixture ${name##*/}: log equals the kernel's ascii_event_log"
+		fi
+		if [ -e "$name.replay" ]; then
+			run $TSM replay $tpm "$f"
+			cmp -s "$T/out" "$name.replay"
+			tap $? "fixture ${name##*/}: replay equals the live registers saved with it"
+		fi
+		if command -v tpm2_eventlog > /dev/null; then
+			tpm2_eventlog "$f" > /dev/null 2>&1
+			tap $? "fixture ${name##*/}: tpm2_eventlog parses it"
+		fi
+	done
+}
+
+test_ccel() {
+	$MKLOG -f 300 "$T/ccel" sha384 1:fw-a 2:fw-b 3/0x80000001:fw-c
+	$MKLOG "$T/rt.log" sha384 4:rt-a 4:rt-b
+	fwlen=$(( $(wc -c < "$T/ccel") - 300 ))
+	{ head -c $fwlen "$T/ccel"; tail -c +66 "$T/rt.log"; } > "$T/want"
+	TSM_RTMR_CCEL=$T/ccel run $TSM log --ccel "$T/rt.log"
+	cmp -s "$T/out" "$T/want"
+	tap $? "log --ccel: CCEL trimmed at its 0xFF filling, then the runtime records"
+	TSM_RTMR_CCEL=$T/ccel run $TSM log --ccel --format text "$T/rt.log"
+	[ $rc -eq 0 ] && [ "$(wc -l < "$T/out")" -eq 5 ] &&
+		grep -q "^4 4 0x00000006 sha384:$(sha sha384 rt-b) " "$T/out"
+	tap $? "log --ccel --format text: 5 records numbered across both"
+	$MKLOG "$T/rt256.log" sha256 4:x
+	TSM_RTMR_CCEL=$T/ccel run $TSM log --ccel "$T/rt256.log"
+	[ $rc -eq 2 ] && grep -q "different algorithms" "$T/err"
+	tap $? "log --ccel refuses logs with different algorithms"
+}
+
+start_swtpm() {
+	command -v swtpm > /dev/null && command -v swtpm_setup > /dev/null &&
+		command -v tpm2_pcrextend > /dev/null || return 1
+	mkdir -p "$T/tpm"
+	XDG_CONFIG_HOME=$T HOME=$T swtpm_setup --tpm2 --tpmstate "$T/tpm" \
+		--pcr-banks sha256,sha384 > "$T/swtpm_setup.log" 2>&1 || return 1
+	port=$(( 20000 + $$ % 20000 ))
+	swtpm socket --tpm2 --tpmstate dir="$T/tpm" --flags not-need-init,startup-clear \
+		--server type=tcp,port=$port --ctrl type=tcp,port=$((port + 1)) \
+		> "$T/swtpm.log" 2>&1 &
+	swtpm_pid=$!
+	TCTI=swtpm:host=127.0.0.1,port=$port
+	export TPM2TOOLS_TCTI=$TCTI
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		tpm2_pcrread sha256:16 > /dev/null 2>&1 && return 0
+		sleep 0.3
+	done
+	return 1
+}
+
+# Extend the TPM with the records of a log, as the kernel would have.
+replay_into_tpm() {
+	$TSM log "$1" | while read -r rec idx type d1 d2 ev; do
+		tpm2_pcrextend "$idx:$(echo "$d1" | sed 's/:/=/'),$(echo "$d2" | sed 's/:/=/')" || exit 1
+	done
+}
+
+test_quote() {
+	if ! start_swtpm; then
+		for t in quote quote-prefix quote-pcr0 quote-bad-log quote-tcti; do
+			skip "$t" "swtpm or tpm2-tools not installed"
+		done
+		return
+	fi
+	$MKLOG "$T/q.log" sha256,sha384 16:one 23:two 16:three
+	$MKLOG "$T/q4.log" sha256,sha384 16:one 23:two 16:three 16:four-not-yet
+	replay_into_tpm "$T/q.log"
+	nonce=0123456789abcdef0123456789abcdef
+	run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q.log"
+	[ $rc -eq 0 ] && grep -q "^prefix: 3 of 3 records" "$T/out" &&
+		grep -q "^quote: signature ok, nonce ok" "$T/out"
+	tap $? "quote (swtpm): signature, nonce and the whole log verify"
+	run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q4.log"
+	[ $rc -eq 0 ] && grep -q "^prefix: 3 of 4 records" "$T/out"
+	tap $? "quote: a log with a newer trailing entry verifies its 3-record prefix"
+	run $TSM quote --tcti "$TCTI" --pcrs 0-1,16 --nonce 00 "$T/q.log"
+	[ $rc -eq 0 ] && grep -q "^0 sha256:.*(not in the log)" "$T/out"
+	tap $? "quote: PCRs the log does not touch are read and included"
+	tpm2_pcrextend 23:sha384=$(zeros 96) > /dev/null
+	run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q.log"
+	[ $rc -eq 1 ] && grep -q "no prefix of the log's 3 records" "$T/err"
+	tap $? "quote: after a foreign extend of PCR 23, exit 1"
+	run $TSM quote --tcti "swtpm:host=127.0.0.1,port=1" --pcrs 16 --nonce 00 "$T/q.log"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ]
+	tap $? "quote: unreachable TPM: exit 2"
+}
+
+test_usage
+test_formats
+test_replay
+test_fixtures
+test_ccel
+test_quote
+[ $sanitizer_reports -eq 0 ]
+tap $? "no sanitizer reports from the CLI ($sanitizer_reports)"
+echo "1..$n"
+[ $failed -eq 0 ]

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TSM_RTMR_CLI_H
+#define TSM_RTMR_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tsm-rtmr.h"
+
+/* Exit status of every command. */
+#define EXIT_OK		0
+#define EXIT_VERIFY	1	/* a verification failed */
+#define EXIT_ERROR	2	/* usage or system error */
+
+extern const char *cmd_name;	/* "extend", ... for messages */
+
+__attribute__((format(printf, 1, 2)))
+void errmsg(const char *fmt, ...);
+__attribute__((format(printf, 1, 2)))
+void notice(const char *fmt, ...);
+
+/* Whole file into a malloc'd buffer; -errno on failure. */
+int read_whole(const char *path, uint8_t **data, size_t *len, size_t max);
+
+const char *securityfs_root(void);
+/* First provider directory under securityfs, or NULL. */
+const char *default_provider(char *buf, size_t size);
+/* Read and strictly parse a log; prints the error and returns NULL. */
+struct tr_log *load_log(const char *path, const struct tr_parse_opts *opts);
+/* securityfs binary_event_log path of @provider. */
+void provider_log_path(const char *provider, char *buf, size_t size);
+bool provider_is_tpm(const char *provider);
+
+/* A configfs handle directory, removed by handle_close (and on signals). */
+struct handle {
+	char dir[512];
+	bool open;
+};
+int handle_open(struct handle *h);
+void handle_close(struct handle *h);
+/* Write or read one attribute; 0 or -errno. */
+int handle_write(struct handle *h, const char *attr, const void *buf,
+		 size_t len);
+int handle_printf(struct handle *h, const char *attr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int handle_read(struct handle *h, const char *attr, char *buf, size_t size);
+
+int cmd_extend(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_quote(int argc, char **argv);
+
+#endif

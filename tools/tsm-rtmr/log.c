@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsm-rtmr log: print the event log as text, JSON or CEL-JSON; with --ccel
+ * put the TDX firmware's CCEL in front so one file holds every event.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const char log_help[] =
+"usage: tsm-rtmr log [-p PROVIDER] [--format FORMAT] [--ccel] [FILE]\n"
+"Print the event log of PROVIDER (default: the first under securityfs)\n"
+"or FILE, a TCG crypto-agile binary log.\n"
+"  -p, --provider NAME  provider whose securityfs log to read\n"
+"  -f, --format FORMAT  text (default; the kernel's ascii_event_log),\n"
+"                       json, cel-json (one JSON array) or cel-json-seq\n"
+"                       (RFC 7464), binary\n"
+"      --ccel           prepend the ACPI CCEL (TDX firmware log), trimmed at\n"
+"                       its end; output is the combined binary log unless\n"
+"                       --format is given\n";
+
+static const char *ccel_path(void)
+{
+	const char *env = getenv("TSM_RTMR_CCEL");
+
+	return env && *env ? env : "/sys/firmware/acpi/tables/data/CCEL";
+}
+
+static int write_all(const uint8_t *p, size_t len)
+{
+	if (len && fwrite(p, 1, len, stdout) != len)
+		return -1;
+	return fflush(stdout) ? -1 : 0;
+}
+
+static int print_log(const struct tr_log *log, const char *format)
+{
+	int ret;
+
+	if (!strcmp(format, "text"))
+		ret = tr_print_text(stdout, log);
+	else if (!strcmp(format, "json"))
+		ret = tr_print_json(stdout, log);
+	else if (!strcmp(format, "cel-json"))
+		ret = tr_print_cel_json(stdout, log, false);
+	else if (!strcmp(format, "cel-json-seq"))
+		ret = tr_print_cel_json(stdout, log, true);
+	else
+		ret = write_all(log->buf, log->len);
+	if (ret || fflush(stdout)) {
+		errmsg("writing output failed");
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}
+
+/* CCEL records, then the runtime records: parsed again as one log. */
+static struct tr_log *with_ccel(const struct tr_log *rt)
+{
+	struct tr_parse_opts trim = { .trim_end_marker = true };
+	struct tr_log *fw = load_log(ccel_path(), &trim), *all = NULL;
+	struct tr_error err = { 0 };
+	struct tr_buf b = { 0 };
+
+	if (!fw)
+		return NULL;
+	if (tr_log_concat(fw, rt, &b, &err))
+		errmsg("--ccel: %s", err.msg);
+	else if (tr_log_parse(b.data, b.len, NULL, &all, &err))
+		errmsg("--ccel: combined log: %s", err.msg);
+	tr_buf_free(&b);
+	tr_log_free(fw);
+	return all;
+}
+
+static bool valid_format(const char *f)
+{
+	static const char *const formats[] = {
+		"text", "json", "cel-json", "cel-json-seq", "binary",
+	};
+
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
+		if (!strcmp(f, formats[i]))
+			return true;
+	return false;
+}
+
+int cmd_log(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "provider", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "ccel", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *provider = NULL, *format = NULL;
+	char path[512], name[256];
+	struct tr_log *log, *all;
+	bool ccel = false;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "p:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': provider = optarg; break;
+		case 'f': format = optarg; break;
+		case 'C': ccel = true; break;
+		case 'h': fputs(log_help, stdout); return EXIT_OK;
+		default: return EXIT_ERROR;
+		}
+	}
+	if (format && !valid_format(format)) {
+		errmsg("unknown format '%s' (text, json, cel-json, cel-json-seq, binary)",
+		       format);
+		return EXIT_ERROR;
+	}
+	if (argc - optind > 1) {
+		errmsg("more than one FILE (try --help)");
+		return EXIT_ERROR;
+	}
+	if (optind < argc) {
+		snprintf(path, sizeof(path), "%s", argv[optind]);
+	} else {
+		if (!provider)
+			provider = default_provider(name, sizeof(name));
+		if (!provider) {
+			errmsg("no provider under %s; is a tsm-rtmr provider loaded?",
+			       securityfs_root());
+			return EXIT_ERROR;
+		}
+		provider_log_path(provider, path, sizeof(path));
+	}
+	if (!format)
+		format = ccel ? "binary" : "text";
+	if (ccel && !strcmp(format, "binary") && isatty(STDOUT_FILENO)) {
+		errmsg("--ccel writes a binary log: redirect stdout or use --format");
+		return EXIT_ERROR;
+	}
+	log = load_log(path, NULL);
+	if (!log)
+		return EXIT_ERROR;
+	all = ccel ? with_ccel(log) : log;
+	ret = all ? print_log(all, format) : EXIT_ERROR;
+	if (all != log)
+		tr_log_free(all);
+	tr_log_free(log);
+	return ret;
+}

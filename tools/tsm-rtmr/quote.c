@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsm-rtmr quote: a TPM2_Quote with a fresh restricted signing key, checked
+ * with OpenSSL, and matched against the longest log prefix that replays to
+ * the quoted PCR digest.
+ *
+ * The quote comes first and the log is read after it: the kernel appends
+ * before it extends, so that log holds every entry the quote covers.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_rc.h>
+#include <tss2/tss2_tctildr.h>
+
+#include "cli.h"
+
+static const char quote_help[] =
+"usage: tsm-rtmr quote --pcrs LIST --nonce HEX [--tcti CONF] [-p PROVIDER]\n"
+"                      [FILE]\n"
+"Quote PCRs LIST (e.g. 16,23 or 8-9,16) in every bank the log carries with a\n"
+"fresh restricted signing key, verify signature and nonce, and find the\n"
+"longest prefix of the log (PROVIDER's, default tpm, or FILE) that replays\n"
+"to the quoted PCR digest. PCRs the log does not touch are read with\n"
+"TPM2_PCR_Read and taken as they are.\n"
+"  -l, --pcrs LIST     PCRs to quote\n"
+"  -n, --nonce HEX     qualifying data, 1-64 bytes\n"
+"  -T, --tcti CONF     TCTI (default device:/dev/tpmrm0)\n"
+"  -p, --provider NAME provider whose log to use (default tpm)\n"
+"Exit status 1 when a check fails or no prefix matches.\n";
+
+struct quote_args {
+	const char *provider, *tcti, *file;
+	uint32_t pcrs;		/* bit n: PCR n */
+	uint8_t nonce[64];
+	size_t nonce_len;
+};
+
+struct tpm {
+	TSS2_TCTI_CONTEXT *tcti;
+	ESYS_CONTEXT *ctx;
+	ESYS_TR key;
+};
+
+/* PCR values read from the TPM right after the quote, per bank. */
+struct pcr_values {
+	TPML_PCR_SELECTION sel;
+	uint8_t value[TPM2_NUM_PCR_BANKS][TPM2_MAX_PCRS][TR_MAX_DIGEST];
+};
+
+static bool parse_pcrs(const char *s, uint32_t *mask)
+{
+	char *end;
+
+	*mask = 0;
+	while (*s) {
+		unsigned long lo = strtoul(s, &end, 10), hi = lo;
+
+		if (end == s || lo > 23)
+			return false;
+		if (*end == '-') {
+			s = end + 1;
+			hi = strtoul(s, &end, 10);
+			if (end == s || hi > 23 || hi < lo)
+				return false;
+		}
+		for (unsigned long p = lo; p <= hi; p++)
+			*mask |= 1u << p;
+		if (*end && *end != ',')
+			return false;
+		s = *end ? end + 1 : end;
+	}
+	return *mask != 0;
+}
+
+static int parse_quote_args(int argc, char **argv, struct quote_args *a)
+{
+	static const struct option opts[] = {
+		{ "pcrs", required_argument, NULL, 'l' },
+		{ "nonce", required_argument, NULL, 'n' },
+		{ "tcti", required_argument, NULL, 'T' },
+		{ "provider", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	long n;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:n:T:p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (!parse_pcrs(optarg, &a->pcrs)) {
+				errmsg("--pcrs '%s': want a list like 16,23 or 8-9 (PCRs 0-23)",
+				       optarg);
+				return -1;
+			}
+			break;
+		case 'n':
+			n = tr_unhex(optarg, strlen(optarg), a->nonce, sizeof(a->nonce));
+			if (n <= 0) {
+				errmsg("--nonce: want 1-64 bytes of hex");
+				return -1;
+			}
+			a->nonce_len = (size_t)n;
+			break;
+		case 'T': a->tcti = optarg; break;
+		case 'p': a->provider = optarg; break;
+		case 'h': fputs(quote_help, stdout); exit(EXIT_OK);
+		default: return -1;
+		}
+	}
+	if (!a->pcrs || !a->nonce_len) {
+		errmsg("--pcrs and --nonce are required (try --help)");
+		return -1;
+	}
+	if (argc - optind > 1) {
+		errmsg("more than one FILE (try --help)");
+		return -1;
+	}
+	a->file = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+static void tpm_error(const char *what, TSS2_RC rc)
+{
+	errmsg("%s: %s", what, Tss2_RC_Decode(rc));
+}
+
+static int tpm_open(struct tpm *t, const char *conf)
+{
+	TSS2_RC rc;
+
+	/* The TSS logs to stderr; we print one line per failure ourselves. */
+	setenv("TSS2_LOG", "all+NONE", 0);
+	rc = Tss2_TctiLdr_Initialize(conf, &t->tcti);
+
+	t->key = ESYS_TR_NONE;
+	if (rc) {
+		errmsg("TCTI '%s': %s", conf, Tss2_RC_Decode(rc));
+		return -1;
+	}
+	rc = Esys_Initialize(&t->ctx, t->tcti, NULL);
+	if (rc) {
+		tpm_error("Esys_Initialize", rc);
+		return -1;
+	}
+	return 0;
+}
+
+static void tpm_close(struct tpm *t)
+{
+	if (t->ctx && t->key != ESYS_TR_NONE)
+		Esys_FlushContext(t->ctx, t->key);
+	if (t->ctx)
+		Esys_Finalize(&t->ctx);
+	if (t->tcti)
+		Tss2_TctiLdr_Finalize(&t->tcti);
+}
+
+/*
+ * An ECC P-256 restricted signing primary in the owner hierarchy. Random
+ * bytes in the unique field make it a fresh key on every run.
+ */
+static int create_ak(struct tpm *t, TPM2B_PUBLIC **pub)
+{
+	TPM2B_SENSITIVE_CREATE sens = { 0 };
+	TPM2B_PUBLIC tmpl = { .publicArea = {
+		.type = TPM2_ALG_ECC,
+		.nameAlg = TPM2_ALG_SHA256,
+		.objectAttributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT |
+			TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+			TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH,
+		.parameters.eccDetail = {
+			.symmetric.algorithm = TPM2_ALG_NULL,
+			.scheme = { .scheme = TPM2_ALG_ECDSA,
+				    .details.ecdsa.hashAlg = TPM2_ALG_SHA256 },
+			.curveID = TPM2_ECC_NIST_P256,
+			.kdf.scheme = TPM2_ALG_NULL,
+		},
+	} };
+	TPM2B_DATA outside = { 0 };
+	TPML_PCR_SELECTION none = { 0 };
+	TPM2B_CREATION_DATA *cdata = NULL;
+	TPM2B_DIGEST *chash = NULL;
+	TPMT_TK_CREATION *ticket = NULL;
+	TSS2_RC rc;
+
+	tmpl.publicArea.unique.ecc.x.size = 32;
+	if (RAND_bytes(tmpl.publicArea.unique.ecc.x.buffer, 32) != 1) {
+		errmsg("no random bytes for a fresh key");
+		return -1;
+	}
+	rc = Esys_CreatePrimary(t->ctx, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
+				ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
+				&outside, &none, &t->key, pub, &cdata, &chash,
+				&ticket);
+	Esys_Free(cdata);
+	Esys_Free(chash);
+	Esys_Free(ticket);
+	if (rc) {
+		tpm_error("creating the signing key (owner hierarchy)", rc);
+		return -1;
+	}
+	return 0;
+}
+
+static void select_pcrs(const struct tr_log *log, uint32_t pcrs,
+			TPML_PCR_SELECTION *sel)
+{
+	memset(sel, 0, sizeof(*sel));
+	for (unsigned int b = 0; b < log->n_banks && b < TPM2_NUM_PCR_BANKS; b++) {
+		TPMS_PCR_SELECTION *s = &sel->pcrSelections[sel->count++];
+
+		s->hash = log->banks[b].alg_id;
+		s->sizeofSelect = 3;
+		s->pcrSelect[0] = pcrs & 0xff;
+		s->pcrSelect[1] = (pcrs >> 8) & 0xff;
+		s->pcrSelect[2] = (pcrs >> 16) & 0xff;
+	}
+}
+
+static int read_pcrs(struct tpm *t, struct pcr_values *pv)
+{
+	for (uint32_t b = 0; b < pv->sel.count; b++) {
+		const TPMS_PCR_SELECTION *s = &pv->sel.pcrSelections[b];
+
+		for (uint32_t pcr = 0; pcr < 24; pcr++) {
+			TPML_PCR_SELECTION one = { .count = 1 };
+			TPML_PCR_SELECTION *out_sel = NULL;
+			TPML_DIGEST *vals = NULL;
+			UINT32 counter;
+			TSS2_RC rc;
+
+			if (!(s->pcrSelect[pcr / 8] & (1u << (pcr % 8))))
+				continue;
+			one.pcrSelections[0].hash = s->hash;
+			one.pcrSelections[0].sizeofSelect = 3;
+			one.pcrSelections[0].pcrSelect[pcr / 8] = 1u << (pcr % 8);
+			rc = Esys_PCR_Read(t->ctx, ESYS_TR_NONE, ESYS_TR_NONE,
+					   ESYS_TR_NONE, &one, &counter, &out_sel,
+					   &vals);
+			if (!rc && (vals->count != 1 ||
+				    vals->digests[0].size > TR_MAX_DIGEST)) {
+				errmsg("PCR %u bank 0x%04x: not allocated", pcr, s->hash);
+				rc = 1;
+			} else if (!rc) {
+				memcpy(pv->value[b][pcr], vals->digests[0].buffer,
+				       vals->digests[0].size);
+			} else {
+				tpm_error("TPM2_PCR_Read", rc);
+			}
+			Esys_Free(out_sel);
+			Esys_Free(vals);
+			if (rc)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static int lookup_pcr(uint32_t pcr, uint16_t alg_id, uint8_t *out, void *ctx)
+{
+	const struct pcr_values *pv = ctx;
+	const struct tr_alg *alg = tr_alg_by_id(alg_id);
+
+	for (uint32_t b = 0; alg && b < pv->sel.count; b++) {
+		if (pv->sel.pcrSelections[b].hash == alg_id && pcr < TPM2_MAX_PCRS) {
+			memcpy(out, pv->value[b][pcr], alg->size);
+			return 0;
+		}
+	}
+	return TR_E_INVAL;
+}
+
+static void print_quoted(const struct tr_log *log, size_t n,
+			 const TPML_PCR_SELECTION *sel,
+			 const struct pcr_values *pv)
+{
+	struct tr_replay r;
+	char hex[2 * TR_MAX_DIGEST + 1];
+
+	if (tr_replay_init(&r, log, TR_REPLAY_TPM, NULL) ||
+	    tr_replay_run(&r, n))
+		return;
+	for (uint32_t b = 0; b < sel->count; b++) {
+		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[b];
+		const struct tr_alg *alg = tr_alg_by_id(s->hash);
+		uint8_t v[TR_MAX_DIGEST];
+
+		for (uint32_t pcr = 0; alg && pcr < 8u * s->sizeofSelect; pcr++) {
+			if (!(s->pcrSelect[pcr / 8] & (1u << (pcr % 8))))
+				continue;
+			int bank = tr_log_bank(log, s->hash);
+			const uint8_t *rv = bank < 0 ? NULL :
+				tr_replay_value(&r, pcr, (unsigned int)bank);
+
+			if (!rv && !lookup_pcr(pcr, s->hash, v, (void *)pv))
+				rv = v;
+			if (!rv)
+				continue;
+			tr_hex(rv, alg->size, hex);
+			printf("%u %s:%s%s\n", pcr, alg->name, hex,
+			       bank >= 0 && tr_replay_value(&r, pcr, (unsigned int)bank) ?
+			       "" : " (not in the log)");
+		}
+	}
+	tr_replay_free(&r);
+}
+
+static bool same_selection(const TPML_PCR_SELECTION *a,
+			   const TPML_PCR_SELECTION *b)
+{
+	if (a->count != b->count || a->count > TPM2_NUM_PCR_BANKS)
+		return false;
+	for (uint32_t i = 0; i < a->count; i++) {
+		const TPMS_PCR_SELECTION *x = &a->pcrSelections[i];
+		const TPMS_PCR_SELECTION *y = &b->pcrSelections[i];
+
+		if (x->hash != y->hash || x->sizeofSelect != y->sizeofSelect ||
+		    x->sizeofSelect > sizeof(x->pcrSelect) ||
+		    memcmp(x->pcrSelect, y->pcrSelect, x->sizeofSelect))
+			return false;
+	}
+	return true;
+}
+
+/* Verify the quote and find the prefix; the TPM is done by now. */
+static int check_quote(const struct quote_args *a, const TPM2B_ATTEST *quoted,
+		       const TPMT_SIGNATURE *sig, const TPM2B_PUBLIC *pub,
+		       const struct pcr_values *pv, const char *path)
+{
+	struct tr_error err = { 0 };
+	const struct tr_alg *hash;
+	struct tr_log *log;
+	TPMS_ATTEST attest;
+	size_t best = 0;
+	int ret;
+
+	ret = tr_quote_verify(quoted->attestationData, quoted->size, sig,
+			      &pub->publicArea, a->nonce, a->nonce_len, &attest,
+			      &err);
+	if (ret) {
+		errmsg("%s", err.msg);
+		return ret == TR_E_NOMATCH ? EXIT_VERIFY : EXIT_ERROR;
+	}
+	if (!same_selection(&attest.attested.quote.pcrSelect, &pv->sel)) {
+		errmsg("quote covers a different PCR selection than requested");
+		return EXIT_VERIFY;
+	}
+	hash = tr_alg_by_id(sig->signature.ecdsa.hash);
+	if (!hash || attest.attested.quote.pcrDigest.size != hash->size) {
+		errmsg("quote: pcrDigest size does not match the signing hash");
+		return EXIT_VERIFY;
+	}
+	log = load_log(path, NULL);
+	if (!log)
+		return EXIT_ERROR;
+	ret = tr_quote_find_prefix(log, &attest.attested.quote.pcrSelect, hash,
+				   attest.attested.quote.pcrDigest.buffer,
+				   lookup_pcr, (void *)pv, &best, &err);
+	if (ret == TR_E_NOMATCH) {
+		errmsg("signature and nonce verify, but no prefix of the log's %zu records replays to the quoted PCR digest",
+		       log->n_records);
+		ret = EXIT_VERIFY;
+	} else if (ret) {
+		errmsg("%s", err.msg);
+		ret = EXIT_ERROR;
+	} else {
+		char hex[2 * TR_MAX_DIGEST + 1];
+
+		tr_hex(attest.attested.quote.pcrDigest.buffer, hash->size, hex);
+		printf("quote: signature ok, nonce ok, pcrDigest %s:%s\n",
+		       hash->name, hex);
+		printf("prefix: %zu of %zu records replay to the quoted PCRs\n",
+		       best, log->n_records);
+		print_quoted(log, best, &attest.attested.quote.pcrSelect, pv);
+		ret = EXIT_OK;
+	}
+	tr_log_free(log);
+	return ret;
+}
+
+/* The banks to quote: those of the log, read before the quote. */
+static int log_banks(const char *path, uint32_t pcrs, TPML_PCR_SELECTION *sel)
+{
+	struct tr_log *log = load_log(path, NULL);
+
+	if (!log)
+		return -1;
+	select_pcrs(log, pcrs, sel);
+	tr_log_free(log);
+	return 0;
+}
+
+int cmd_quote(int argc, char **argv)
+{
+	struct quote_args a = { .provider = "tpm", .tcti = "device:/dev/tpmrm0" };
+	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
+	TPM2B_ATTEST *quoted = NULL;
+	TPMT_SIGNATURE *sig = NULL;
+	TPM2B_PUBLIC *pub = NULL;
+	struct pcr_values *pv;
+	struct tpm t = { 0 };
+	TPM2B_DATA qd = { 0 };
+	char path[512];
+	TSS2_RC rc;
+	int ret = EXIT_ERROR;
+
+	if (parse_quote_args(argc, argv, &a))
+		return EXIT_ERROR;
+	if (a.file)
+		snprintf(path, sizeof(path), "%s", a.file);
+	else
+		provider_log_path(a.provider, path, sizeof(path));
+	pv = calloc(1, sizeof(*pv));
+	if (!pv || log_banks(path, a.pcrs, &pv->sel) ||
+	    tpm_open(&t, a.tcti) || create_ak(&t, &pub))
+		goto out;
+	qd.size = (UINT16)a.nonce_len;
+	memcpy(qd.buffer, a.nonce, a.nonce_len);
+	rc = Esys_Quote(t.ctx, t.key, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			ESYS_TR_NONE, &qd, &scheme, &pv->sel, &quoted, &sig);
+	if (rc) {
+		tpm_error("TPM2_Quote", rc);
+		goto out;
+	}
+	if (read_pcrs(&t, pv))
+		goto out;
+	tpm_close(&t);
+	ret = check_quote(&a, quoted, sig, pub, pv, path);
+out:
+	tpm_close(&t);
+	Esys_Free(quoted);
+	Esys_Free(sig);
+	Esys_Free(pub);
+	free(pv);
+	return ret;
+}

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsm-rtmr replay: replay the log per register and algorithm, and compare
+ * with the live register values read through a configfs handle.
+ *
+ * Order matters: the live values are read after a first read of the log
+ * (which names the registers) and before a second one, against which they
+ * are compared. The kernel appends before it extends, so the second log
+ * holds every entry the values include; entries committed meanwhile only
+ * make it longer, so each register must be the replay of some prefix of it
+ * (IMA's rule), all of its banks of the same prefix.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char replay_help[] =
+"usage: tsm-rtmr replay [-p PROVIDER] [--tpm] [--no-live] [FILE]\n"
+"Replay the event log of PROVIDER (default: the first under securityfs) or\n"
+"FILE, print '<log index> <alg>:<hex>' per register and algorithm, and\n"
+"compare with PROVIDER's live registers (with FILE: only when -p is given).\n"
+"  -p, --provider NAME  provider whose log and registers to use\n"
+"      --tpm            TPM initial values (PCRs 17-22 all-0xFF); implied\n"
+"                       by providers tpm and snp-vtpm\n"
+"      --no-live        do not compare with live registers\n"
+"Exit status 1 when a live value is not the replay of the log.\n";
+
+struct live {
+	struct tr_target *targets;
+	uint32_t *registers;	/* register number per target */
+	size_t n;
+};
+
+struct replay_args {
+	const char *provider;
+	const char *file;
+	bool tpm, no_live;
+};
+
+/* Register number for a log index: n (TPM) or n - 1 (TDX, sim). */
+static int map_register(struct handle *h, uint32_t log_index, long *offset,
+			uint32_t *reg)
+{
+	int err = -ENOENT;
+
+	for (long off = 0; off <= 1; off++) {
+		char buf[64];
+
+		if ((*offset >= 0 && off != *offset) || log_index < off)
+			continue;
+		err = handle_printf(h, "index", "%lu", (unsigned long)(log_index - off));
+		if (err)
+			continue;
+		err = handle_read(h, "log_index", buf, sizeof(buf));
+		if (err)
+			return err;
+		if (strtoul(buf, NULL, 10) == log_index) {
+			*offset = off;
+			*reg = (uint32_t)(log_index - off);
+			return 0;
+		}
+		err = -ENOENT;
+	}
+	return err;
+}
+
+/* "sha256:<hex>\nsha384:<hex>\n" into targets for the log's banks. */
+static int parse_value(const struct tr_log *log, uint32_t log_index,
+		       uint32_t reg, char *text, struct live *lv)
+{
+	char *save = NULL;
+
+	for (char *tok = strtok_r(text, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char *colon = strchr(tok, ':');
+		const struct tr_alg *alg = colon ?
+			tr_alg_by_name_len(tok, (size_t)(colon - tok)) : NULL;
+		struct tr_target *t = &lv->targets[lv->n];
+
+		if (!alg || tr_log_bank(log, alg->id) < 0)
+			continue;	/* a bank the log does not carry */
+		t->index = log_index;
+		t->alg_id = alg->id;
+		if (tr_unhex(colon + 1, strlen(colon + 1), t->value,
+			     sizeof(t->value)) != alg->size) {
+			errmsg("register %u: cannot parse value '%s'", reg, tok);
+			return -1;
+		}
+		lv->registers[lv->n++] = reg;
+	}
+	return 0;
+}
+
+static int read_registers(struct handle *h, const struct tr_log *log,
+			  const struct tr_replay *r, struct live *lv)
+{
+	long offset = -1;
+
+	for (size_t i = 0; i < r->n_regs; i++) {
+		uint32_t li = r->regs[i].index, reg = 0;
+		char value[2048];
+		int err = map_register(h, li, &offset, &reg);
+
+		if (err) {
+			errmsg("log index %u: no register maps to it: %s", li,
+			       strerror(-err));
+			return -1;
+		}
+		err = handle_read(h, "value", value, sizeof(value));
+		if (err) {
+			errmsg("register %u: reading value: %s", reg, strerror(-err));
+			return -1;
+		}
+		if (parse_value(log, li, reg, value, lv))
+			return -1;
+	}
+	return 0;
+}
+
+static int read_live(const char *provider, const struct tr_log *log,
+		     unsigned int flags, struct live *lv)
+{
+	struct tr_error err = { 0 };
+	struct handle h = { 0 };
+	struct tr_replay r;
+	int ret;
+
+	if (tr_replay_init(&r, log, flags, &err)) {
+		errmsg("%s", err.msg);
+		return -1;
+	}
+	lv->targets = calloc(r.n_regs * TR_MAX_ALGS + 1, sizeof(*lv->targets));
+	lv->registers = calloc(r.n_regs * TR_MAX_ALGS + 1, sizeof(*lv->registers));
+	ret = lv->targets && lv->registers ? handle_open(&h) : -ENOMEM;
+	if (ret) {
+		errmsg("cannot create a configfs handle to read registers: %s",
+		       strerror(-ret));
+	} else if ((ret = handle_printf(&h, "provider", "%s", provider))) {
+		errmsg("provider %s: %s", provider, strerror(-ret));
+	} else {
+		ret = read_registers(&h, log, &r, lv);
+	}
+	handle_close(&h);
+	tr_replay_free(&r);
+	return ret ? -1 : 0;
+}
+
+static void print_replay(const struct tr_log *log, unsigned int flags)
+{
+	struct tr_error err = { 0 };
+	struct tr_replay r;
+	char hex[2 * TR_MAX_DIGEST + 1];
+
+	if (tr_replay_init(&r, log, flags, &err) ||
+	    tr_replay_run(&r, log->n_records)) {
+		errmsg("%s", err.msg[0] ? err.msg : "replay failed");
+		exit(EXIT_ERROR);
+	}
+	for (size_t i = 0; i < r.n_regs; i++) {
+		for (unsigned int b = 0; b < log->n_banks; b++) {
+			tr_hex(r.regs[i].value[b], log->banks[b].size, hex);
+			printf("%u %s:%s\n", r.regs[i].index,
+			       log->banks[b].alg->name, hex);
+		}
+	}
+	tr_replay_free(&r);
+}
+
+/* First record at or after @from that extends @log_index. */
+static long next_record(const struct tr_log *log, size_t from, uint32_t log_index)
+{
+	for (size_t i = from; i < log->n_records; i++)
+		if (log->records[i].log_index == log_index &&
+		    log->records[i].event_type != TR_EV_NO_ACTION)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * Registers are compared one by one. The kernel reads all banks of one
+ * register at once, but registers one after another, and writers may commit
+ * in between; so each register (all of its banks) must be the replay of
+ * some prefix of the log, not every register of the same prefix.
+ */
+struct matches {
+	const struct live *lv;
+	bool *now;		/* per target: matches at the current prefix */
+	long *target_best;	/* per target: longest matching prefix, or -1 */
+	long *reg_best;		/* at a register's first target: all banks */
+};
+
+static bool target_matches(const struct tr_replay *r, const struct tr_target *t)
+{
+	int bank = tr_log_bank(r->log, t->alg_id);
+	size_t size = r->log->banks[bank].size;
+	const uint8_t *v = tr_replay_value(r, t->index, (unsigned int)bank);
+	uint8_t initial[TR_MAX_DIGEST];
+
+	if (!v) {
+		tr_initial_value(t->index, r->flags, initial, size);
+		v = initial;
+	}
+	return !memcmp(v, t->value, size);
+}
+
+/* Targets are grouped by register, in read order. */
+static size_t group_end(const struct live *lv, size_t i)
+{
+	size_t j = i;
+
+	while (j < lv->n && lv->targets[j].index == lv->targets[i].index)
+		j++;
+	return j;
+}
+
+static int note_matches(const struct tr_replay *r, size_t n,
+			const struct tr_record *last, void *ctx)
+{
+	struct matches *m = ctx;
+	const struct live *lv = m->lv;
+
+	for (size_t i = 0, end; i < lv->n; i = end) {
+		bool all = true;
+
+		end = group_end(lv, i);
+		for (size_t j = i; j < end; j++) {
+			/* Only the register just extended can change. */
+			if (!last || (last->event_type != TR_EV_NO_ACTION &&
+				      last->log_index == lv->targets[j].index))
+				m->now[j] = target_matches(r, &lv->targets[j]);
+			if (m->now[j])
+				m->target_best[j] = (long)n;
+			all = all && m->now[j];
+		}
+		if (all)
+			m->reg_best[i] = (long)n;
+	}
+	return 1;
+}
+
+static void explain_register(const struct tr_log *log, const struct live *lv,
+			     const struct matches *m, size_t i, size_t end,
+			     bool more)
+{
+	const char *also = more ? " (and other registers)" : "";
+	size_t worst = i;
+
+	for (size_t j = i; j < end; j++)
+		if (m->target_best[j] < m->target_best[worst])
+			worst = j;
+	if (m->target_best[worst] < 0) {
+		errmsg("register %u (log index %u) %s: live value is not the replay of any prefix of the log; they part at or after record %ld, its first%s",
+		       lv->registers[worst], lv->targets[worst].index,
+		       tr_alg_by_id(lv->targets[worst].alg_id)->name,
+		       next_record(log, 0, lv->targets[worst].index), also);
+		return;
+	}
+	/* Every bank matches some prefix, but not the same one. */
+	errmsg("register %u (log index %u) %s: live value is the replay of the first %ld records, other banks of more; they part at record %ld%s",
+	       lv->registers[worst], lv->targets[worst].index,
+	       tr_alg_by_id(lv->targets[worst].alg_id)->name,
+	       m->target_best[worst],
+	       next_record(log, (size_t)m->target_best[worst],
+			   lv->targets[worst].index), also);
+}
+
+static int verdict(const struct tr_log *log, const struct live *lv,
+		   const struct matches *m)
+{
+	size_t bad = 0, lagging = 0, first_bad = 0, bad_end = 0;
+
+	for (size_t i = 0, end; i < lv->n; i = end) {
+		end = group_end(lv, i);
+		if (m->reg_best[i] < 0 && !bad++) {
+			first_bad = i;
+			bad_end = end;
+		} else if (m->reg_best[i] >= 0 &&
+			   m->reg_best[i] < (long)log->n_records) {
+			lagging++;
+		}
+	}
+	if (bad) {
+		explain_register(log, lv, m, first_bad, bad_end, bad > 1);
+		return EXIT_VERIFY;
+	}
+	if (lagging)
+		notice("%zu register(s) are the replay of a shorter prefix of the log's %zu records (entries committed meanwhile)",
+		       lagging, log->n_records);
+	return EXIT_OK;
+}
+
+static int compare(const struct tr_log *log, unsigned int flags,
+		   const struct live *lv)
+{
+	struct matches m = { .lv = lv };
+	struct tr_error err = { 0 };
+	size_t ignored;
+	int ret = EXIT_ERROR;
+
+	m.now = calloc(lv->n + 1, sizeof(*m.now));
+	m.target_best = malloc((lv->n + 1) * sizeof(*m.target_best));
+	m.reg_best = malloc((lv->n + 1) * sizeof(*m.reg_best));
+	if (!m.now || !m.target_best || !m.reg_best) {
+		errmsg("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < lv->n; i++)
+		m.target_best[i] = m.reg_best[i] = -1;
+	if (tr_longest_prefix_cb(log, flags, note_matches, &m, &ignored, &err)) {
+		errmsg("%s", err.msg);
+		goto out;
+	}
+	ret = verdict(log, lv, &m);
+out:
+	free(m.now);
+	free(m.target_best);
+	free(m.reg_best);
+	return ret;
+}
+
+static int parse_replay_args(int argc, char **argv, struct replay_args *a)
+{
+	static const struct option opts[] = {
+		{ "provider", required_argument, NULL, 'p' },
+		{ "tpm", no_argument, NULL, 'T' },
+		{ "no-live", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': a->provider = optarg; break;
+		case 'T': a->tpm = true; break;
+		case 'N': a->no_live = true; break;
+		case 'h': fputs(replay_help, stdout); exit(EXIT_OK);
+		default: return -1;
+		}
+	}
+	if (argc - optind > 1) {
+		errmsg("more than one FILE (try --help)");
+		return -1;
+	}
+	a->file = optind < argc ? argv[optind] : NULL;
+	return 0;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	struct replay_args a = { 0 };
+	struct live lv = { 0 };
+	struct tr_log *log, *now = NULL;
+	char name[256], path[512];
+	unsigned int flags;
+	bool live;
+	int ret = EXIT_ERROR;
+
+	if (parse_replay_args(argc, argv, &a))
+		return EXIT_ERROR;
+	live = !a.no_live && (!a.file || a.provider);
+	if (!a.provider && !a.file)
+		a.provider = default_provider(name, sizeof(name));
+	if (!a.file && !a.provider) {
+		errmsg("no provider under %s; is a tsm-rtmr provider loaded?",
+		       securityfs_root());
+		return EXIT_ERROR;
+	}
+	if (a.file)
+		snprintf(path, sizeof(path), "%s", a.file);
+	else
+		provider_log_path(a.provider, path, sizeof(path));
+	flags = a.tpm || (a.provider && provider_is_tpm(a.provider)) ?
+		TR_REPLAY_TPM : 0;
+	log = load_log(path, NULL);
+	if (!log)
+		return EXIT_ERROR;
+	if (live && read_live(a.provider, log, flags, &lv))
+		goto out;
+	now = live && !a.file ? load_log(path, NULL) : log;
+	if (!now)
+		goto out;
+	print_replay(now, flags);
+	fflush(stdout);
+	ret = live ? compare(now, flags, &lv) : EXIT_OK;
+out:
+	if (now != log)
+		tr_log_free(now);
+	tr_log_free(log);
+	free(lv.targets);
+	free(lv.registers);
+	return ret;
+}
