@@ -84,6 +84,11 @@ for i in 1 2 3; do
 done
 echo "value of PCR $(cat "$h/index") as the handle sees it:"
 cat "$h/value"
+if [ -x /usr/bin/tsm-rtmr ]; then
+	echo "# and one more through the CLI, which hashes the event itself:"
+	show tsm-rtmr extend -p tpm -i 23 -s "tsm-rtmr demo: CLI entry" ||
+		fail "tsm-rtmr extend"
+fi
 
 step "The kernel's log"
 echo "count: $(cat "$SEC/count")   state: $(cat "$SEC/state")"
