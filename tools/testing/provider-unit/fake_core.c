@@ -47,11 +47,10 @@ void tsm_rtmr_unregister(struct tsm_rtmr_provider *p)
 int tsm_rtmr_parse_extendable(struct tsm_rtmr_provider *p, const char *list)
 {
 	unsigned long set = 0;
-	const char *s = list;
+	const char *s = list ? list : "";
 	char *end;
 
-	snprintf(fake_extendable_list, sizeof(fake_extendable_list), "%s",
-		 list);
+	snprintf(fake_extendable_list, sizeof(fake_extendable_list), "%s", s);
 	while (*s) {
 		unsigned long a, b;
 

@@ -248,7 +248,8 @@ static void t_allowed_param(void)
 	fake_register_calls = 0;
 	UT_EXPECT_EQ(probe("3-4"), -ERANGE);
 	UT_EXPECT_EQ(fake_register_calls, 0);
-	UT_EXPECT(strstr(fake_log, "invalid allowed=\"3-4\""));
+	/* the list reaches the core as given; the core names the problem */
+	UT_EXPECT(!strcmp(fake_extendable_list, "3-4"));
 
 	hw_reset();
 	UT_EXPECT_EQ(probe("two"), -EINVAL);

@@ -45,8 +45,11 @@ EXPORT_SYMBOL_GPL(tsm_rtmr_digests_size);
 
 /**
  * tsm_rtmr_parse_extendable() - set a provider's extendable registers
- * @p: provider, with nr_registers already set
- * @list: a range list such as "8-9,11-16,23"
+ * @p: provider, with name and nr_registers already set
+ * @list: a range list such as "8-9,11-16,23"; NULL or "" for none
+ *
+ * Meant for a provider's "allowed" module parameter: a bad list is
+ * reported in the kernel log, naming the provider.
  *
  * Return: 0, -EINVAL for a malformed list, -ERANGE for a register the
  * provider does not have.
@@ -56,12 +59,17 @@ int tsm_rtmr_parse_extendable(struct tsm_rtmr_provider *p, const char *list)
 	DECLARE_BITMAP(set, TSM_RTMR_MAX_REGISTERS);
 	int rc;
 
-	rc = bitmap_parselist(list, set, TSM_RTMR_MAX_REGISTERS);
+	rc = bitmap_parselist(list ?: "", set, TSM_RTMR_MAX_REGISTERS);
 	if (rc)
-		return rc == -ERANGE ? -ERANGE : -EINVAL;
-	if (find_next_bit(set, TSM_RTMR_MAX_REGISTERS, p->nr_registers) <
-	    TSM_RTMR_MAX_REGISTERS)
-		return -ERANGE;
+		rc = rc == -ERANGE ? -ERANGE : -EINVAL;
+	else if (find_next_bit(set, TSM_RTMR_MAX_REGISTERS, p->nr_registers) <
+		 TSM_RTMR_MAX_REGISTERS)
+		rc = -ERANGE;
+	if (rc) {
+		pr_err("%s: allowed=\"%s\" is not a list of registers 0-%u\n",
+		       p->name, list, p->nr_registers - 1);
+		return rc;
+	}
 	bitmap_copy(p->extendable, set, TSM_RTMR_MAX_REGISTERS);
 	return 0;
 }

@@ -221,11 +221,8 @@ static int sim_setup(struct sim *s, unsigned int n)
 	bitmap_set(s->p.extendable, 0, nr_registers);
 	if (allowed) {
 		rc = tsm_rtmr_parse_extendable(&s->p, allowed);
-		if (rc) {
-			pr_err("allowed=\"%s\" is not a list of registers 0-%u\n",
-			       allowed, nr_registers - 1);
+		if (rc)
 			return rc;
-		}
 	}
 	s->regs = kcalloc(nr_registers, tsm_rtmr_digests_size(&s->p),
 			  GFP_KERNEL);

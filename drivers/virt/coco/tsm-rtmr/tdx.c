@@ -201,13 +201,9 @@ static int tdx_rtmr_setup(struct tdx_rtmr *tr, const struct tdx_rtmr_hw *hw,
 	p->volatile_registers = false;
 	p->ops = &tdx_rtmr_ops;
 
-	if (!allowed)
-		allowed = "";
 	rc = tsm_rtmr_parse_extendable(p, allowed);
-	if (rc) {
-		pr_err("invalid allowed=\"%s\": %d\n", allowed, rc);
+	if (rc)
 		return rc;
-	}
 
 	tr->hw = hw;
 	return 0;

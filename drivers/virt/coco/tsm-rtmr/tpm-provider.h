@@ -174,13 +174,9 @@ static int tpm_rtmr_setup(struct tpm_rtmr *tr,
 	if (rc)
 		return rc;
 
-	if (!allowed)
-		allowed = "";
 	rc = tsm_rtmr_parse_extendable(p, allowed);
-	if (rc) {
-		pr_err("invalid allowed=\"%s\": %d\n", allowed, rc);
+	if (rc)
 		return rc;
-	}
 
 	tr->chip = chip;
 	return 0;
