@@ -13,6 +13,7 @@
 #   vm             kselftests in one QEMU+swtpm guest  (tools/testing/vm/run-vm.sh)
 #   vm-notpm       the rules that need a guest without a TPM (no provider at
 #                  mkdir: ENODEV; tsm_rtmr_tpm refuses to load)
+#   bench-smoke    a short benchmark run, so the benchmark cannot rot
 #
 # Each stage's stdout is TAP, streamed and saved to build/tap/<stage>.tap.
 # A stage that fails without printing a "not ok" line gets one. The last
@@ -25,7 +26,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 tapdir=build/tap
-ALL_STAGES="lint host provider-unit fuzz vm vm-notpm"
+ALL_STAGES="lint host provider-unit fuzz vm vm-notpm bench-smoke"
 
 stage_cmd() {	# prints the command of a stage, or nothing to skip it
 	case $1 in
@@ -39,6 +40,7 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 	vm-notpm)
 		echo tools/testing/vm/run-vm.sh --no-tpm --timeout 600 \
 			--log-dir build/vm/check-notpm -- /tests/tsm-rtmr/no_tpm.sh ;;
+	bench-smoke)	echo tools/testing/bench/run.sh --smoke ;;
 	*)	return 1 ;;
 	esac
 	return 0

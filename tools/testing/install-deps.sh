@@ -36,6 +36,7 @@ PACKAGES="
 	libelf-dev
 	python3
 	valgrind
+	gnuplot-nox
 "
 
 missing=

@@ -1,0 +1,1395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsm-rtmr benchmarks, run inside the test VM (see run.sh, bench-guest.sh).
+ *
+ *   tsm-rtmr-bench [options] SECTION...
+ *
+ *   tpm    entries/s: tsm-rtmr on the "tpm" provider vs raw Esys_PCR_Extend
+ *          on /dev/tpmrm0 vs the userspace flock-log peer (needs the
+ *          ESYS build, tsm-rtmr-bench-esys)
+ *   core   us per commit on the "sim" provider, 1..8 concurrent writers
+ *   log    fill the sim log to each size, read it whole and at random
+ *          offsets vs a tmpfs file of the same bytes; kernel memory per
+ *          entry from /proc/meminfo deltas
+ *
+ * Options:
+ *   --out DIR          write raw.csv, summary.csv, ratios.csv there (".")
+ *   --tag NAME         prefix of those file names (sections joined by "-")
+ *   --reps R           repetitions of every figure (5)
+ *   --tpm-n N          commits per variant per TPM round (40)
+ *   --tpm-pcr P        PCR the tsm-rtmr handle extends (23)
+ *   --raw-pcr P        PCR the raw and peer paths extend (16)
+ *   --event-sizes L    event data sizes, comma list (0,64)
+ *   --core-n N         commits per core round, split across writers (4000)
+ *   --writers L        writer counts (1,2,4,8)
+ *   --log-sizes L      log sizes in entries (10000,100000,1000000)
+ *   --rand-reads N     random-offset reads per repetition (1000)
+ *   --read-size B      read() size for whole-log reads (65536)
+ *   --tmpdir DIR       tmpfs directory for the comparison files (/tmp)
+ *
+ * Every figure is measured --reps times; the alternatives compared with
+ * each other run interleaved within each repetition (rotating which goes
+ * first), so that a ratio is taken between neighbouring measurements.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef WITH_ESYS
+#include <tss2/tss2_esys.h>
+#include <tss2/tss2_tcti_device.h>
+#endif
+
+#define SFS_ROOT	"/sys/kernel/security/tsm-rtmr"
+#define CORE_PARAMS	"/sys/module/tsm_rtmr/parameters"
+#define MAX_BANKS	5
+#define MAX_SAMPLES	64
+
+/* ---------------------------------------------------------------- utils */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "tsm-rtmr-bench: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return n;
+}
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	while (n && (buf[n - 1] == '\n'))
+		buf[--n] = 0;
+	return n;
+}
+
+static unsigned long long read_ull(const char *path)
+{
+	char buf[64];
+
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		die("read %s: %s", path, strerror(errno));
+	return strtoull(buf, NULL, 0);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: deterministic, so every path gets the same digests */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1DULL;
+}
+
+static void fill_random(uint8_t *p, size_t n)
+{
+	while (n--)
+		*p++ = rnd();
+}
+
+static int parse_list(const char *s, long *out, int max)
+{
+	int n = 0;
+
+	while (*s && n < max) {
+		char *end;
+
+		out[n++] = strtol(s, &end, 0);
+		if (end == s)
+			die("bad list '%s'", s);
+		s = *end == ',' ? end + 1 : end;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------ results */
+
+static FILE *raw_csv, *sum_csv, *ratio_csv;
+
+struct stat3 {
+	double med, min, max;
+	int n;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct stat3 stats(const double *v, int n)
+{
+	double s[MAX_SAMPLES];
+	struct stat3 r = { 0, 0, 0, n };
+
+	if (!n)
+		return r;
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	r.min = s[0];
+	r.max = s[n - 1];
+	r.med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return r;
+}
+
+/* One measured figure: raw samples to raw.csv, median/min/max to summary. */
+static struct stat3 report(const char *section, const char *metric,
+			   const char *param, const char *unit,
+			   const double *v, int n)
+{
+	struct stat3 s = stats(v, n);
+	int i;
+
+	for (i = 0; i < n; i++)
+		fprintf(raw_csv, "%s,%s,%s,%d,%.6g,%s\n", section, metric,
+			param, i, v[i], unit);
+	fprintf(sum_csv, "%s,%s,%s,%s,%.6g,%.6g,%.6g,%d\n", section, metric,
+		param, unit, s.med, s.min, s.max, n);
+	fflush(raw_csv);
+	fflush(sum_csv);
+	fprintf(stderr, "  %-6s %-28s %-10s %12.4g %s (min %.4g, max %.4g, n %d)\n",
+		section, metric, param, s.med, unit, s.min, s.max, n);
+	return s;
+}
+
+/* A ratio from paired samples (a[i] / b[i]), with its target. */
+static void report_ratio(const char *name, const char *target_op,
+			 double target, const double *a, const double *b,
+			 int n)
+{
+	double r[MAX_SAMPLES];
+	struct stat3 s;
+	bool pass;
+	int i;
+
+	for (i = 0; i < n; i++)
+		r[i] = b[i] ? a[i] / b[i] : 0;
+	s = stats(r, n);
+	if (!strcmp(target_op, ">="))
+		pass = s.med >= target;
+	else if (!strcmp(target_op, "<="))
+		pass = s.med <= target;
+	else
+		pass = true;
+	fprintf(ratio_csv, "%s,%.4f,%.4f,%.4f,%s,%g,%s\n", name, s.med, s.min,
+		s.max, target_op, target,
+		!strcmp(target_op, "info") ? "info" : pass ? "pass" : "MISS");
+	fflush(ratio_csv);
+	fprintf(stderr, "  ratio  %-40s %.3f (min %.3f, max %.3f) target %s %g: %s\n",
+		name, s.med, s.min, s.max, target_op, target,
+		!strcmp(target_op, "info") ? "info" : pass ? "pass" : "MISS");
+}
+
+/*
+ * A ratio of figures measured at different times (no pairing): the ratio of
+ * the medians, with the extreme ratios min(a)/max(b) and max(a)/min(b).
+ */
+static void report_ratio_unpaired(const char *name, const char *target_op,
+				  double target, const double *a,
+				  const double *b, int n)
+{
+	struct stat3 sa = stats(a, n), sb = stats(b, n);
+	double med = sa.med / sb.med;
+	bool info = !strcmp(target_op, "info");
+	bool pass = !strcmp(target_op, "<=") ? med <= target : med >= target;
+
+	fprintf(ratio_csv, "%s,%.4f,%.4f,%.4f,%s,%g,%s\n", name, med,
+		sa.min / sb.max, sa.max / sb.min, target_op, target,
+		info ? "info" : pass ? "pass" : "MISS");
+	fflush(ratio_csv);
+	fprintf(stderr, "  ratio  %-40s %.3f (min %.3f, max %.3f) target %s %g: %s\n",
+		name, med, sa.min / sb.max, sa.max / sb.min, target_op, target,
+		info ? "info" : pass ? "pass" : "MISS");
+}
+
+/* ---------------------------------------------------------- options */
+
+static const char *out_dir = ".";
+static const char *tag;
+static const char *tmp_dir = "/tmp";
+static int reps = 5;
+static long tpm_n = 40;
+static int tpm_pcr = 23, raw_pcr = 16;
+static long event_sizes[8] = { 0, 64 };
+static int nr_event_sizes = 2;
+static long core_n = 4000;
+static long writers[8] = { 1, 2, 4, 8 };
+static int nr_writers = 4;
+static long log_sizes[8] = { 10000, 100000, 1000000 };
+static int nr_log_sizes = 3;
+static long rand_reads = 2000;
+static long read_size = 65536;
+
+/* --------------------------------------------------- configfs handles */
+
+static const char *cfs_root;
+static bool use_inline;	/* stage events through event_inline */
+
+static const struct {
+	const char *name;
+	uint16_t id;
+	uint16_t size;
+} algtab[] = {
+	{ "sha1", 0x0004, 20 },
+	{ "sha256", 0x000b, 32 },
+	{ "sha384", 0x000c, 48 },
+	{ "sha512", 0x000d, 64 },
+	{ "sm3_256", 0x0012, 32 },
+};
+
+struct handle {
+	char dir[256];
+	int digest_fd;
+	int inline_fd;	/* event_inline, where the module has it, else -1 */
+	int nr_algs;
+	int alg[MAX_BANKS];	/* index into algtab */
+	int digests_size;
+};
+
+static void find_cfs_root(void)
+{
+	static const char *const roots[] = {
+		"/sys/kernel/config/tsm/rtmrs",
+		"/sys/kernel/config/tsm-rtmr/rtmrs",
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
+		if (!access(roots[i], F_OK)) {
+			cfs_root = roots[i];
+			return;
+		}
+	die("no tsm-rtmr configfs directory (module loaded, configfs mounted?)");
+}
+
+static void handle_open(struct handle *h, const char *name,
+			const char *provider, int index)
+{
+	char path[300], buf[256], *tok, *save;
+	int rc;
+
+	if (!cfs_root)
+		find_cfs_root();
+	snprintf(h->dir, sizeof(h->dir), "%s/%s", cfs_root, name);
+	if (mkdir(h->dir, 0755) && errno != EEXIST)
+		die("mkdir %s: %s", h->dir, strerror(errno));
+	snprintf(path, sizeof(path), "%s/provider", h->dir);
+	rc = write_file(path, provider);
+	if (rc && rc != -EBUSY)
+		die("%s: provider %s: %s", h->dir, provider, strerror(-rc));
+	snprintf(path, sizeof(path), "%s/index", h->dir);
+	snprintf(buf, sizeof(buf), "%d", index);
+	rc = write_file(path, buf);
+	if (rc)
+		die("%s: index %d: %s", h->dir, index, strerror(-rc));
+	snprintf(path, sizeof(path), "%s/algs", h->dir);
+	if (read_file(path, buf, sizeof(buf)) < 0)
+		die("read %s", path);
+	h->nr_algs = 0;
+	h->digests_size = 0;
+	for (tok = strtok_r(buf, " ", &save); tok;
+	     tok = strtok_r(NULL, " ", &save)) {
+		unsigned int i;
+
+		for (i = 0; i < sizeof(algtab) / sizeof(algtab[0]); i++)
+			if (!strcmp(tok, algtab[i].name))
+				break;
+		if (i == sizeof(algtab) / sizeof(algtab[0]) ||
+		    h->nr_algs == MAX_BANKS)
+			die("unknown algorithm %s", tok);
+		h->alg[h->nr_algs++] = i;
+		h->digests_size += algtab[i].size;
+	}
+	snprintf(path, sizeof(path), "%s/digest", h->dir);
+	h->digest_fd = open(path, O_WRONLY);
+	if (h->digest_fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/event_inline", h->dir);
+	h->inline_fd = open(path, O_WRONLY);
+}
+
+static void handle_close(struct handle *h)
+{
+	if (h->inline_fd >= 0)
+		close(h->inline_fd);
+	close(h->digest_fd);
+	rmdir(h->dir);
+}
+
+/* "sha256:<hex> sha384:<hex>\n" for @digests (bank order); returns length */
+static int format_digests(const struct handle *h, const uint8_t *digests,
+			  char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = out;
+	int i, j;
+
+	for (i = 0; i < h->nr_algs; i++) {
+		const char *n = algtab[h->alg[i]].name;
+
+		if (i)
+			*p++ = ' ';
+		p = stpcpy(p, n);
+		*p++ = ':';
+		for (j = 0; j < algtab[h->alg[i]].size; j++) {
+			*p++ = hex[*digests >> 4];
+			*p++ = hex[*digests++ & 15];
+		}
+	}
+	*p++ = '\n';
+	*p = 0;
+	return p - out;
+}
+
+/*
+ * One commit: the event data (binary attribute: configfs applies it when
+ * the file is closed, so open/write/close), then the digests, written with
+ * pwrite at offset 0 on the handle's long-lived digest fd.
+ */
+static void handle_commit(struct handle *h, const char *dstr, int dlen,
+			  const void *event, size_t elen)
+{
+	ssize_t n;
+
+	if (elen && elen <= 4095 && h->inline_fd >= 0 && use_inline) {
+		/* proposed text attribute: stays open, one pwrite */
+		if (pwrite(h->inline_fd, event, elen, 0) != (ssize_t)elen)
+			die("%s: event_inline: %s", h->dir, strerror(errno));
+	} else if (elen) {
+		char path[300];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/event", h->dir);
+		fd = open(path, O_WRONLY);
+		if (fd < 0 || write(fd, event, elen) != (ssize_t)elen ||
+		    close(fd))
+			die("%s: event: %s", h->dir, strerror(errno));
+	}
+	n = pwrite(h->digest_fd, dstr, dlen, 0);
+	if (n != dlen)
+		die("%s: commit: %s", h->dir, n < 0 ? strerror(errno) : "short write");
+}
+
+static unsigned long long log_count(const char *provider)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), SFS_ROOT "/%s/count", provider);
+	return read_ull(path);
+}
+
+/* -------------------------------------------------------- TPM section */
+
+#ifdef WITH_ESYS
+struct tpm_ctx {
+	ESYS_CONTEXT *esys;
+	TSS2_TCTI_CONTEXT *tcti;
+};
+
+static void tpm_open(struct tpm_ctx *t, const char *dev)
+{
+	size_t size = 0;
+	TSS2_RC rc;
+
+	rc = Tss2_Tcti_Device_Init(NULL, &size, dev);
+	if (rc)
+		die("Tss2_Tcti_Device_Init: 0x%x", rc);
+	t->tcti = calloc(1, size);
+	rc = Tss2_Tcti_Device_Init(t->tcti, &size, dev);
+	if (rc)
+		die("Tss2_Tcti_Device_Init(%s): 0x%x", dev, rc);
+	rc = Esys_Initialize(&t->esys, t->tcti, NULL);
+	if (rc)
+		die("Esys_Initialize: 0x%x", rc);
+}
+
+/* The raw register operation: one TPM2_PCR_Extend with every bank. */
+static void tpm_extend(struct tpm_ctx *t, int pcr, const struct handle *h,
+		       const uint8_t *digests)
+{
+	TPML_DIGEST_VALUES v = { .count = h->nr_algs };
+	TSS2_RC rc;
+	int i;
+
+	for (i = 0; i < h->nr_algs; i++) {
+		v.digests[i].hashAlg = algtab[h->alg[i]].id;
+		memcpy(&v.digests[i].digest, digests, algtab[h->alg[i]].size);
+		digests += algtab[h->alg[i]].size;
+	}
+	rc = Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD,
+			     ESYS_TR_NONE, ESYS_TR_NONE, &v);
+	if (rc)
+		die("Esys_PCR_Extend: 0x%x", rc);
+}
+
+/* The TCG_PCR_EVENT2 the kernel would log, built by the peer in userspace. */
+static size_t build_record(const struct handle *h, int pcr,
+			   const uint8_t *digests, const void *event,
+			   size_t elen, uint8_t *rec)
+{
+	uint8_t *p = rec;
+	uint32_t u;
+	int i;
+
+	u = pcr; memcpy(p, &u, 4); p += 4;
+	u = 0x6; memcpy(p, &u, 4); p += 4;
+	u = h->nr_algs; memcpy(p, &u, 4); p += 4;
+	for (i = 0; i < h->nr_algs; i++) {
+		uint16_t id = algtab[h->alg[i]].id;
+
+		memcpy(p, &id, 2);
+		memcpy(p + 2, digests, algtab[h->alg[i]].size);
+		p += 2 + algtab[h->alg[i]].size;
+		digests += algtab[h->alg[i]].size;
+	}
+	u = elen; memcpy(p, &u, 4); p += 4;
+	memcpy(p, event, elen);
+	return p + elen - rec;
+}
+
+/*
+ * The userspace peer, per entry as systemd-pcrextend does it (the CoCo
+ * agent is the same with the file kept open): open the log, take the
+ * lock, extend, append the record, fsync, unlock. The ESYS context is kept
+ * open across entries, which favours the peer.
+ */
+static void peer_commit(struct tpm_ctx *t, const char *logpath,
+			const struct handle *h, int pcr,
+			const uint8_t *digests, const void *event, size_t elen)
+{
+	uint8_t rec[12 + MAX_BANKS * 66 + 4 + 65536];
+	size_t len = build_record(h, pcr, digests, event, elen, rec);
+	int fd;
+
+	fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("open %s: %s", logpath, strerror(errno));
+	if (flock(fd, LOCK_EX))
+		die("flock: %s", strerror(errno));
+	tpm_extend(t, pcr, h, digests);
+	if (write(fd, rec, len) != (ssize_t)len)
+		die("append: %s", strerror(errno));
+	if (fsync(fd))
+		die("fsync: %s", strerror(errno));
+	flock(fd, LOCK_UN);
+	close(fd);
+}
+
+enum { V_TSM, V_RAW, V_PEER, V_RAW0, V_TSM_INLINE };
+
+static void bench_tpm(void)
+{
+	int nv = 2 + 2 * nr_event_sizes, v, r, i, k;
+	double eps[16][MAX_SAMPLES];
+	char names[16][64], label[64];
+	int kind[16], esz[16], inl[16];
+	struct tpm_ctx t, tz;
+	struct handle h;
+	uint8_t *digests, event[65536];
+	char **dstr;
+	int *dlen;
+	char logpath[300];
+
+	fprintf(stderr, "tpm: %ld commits per variant per round, %d rounds\n",
+		tpm_n, reps);
+	handle_open(&h, "bench-tpm", "tpm", tpm_pcr);
+	tpm_open(&t, "/dev/tpmrm0");
+	/* /dev/tpm0, no resource manager: shows what the RM costs */
+	tpm_open(&tz, "/dev/tpm0");
+	snprintf(logpath, sizeof(logpath), "%s/bench-peer.log", tmp_dir);
+	unlink(logpath);
+
+	/* variants: raw, then per event size: tsm-rtmr, peer */
+	kind[0] = V_RAW; esz[0] = 0;
+	snprintf(names[0], sizeof(names[0]), "raw-esys");
+	for (i = 0; i < nr_event_sizes; i++) {
+		kind[1 + 2 * i] = V_TSM;
+		esz[1 + 2 * i] = event_sizes[i];
+		snprintf(names[1 + 2 * i], 64, "tsm-rtmr-ev%ld", event_sizes[i]);
+		kind[2 + 2 * i] = V_PEER;
+		esz[2 + 2 * i] = event_sizes[i];
+		snprintf(names[2 + 2 * i], 64, "peer-ev%ld", event_sizes[i]);
+	}
+	kind[nv - 1] = V_RAW0; esz[nv - 1] = 0;
+	snprintf(names[nv - 1], sizeof(names[0]), "raw-esys-tpm0");
+	if (h.inline_fd >= 0) {
+		/* the proposed event_inline attribute, same event sizes */
+		for (i = 0; i < nr_event_sizes; i++) {
+			if (!event_sizes[i] || event_sizes[i] > 4095)
+				continue;
+			kind[nv] = V_TSM_INLINE;
+			esz[nv] = event_sizes[i];
+			inl[nv] = 2 + 2 * i;	/* its peer */
+			snprintf(names[nv], 64, "tsm-rtmr-ev%ld-inline",
+				 event_sizes[i]);
+			nv++;
+		}
+	}
+
+	/* The same digests for every path, formatted ahead of time. */
+	digests = malloc(tpm_n * h.digests_size);
+	dstr = calloc(tpm_n, sizeof(*dstr));
+	dlen = calloc(tpm_n, sizeof(*dlen));
+	fill_random(digests, tpm_n * h.digests_size);
+	fill_random(event, sizeof(event));
+	for (i = 0; i < tpm_n; i++) {
+		dstr[i] = malloc(16 + MAX_BANKS * 140);
+		dlen[i] = format_digests(&h, digests + i * h.digests_size,
+					 dstr[i]);
+	}
+
+	/* Warm-up: the core reads the PCR once on the first commit. */
+	for (i = 0; i < 3; i++) {
+		handle_commit(&h, dstr[i], dlen[i], NULL, 0);
+		tpm_extend(&t, raw_pcr, &h, digests + i * h.digests_size);
+		tpm_extend(&tz, raw_pcr, &h, digests + i * h.digests_size);
+		peer_commit(&t, logpath, &h, raw_pcr,
+			    digests + i * h.digests_size, event, 0);
+	}
+
+	/*
+	 * The TPM driver polls the TPM with 0.1-1 ms sleeps, so a batch of one
+	 * variant against a batch of another compares sleep phases as much as
+	 * work. Instead every round interleaves the variants operation by
+	 * operation, rotating their order, and sums each variant's time.
+	 */
+	for (r = 0; r < reps; r++) {
+		double acc[16] = { 0 };
+
+		for (i = 0; i < tpm_n; i++) {
+			const uint8_t *d = digests + i * h.digests_size;
+
+			for (k = 0; k < nv; k++) {
+				double t0;
+
+				v = (k + i + r) % nv;	/* rotate the order */
+				t0 = now();
+
+				switch (kind[v]) {
+				case V_TSM:
+					handle_commit(&h, dstr[i], dlen[i],
+						      event, esz[v]);
+					break;
+				case V_TSM_INLINE:
+					use_inline = true;
+					handle_commit(&h, dstr[i], dlen[i],
+						      event, esz[v]);
+					use_inline = false;
+					break;
+				case V_RAW:
+					tpm_extend(&t, raw_pcr, &h, d);
+					break;
+				case V_RAW0:
+					tpm_extend(&tz, raw_pcr, &h, d);
+					break;
+				case V_PEER:
+					peer_commit(&t, logpath, &h, raw_pcr,
+						    d, event, esz[v]);
+					break;
+				}
+				acc[v] += now() - t0;
+			}
+		}
+		for (v = 0; v < nv; v++)
+			eps[v][r] = tpm_n / acc[v];
+	}
+	for (v = 0; v < nv; v++)
+		report("tpm", names[v], "-", "entries/s", eps[v], reps);
+	for (i = 0; i < nr_event_sizes; i++) {
+		snprintf(label, sizeof(label), "tpm: tsm-rtmr/raw (event %ld B)",
+			 event_sizes[i]);
+		report_ratio(label, ">=", 0.9, eps[1 + 2 * i], eps[0], reps);
+		snprintf(label, sizeof(label), "tpm: tsm-rtmr/peer (event %ld B)",
+			 event_sizes[i]);
+		report_ratio(label, ">=", 1.0, eps[1 + 2 * i], eps[2 + 2 * i],
+			     reps);
+	}
+	for (v = 0; v < nv; v++) {
+		if (kind[v] == V_RAW0)
+			report_ratio("tpm: raw /dev/tpmrm0 / raw /dev/tpm0",
+				     "info", 0, eps[0], eps[v], reps);
+		if (kind[v] != V_TSM_INLINE)
+			continue;
+		snprintf(label, sizeof(label),
+			 "tpm: tsm-rtmr event_inline/raw (event %d B)", esz[v]);
+		report_ratio(label, "info", 0.9, eps[v], eps[0], reps);
+		snprintf(label, sizeof(label),
+			 "tpm: tsm-rtmr event_inline/peer (event %d B)", esz[v]);
+		report_ratio(label, "info", 1.0, eps[v], eps[inl[v]], reps);
+	}
+	Esys_Finalize(&t.esys);
+	Esys_Finalize(&tz.esys);
+	handle_close(&h);
+	unlink(logpath);
+}
+#else
+static void bench_tpm(void)
+{
+	die("section tpm needs the ESYS build (tsm-rtmr-bench-esys)");
+}
+#endif
+
+/* ------------------------------------------------------- core section */
+
+#define CORE_RING 64
+
+/* Child: commit @n entries through its own handle once the parent says go. */
+static long core_event_len;	/* event bytes per commit in core rounds */
+static bool core_floor_reopen;	/* floor rounds: open/write/close each time */
+
+static void core_writer(struct handle *h, long n, int ready_fd, int go_fd,
+			bool floor)
+{
+	char event[256];
+
+	char dstr[CORE_RING][16 + MAX_BANKS * 140], c;
+	int dlen[CORE_RING];
+	uint8_t d[MAX_BANKS * 64];
+	char path[300];
+	int fd = h->digest_fd;
+	long i;
+
+	for (i = 0; i < CORE_RING; i++) {
+		fill_random(d, h->digests_size);
+		dlen[i] = format_digests(h, d, dstr[i]);
+	}
+	fill_random((uint8_t *)event, sizeof(event));
+	if (floor) {
+		/* The configfs write floor: a store that parses a number. */
+		snprintf(path, sizeof(path), "%s/event_type", h->dir);
+		fd = open(path, O_WRONLY);
+		if (fd < 0)
+			die("open %s: %s", path, strerror(errno));
+	}
+	if (write(ready_fd, "r", 1) != 1 || read(go_fd, &c, 1) < 0)
+		die("barrier");
+	for (i = 0; i < n; i++) {
+		if (floor && core_floor_reopen) {
+			/* open/write/close of a text attribute */
+			int f = open(path, O_WRONLY);
+
+			if (f < 0 || write(f, "0x6\n", 4) != 4 || close(f))
+				die("event_type: %s", strerror(errno));
+		} else if (floor) {
+			if (pwrite(fd, "0x6\n", 4, 0) != 4)
+				die("event_type: %s", strerror(errno));
+		} else {
+			handle_commit(h, dstr[i % CORE_RING],
+				      dlen[i % CORE_RING], event,
+				      core_event_len);
+		}
+	}
+	_exit(0);
+}
+
+/* Wall time for @nw writers to do @total commits between them. */
+static double core_round(struct handle *hs, int nw, long total, bool floor)
+{
+	int ready[2], go[2], i;
+	double t0, t1;
+	char c;
+
+	if (pipe(ready) || pipe(go))
+		die("pipe");
+	for (i = 0; i < nw; i++) {
+		pid_t pid = fork();
+
+		if (pid < 0)
+			die("fork");
+		if (!pid) {
+			close(ready[0]);
+			close(go[1]);
+			core_writer(&hs[i], total / nw, ready[1], go[0], floor);
+		}
+	}
+	close(ready[1]);
+	close(go[0]);
+	for (i = 0; i < nw; i++)
+		if (read(ready[0], &c, 1) != 1)
+			die("writer died before start");
+	t0 = now();
+	close(go[1]);		/* every writer's read returns: go */
+	for (i = 0; i < nw; i++) {
+		int st;
+
+		if (wait(&st) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			die("writer failed");
+	}
+	t1 = now();
+	close(ready[0]);
+	return t1 - t0;
+}
+
+enum core_kind { C_COMMIT, C_FLOOR, C_FLOOR_OCW, C_EVENT, C_EVENT_INLINE };
+
+struct core_variant {
+	const char *metric;
+	enum core_kind kind;
+	int writers;
+	bool spread;	/* writer i on provider sim, sim1, sim2, sim3 (i % 4) */
+	long n;		/* commits (or stores) per round, all writers */
+	double us[MAX_SAMPLES], tput[MAX_SAMPLES];
+};
+
+static void cv_add(struct core_variant *v, int *nv, const char *metric,
+		   enum core_kind kind, int nw, bool spread, long n)
+{
+	struct core_variant *c = &v[(*nv)++];
+
+	memset(c, 0, sizeof(*c));
+	c->metric = metric;
+	c->kind = kind;
+	c->writers = nw;
+	c->spread = spread;
+	c->n = n;
+}
+
+/* Does the loaded core have the proposed event_inline attribute? */
+static bool hs_inline_probe(void)
+{
+	struct handle h;
+	bool ok;
+
+	handle_open(&h, "bench-probe", "sim", 0);
+	ok = h.inline_fd >= 0;
+	handle_close(&h);
+	return ok;
+}
+
+static int nr_sims(void)
+{
+	int n = 1;
+
+	while (n < 4) {
+		char path[128];
+
+		snprintf(path, sizeof(path), SFS_ROOT "/sim%d", n);
+		if (access(path, F_OK))
+			break;
+		n++;
+	}
+	return n;
+}
+
+static unsigned long long sim_counts(int nsims)
+{
+	unsigned long long c = 0;
+	char name[16];
+	int i;
+
+	for (i = 0; i < nsims; i++) {
+		if (i)
+			snprintf(name, sizeof(name), "sim%d", i);
+		else
+			strcpy(name, "sim");
+		c += log_count(name);
+	}
+	return c;
+}
+
+/*
+ * Concurrent writers on the simulator. Besides commits on one provider,
+ * the same writers on separate providers (instances=4: one lock each) and
+ * a configfs store that takes no shared lock (event_type) tell the cost of
+ * the provider lock apart from what the VM itself does with more runnable
+ * processes than vCPUs.
+ */
+static void bench_core(void)
+{
+	struct core_variant v[32];
+	struct handle hs[8], hsp[8];
+	int nv = 0, nsims = nr_sims(), i, r, k;
+	long maxw = 0;
+	char name[32], param[16], label[96];
+	unsigned long long c0, c1, expect = 0;
+
+	for (i = 0; i < nr_writers; i++)
+		if (writers[i] > maxw)
+			maxw = writers[i];
+	if (maxw > 8 || writers[0] != 1)
+		die("--writers: a list of 1-8 that starts with 1");
+	for (i = 0; i < nr_writers; i++)
+		cv_add(v, &nv, "us-per-commit", C_COMMIT, writers[i], false, core_n);
+	for (i = 1; i < nr_writers && nsims > 1; i++)
+		cv_add(v, &nv, "us-per-commit-own-provider", C_COMMIT, writers[i], true, core_n);
+	for (i = 0; i < nr_writers; i++)
+		cv_add(v, &nv, "us-per-store-floor", C_FLOOR, writers[i], false, core_n);
+	cv_add(v, &nv, "us-per-open-write-close-floor", C_FLOOR_OCW, 1, false, core_n / 4);
+	cv_add(v, &nv, "us-per-commit-event64", C_EVENT, 1, false, core_n / 4);
+	if (hs_inline_probe())
+		cv_add(v, &nv, "us-per-commit-event64-inline", C_EVENT_INLINE,
+		       1, false, core_n / 4);
+
+	fprintf(stderr, "core: %ld commits per round, %d sim providers, %d variants, %d rounds\n",
+		core_n, nsims, nv, reps);
+	/* every round commits: make room (about 82 bytes of memory each) */
+	snprintf(name, sizeof(name), "%llu",
+		 (unsigned long long)(core_n + 8) * reps * nv * 128 + (1 << 20));
+	if (write_file(CORE_PARAMS "/max_log_bytes", name))
+		die("cannot raise max_log_bytes to %s", name);
+	for (i = 0; i < maxw; i++) {
+		char prov[16];
+
+		snprintf(name, sizeof(name), "bench-core%d", i);
+		handle_open(&hs[i], name, "sim", i % 4);
+		if (i % nsims)
+			snprintf(prov, sizeof(prov), "sim%d", i % nsims);
+		else
+			strcpy(prov, "sim");
+		snprintf(name, sizeof(name), "bench-corep%d", i);
+		handle_open(&hsp[i], name, prov, 0);
+	}
+	/* warm-up: first use of every handle and register */
+	core_round(hs, maxw, maxw, false);
+	core_round(hsp, maxw, maxw, false);
+	c0 = sim_counts(nsims);
+	for (r = 0; r < reps; r++) {
+		for (k = 0; k < nv; k++) {
+			struct core_variant *cv = &v[(k + r) % nv];
+			long n = cv->n / cv->writers * cv->writers;
+			double t;
+
+			core_event_len = cv->kind == C_EVENT ||
+					 cv->kind == C_EVENT_INLINE ? 64 : 0;
+			use_inline = cv->kind == C_EVENT_INLINE;
+			core_floor_reopen = cv->kind == C_FLOOR_OCW;
+			t = core_round(cv->spread ? hsp : hs, cv->writers, n,
+				       cv->kind == C_FLOOR ||
+				       cv->kind == C_FLOOR_OCW);
+			cv->us[r] = t * 1e6 / n;
+			cv->tput[r] = 1e6 / cv->us[r];
+			if (cv->kind == C_COMMIT || cv->kind == C_EVENT ||
+			    cv->kind == C_EVENT_INLINE)
+				expect += n;
+		}
+	}
+	core_event_len = 0;
+	core_floor_reopen = false;
+	c1 = sim_counts(nsims);
+	for (i = 0; i < nv; i++) {
+		snprintf(param, sizeof(param), "%d", v[i].writers);
+		report("core", v[i].metric, param, "us", v[i].us, reps);
+	}
+	for (i = 0; i < nv; i++) {
+		if (v[i].kind != C_COMMIT || v[i].spread)
+			continue;
+		snprintf(param, sizeof(param), "%d", v[i].writers);
+		report("core", "commits-per-s", param, "commits/s", v[i].tput,
+		       reps);
+	}
+	/* v[0]: 1 writer commits; the floor with 1 writer follows the spread */
+	for (i = 0; i < nv; i++) {
+		struct core_variant *base = NULL;
+		int j;
+
+		if (v[i].writers == 1)
+			continue;
+		for (j = 0; j < nv; j++)
+			if (v[j].writers == 1 && v[j].kind == v[i].kind)
+				base = &v[j];
+		if (!base)
+			continue;
+		if (v[i].kind == C_COMMIT && !v[i].spread) {
+			snprintf(label, sizeof(label),
+				 "core: %d writers/1 writer (one provider)",
+				 v[i].writers);
+			report_ratio(label, v[i].writers == 4 ? ">=" : "info",
+				     0.8, v[i].tput, base->tput, reps);
+		} else if (v[i].kind == C_COMMIT) {
+			snprintf(label, sizeof(label),
+				 "core: %d writers/1 writer (provider each)",
+				 v[i].writers);
+			report_ratio(label, "info", 0, v[i].tput, base->tput,
+				     reps);
+			/*
+			 * The lock's own cost: the same writers on one
+			 * provider vs each on its own, whatever parallelism
+			 * the VM gets from its host in that round.
+			 */
+			for (j = 0; j < nv; j++) {
+				if (v[j].kind != C_COMMIT || v[j].spread ||
+				    v[j].writers != v[i].writers)
+					continue;
+				snprintf(label, sizeof(label),
+					 "core: %d writers one provider/provider each",
+					 v[i].writers);
+				report_ratio(label, "info", 0, v[j].tput,
+					     v[i].tput, reps);
+			}
+		} else if (v[i].kind == C_FLOOR) {
+			snprintf(label, sizeof(label),
+				 "core: %d/1 writers (configfs store; no shared lock)",
+				 v[i].writers);
+			report_ratio(label, "info", 0, v[i].tput, base->tput,
+				     reps);
+		}
+	}
+	for (i = 0; i < nv; i++) {
+		if (v[i].kind == C_EVENT)
+			report_ratio("core: commit+64B event / commit time (1 writer)",
+				     "info", 0, v[i].us, v[0].us, reps);
+		if (v[i].kind == C_EVENT_INLINE)
+			report_ratio("core: commit+64B event_inline / commit time (1 writer)",
+				     "info", 0, v[i].us, v[0].us, reps);
+		if (v[i].kind == C_FLOOR && v[i].writers == 1)
+			report_ratio("core: commit / configfs store time (1 writer)",
+				     "info", 0, v[0].us, v[i].us, reps);
+	}
+	fprintf(stderr, "  core: logs grew by %llu entries (expected %llu)\n",
+		c1 - c0, expect);
+	if (c1 - c0 != expect)
+		die("log count mismatch: repeated pwrite on one digest fd did not commit every time");
+	for (i = 0; i < maxw; i++) {
+		handle_close(&hs[i]);
+		handle_close(&hsp[i]);
+	}
+}
+
+/* -------------------------------------------------------- log section */
+
+struct meminfo {
+	long long memfree, memavail, slab, sunreclaim, vmalloc, percpu;
+	long long pcp;	/* free pages on per-CPU lists: not in MemFree */
+};
+
+static long long read_pcp_bytes(void)
+{
+	char line[256];
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	long long sum = 0, v;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, " count: %lld", &v) == 1)
+			sum += v;
+	fclose(f);
+	return sum * sysconf(_SC_PAGESIZE);
+}
+
+static void read_meminfo(struct meminfo *m)
+{
+	char line[256];
+	FILE *f = fopen("/proc/meminfo", "r");
+	long long v;
+
+	if (!f)
+		die("/proc/meminfo");
+	memset(m, 0, sizeof(*m));
+	while (fgets(line, sizeof(line), f)) {
+		char key[64];
+
+		if (sscanf(line, "%63[^:]: %lld", key, &v) != 2)
+			continue;
+		v *= 1024;
+		if (!strcmp(key, "MemFree"))
+			m->memfree = v;
+		else if (!strcmp(key, "MemAvailable"))
+			m->memavail = v;
+		else if (!strcmp(key, "Slab"))
+			m->slab = v;
+		else if (!strcmp(key, "SUnreclaim"))
+			m->sunreclaim = v;
+		else if (!strcmp(key, "VmallocUsed"))
+			m->vmalloc = v;
+		else if (!strcmp(key, "Percpu"))
+			m->percpu = v;
+	}
+	fclose(f);
+	m->pcp = read_pcp_bytes();
+}
+
+static void settle(void)
+{
+	/* Let per-CPU page lists and RCU-freed slabs settle before a reading. */
+	sync();
+	write_file("/proc/sys/vm/drop_caches", "3");
+	write_file("/proc/sys/vm/compact_memory", "1");
+	usleep(100000);
+	/* fold the per-CPU vmstat deltas into the global counters */
+	write_file("/proc/sys/vm/stat_refresh", "1");
+}
+
+/* Commit entries on @h until the sim log has @target entries. */
+static double fill_to(struct handle *h, unsigned long long target)
+{
+	char dstr[CORE_RING][16 + MAX_BANKS * 140];
+	int dlen[CORE_RING];
+	uint8_t d[MAX_BANKS * 64];
+	unsigned long long c = log_count("sim"), i;
+	double t0;
+
+	for (i = 0; i < CORE_RING; i++) {
+		fill_random(d, h->digests_size);
+		dlen[i] = format_digests(h, d, dstr[i]);
+	}
+	t0 = now();
+	for (i = c; i < target; i++)
+		handle_commit(h, dstr[i % CORE_RING], dlen[i % CORE_RING],
+			      NULL, 0);
+	if (log_count("sim") != target)
+		die("sim log has %llu entries, expected %llu",
+		    log_count("sim"), target);
+	return target > c ? (target - c) / (now() - t0) : 0;
+}
+
+/*
+ * Read the whole file (open, read_size reads, close), repeated until 0.1 s
+ * have passed so that one 4 ms scheduler tick cannot dominate a small log;
+ * returns seconds per whole read.
+ */
+static double read_whole(const char *path, char *buf, size_t *total)
+{
+	double t0 = now(), t;
+	long iters = 0;
+
+	do {
+		int fd = open(path, O_RDONLY);
+		ssize_t n;
+
+		if (fd < 0)
+			die("open %s: %s", path, strerror(errno));
+		*total = 0;
+		while ((n = read(fd, buf, read_size)) > 0)
+			*total += n;
+		if (n < 0)
+			die("read %s: %s", path, strerror(errno));
+		close(fd);
+		iters++;
+		t = now() - t0;
+	} while (t < 0.1);
+	return t / iters;
+}
+
+/* @n preads of 4 KiB at random offsets; returns microseconds per read. */
+static double read_random(const char *path, size_t size, char *buf, long n)
+{
+	int fd = open(path, O_RDONLY);
+	double t0;
+	long i;
+	uint64_t seed = rng_state;
+
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	rng_state = 12345;	/* same offsets for both files */
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		off_t off = rnd() % (size > 4096 ? size - 4096 : 1);
+
+		if (pread(fd, buf, 4096, off) <= 0)
+			die("pread %s: %s", path, strerror(errno));
+	}
+	t0 = now() - t0;
+	rng_state = seed;
+	close(fd);
+	return t0 * 1e6 / n;
+}
+
+static void copy_file(const char *src, const char *dst, char *buf)
+{
+	int in = open(src, O_RDONLY), out;
+	ssize_t n;
+
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (in < 0 || out < 0)
+		die("copy %s -> %s: %s", src, dst, strerror(errno));
+	while ((n = read(in, buf, read_size)) > 0)
+		if (write(out, buf, n) != n)
+			die("write %s: %s", dst, strerror(errno));
+	close(in);
+	close(out);
+}
+
+static void bench_log(void)
+{
+	const char *log = SFS_ROOT "/sim/binary_event_log";
+	double t_tsm[8][MAX_SAMPLES], t_tmp[8][MAX_SAMPLES];
+	double mb_tsm[MAX_SAMPLES], mb_tmp[MAX_SAMPLES];
+	double r_tsm[MAX_SAMPLES], r_tmp[MAX_SAMPLES];
+	double perent[64], slab_pe[64], vm_pe[64], avail_pe[64], mf_pe[64];
+	int nseg = 0, s, r, i;
+	struct meminfo m0, m1, mbase;
+	unsigned long long c_prev, c_base, maxn = 0;
+	size_t rec_size, total = 0;
+	char copy[300], param[32], label[96], buf[64];
+	char *rbuf = malloc(read_size > 4096 ? read_size : 4096);
+	struct handle h;
+	double fill_rate[64];
+	int nfill = 0;
+
+	for (i = 0; i < nr_log_sizes; i++)
+		if ((unsigned long long)log_sizes[i] > maxn)
+			maxn = log_sizes[i];
+	handle_open(&h, "bench-log", "sim", 0);
+	rec_size = 12 + 2 * h.nr_algs + h.digests_size + 4;	/* no event */
+	snprintf(copy, sizeof(copy), "%s/bench-log.copy", tmp_dir);
+
+	/* Room for the largest log: records plus header and slack. */
+	snprintf(buf, sizeof(buf), "%llu",
+		 (unsigned long long)(maxn + 16) * rec_size + (1 << 20));
+	if (write_file(CORE_PARAMS "/max_log_bytes", buf))
+		die("cannot raise max_log_bytes to %s", buf);
+	fprintf(stderr, "log: sizes up to %llu entries of %zu B, %d reps; max_log_bytes=%s\n",
+		maxn, rec_size, reps, buf);
+
+	fill_to(&h, log_count("sim") + 1);	/* first-use allocations */
+	settle();
+	read_meminfo(&mbase);
+	c_base = log_count("sim");
+
+	for (s = 0; s < nr_log_sizes; s++) {
+		unsigned long long n = log_sizes[s];
+		/* fill in segments of a tenth of the largest size, reading
+		 * /proc/meminfo at each boundary: the per-entry figures */
+		unsigned long long seg = maxn / 10 ? maxn / 10 : n;
+
+		while ((c_prev = log_count("sim")) < n) {
+			unsigned long long to = c_prev + seg < n ? c_prev + seg : n;
+
+			settle();
+			read_meminfo(&m0);
+			fill_rate[nfill++ % 64] = fill_to(&h, to);
+			settle();
+			read_meminfo(&m1);
+			if (to - c_prev >= seg / 2 && nseg < 64) {
+				double dn = to - c_prev;
+
+				/* free pages = MemFree + per-CPU lists */
+				perent[nseg] = (m0.memfree + m0.pcp - m1.memfree -
+						m1.pcp) / dn;
+				mf_pe[nseg] = (m0.memfree - m1.memfree) / dn;
+				avail_pe[nseg] = (m0.memavail - m1.memavail) / dn;
+				slab_pe[nseg] = (m1.slab - m0.slab) / dn;
+				vm_pe[nseg] = (m1.vmalloc - m0.vmalloc) / dn;
+				nseg++;
+			}
+		}
+
+		/* whole-log and random reads vs the same bytes on tmpfs */
+		copy_file(log, copy, rbuf);
+		for (r = 0; r < reps; r++) {
+			size_t t2;
+
+			if (r % 2) {
+				t_tmp[s][r] = read_whole(copy, rbuf, &t2);
+				t_tsm[s][r] = read_whole(log, rbuf, &total);
+			} else {
+				t_tsm[s][r] = read_whole(log, rbuf, &total);
+				t_tmp[s][r] = read_whole(copy, rbuf, &t2);
+			}
+			if (t2 != total)
+				die("tmpfs copy has %zu bytes, log %zu", t2, total);
+			mb_tsm[r] = total / t_tsm[s][r] / 1e6;
+			mb_tmp[r] = total / t_tmp[s][r] / 1e6;
+			if (r % 2) {
+				r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
+				r_tsm[r] = read_random(log, total, rbuf, rand_reads);
+			} else {
+				r_tsm[r] = read_random(log, total, rbuf, rand_reads);
+				r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
+			}
+		}
+		unlink(copy);
+		snprintf(param, sizeof(param), "%llu", n);
+		fprintf(stderr, "  log: %llu entries, %zu bytes\n", n, total);
+		{
+			double ms1[MAX_SAMPLES], ms2[MAX_SAMPLES];
+
+			for (r = 0; r < reps; r++) {
+				ms1[r] = t_tsm[s][r] * 1e3;
+				ms2[r] = t_tmp[s][r] * 1e3;
+			}
+			report("log", "read-whole-tsm-rtmr", param, "ms", ms1, reps);
+			report("log", "read-whole-tmpfs", param, "ms", ms2, reps);
+		}
+		report("log", "read-MBps-tsm-rtmr", param, "MB/s", mb_tsm, reps);
+		report("log", "read-MBps-tmpfs", param, "MB/s", mb_tmp, reps);
+		report("log", "read-4k-random-tsm-rtmr", param, "us", r_tsm, reps);
+		report("log", "read-4k-random-tmpfs", param, "us", r_tmp, reps);
+		snprintf(label, sizeof(label),
+			 "log: read throughput tsm-rtmr/tmpfs (N=%llu)", n);
+		report_ratio(label, ">=", 0.5, mb_tsm, mb_tmp, reps);
+		snprintf(label, sizeof(label),
+			 "log: random 4K read tmpfs/tsm-rtmr time (N=%llu)", n);
+		report_ratio(label, ">=", 0.5, r_tmp, r_tsm, reps);
+		if (s) {
+			snprintf(label, sizeof(label),
+				 "log: t(%ld)/t(%ld) whole read", log_sizes[s],
+				 log_sizes[s - 1]);
+			report_ratio_unpaired(label, "<=",
+				     12.0 * log_sizes[s] / log_sizes[s - 1] / 10,
+				     t_tsm[s], t_tsm[s - 1], reps);
+			snprintf(label, sizeof(label),
+				 "log: tmpfs t(%ld)/t(%ld) whole read (reference)",
+				 log_sizes[s], log_sizes[s - 1]);
+			report_ratio_unpaired(label, "info", 0, t_tmp[s],
+					      t_tmp[s - 1], reps);
+		}
+		fprintf(sum_csv, "log,bytes,%llu,B,%zu,%zu,%zu,1\n", n, total,
+			total, total);
+	}
+
+	settle();
+	read_meminfo(&m1);
+	report("mem", "fill-rate", "1", "entries/s", fill_rate,
+	       nfill < 64 ? nfill : 64);
+	report("mem", "free+pcp-per-entry", "-", "B", perent, nseg);
+	report("mem", "memfree-per-entry", "-", "B", mf_pe, nseg);
+	report("mem", "memavailable-per-entry", "-", "B", avail_pe, nseg);
+	report("mem", "slab-per-entry", "-", "B", slab_pe, nseg);
+	report("mem", "vmalloc-per-entry", "-", "B", vm_pe, nseg);
+	{
+		double rs[MAX_SAMPLES], target[MAX_SAMPLES];
+		double tot = (double)(mbase.memfree + mbase.pcp - m1.memfree -
+				      m1.pcp) / (log_count("sim") - c_base);
+
+		for (i = 0; i < nseg && i < MAX_SAMPLES; i++) {
+			rs[i] = perent[i] - rec_size;
+			target[i] = rec_size + 32;
+		}
+		report("mem", "overhead-per-entry", "-", "B", rs,
+		       nseg < MAX_SAMPLES ? nseg : MAX_SAMPLES);
+		fprintf(sum_csv, "mem,record-size,-,B,%zu,%zu,%zu,1\n",
+			rec_size, rec_size, rec_size);
+		fprintf(sum_csv, "mem,free+pcp-per-entry-whole-fill,%llu,B,%.2f,%.2f,%.2f,1\n",
+			log_count("sim") - c_base, tot, tot, tot);
+		snprintf(label, sizeof(label),
+			 "mem: kernel bytes per entry / (record %zu B + 32 B)",
+			 rec_size);
+		report_ratio(label, "<=", 1.0, perent, target,
+			     nseg < MAX_SAMPLES ? nseg : MAX_SAMPLES);
+	}
+	handle_close(&h);
+}
+
+/* ---------------------------------------------------------------- main */
+
+static FILE *open_out(const char *what, const char *header)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s%s%s.csv", out_dir, tag ? tag : "",
+		 tag ? "-" : "", what);
+	f = fopen(path, "w");
+	if (!f)
+		die("%s: %s", path, strerror(errno));
+	fprintf(f, "%s\n", header);
+	return f;
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		const char *o = argv[i], *a = argv[i + 1];
+
+		if (!a)
+			die("%s needs an argument", o);
+		i++;
+		if (!strcmp(o, "--out"))
+			out_dir = a;
+		else if (!strcmp(o, "--tag"))
+			tag = a;
+		else if (!strcmp(o, "--reps"))
+			reps = atoi(a);
+		else if (!strcmp(o, "--tpm-n"))
+			tpm_n = atol(a);
+		else if (!strcmp(o, "--tpm-pcr"))
+			tpm_pcr = atoi(a);
+		else if (!strcmp(o, "--raw-pcr"))
+			raw_pcr = atoi(a);
+		else if (!strcmp(o, "--event-sizes"))
+			nr_event_sizes = parse_list(a, event_sizes, 7);
+		else if (!strcmp(o, "--core-n"))
+			core_n = atol(a);
+		else if (!strcmp(o, "--writers"))
+			nr_writers = parse_list(a, writers, 8);
+		else if (!strcmp(o, "--log-sizes"))
+			nr_log_sizes = parse_list(a, log_sizes, 8);
+		else if (!strcmp(o, "--rand-reads"))
+			rand_reads = atol(a);
+		else if (!strcmp(o, "--read-size"))
+			read_size = atol(a);
+		else if (!strcmp(o, "--tmpdir"))
+			tmp_dir = a;
+		else
+			die("unknown option %s", o);
+	}
+	if (i == argc)
+		die("usage: tsm-rtmr-bench [options] tpm|core|log...");
+	if (reps < 1 || reps > MAX_SAMPLES)
+		die("--reps must be 1-%d", MAX_SAMPLES);
+	for (int j = 0; j < nr_event_sizes; j++)
+		if (event_sizes[j] < 0 || event_sizes[j] > 65536)
+			die("event sizes are 0-65536");
+
+	raw_csv = open_out("raw", "section,metric,param,rep,value,unit");
+	sum_csv = open_out("summary", "section,metric,param,unit,median,min,max,n");
+	ratio_csv = open_out("ratios", "name,median,min,max,op,target,verdict");
+
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "tpm"))
+			bench_tpm();
+		else if (!strcmp(argv[i], "core"))
+			bench_core();
+		else if (!strcmp(argv[i], "log"))
+			bench_log();
+		else
+			die("unknown section %s", argv[i]);
+	}
+	fclose(raw_csv);
+	fclose(sum_csv);
+	fclose(ratio_csv);
+	return 0;
+}
