@@ -186,9 +186,10 @@ test_extend() {
 	run $TSM_RTMR extend -p $P -i $REG2 -e "$TMP/event" --tag 0x1234
 	st=$rc
 	rec=$(cat "$TMP/out")
-	# TCG_PCClientTaggedEvent: id 0x1234, size 15, then the data
+	# TCG_PCClientTaggedEvent: id 0x1234, size (that of the file), the data
+	sz=$(printf '%02x000000' "$(wc -c < "$TMP/event")")
 	$TSM_RTMR log -p $P | awk -v r="$rec" '$1 == r { print $3, $NF }' > "$TMP/tagged"
-	grep -q "^0x00000006 341200000f0000006576656e742066696c6520" "$TMP/tagged" || st=1
+	grep -q "^0x00000006 34120000${sz}6576656e742066696c6520" "$TMP/tagged" || st=1
 	tap $st "extend --tag wraps the event as a TCG_PCClientTaggedEvent"
 
 	# -d: the digests of the first entry, logged with other data

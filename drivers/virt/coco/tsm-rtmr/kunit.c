@@ -1,0 +1,1090 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for the tsm-rtmr core, built into tsm_rtmr.ko when
+ * CONFIG_TSM_RTMR_KUNIT_TEST=y and run when it loads: digest parsing,
+ * record and header serialisation, log bookkeeping, and the commit path
+ * with a fake provider (every fault mode, a failing read, a sleeping
+ * provider).
+ */
+
+#include <crypto/hash.h>
+#include <kunit/test.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <asm/unaligned.h>
+
+#include "tsm-rtmr-core.h"
+
+/* Offset of the first byte where @a and @b differ, or -1 (no MEMEQ in 6.1). */
+static long first_diff(const void *a, const void *b, size_t n)
+{
+	const u8 *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return i;
+	return -1;
+}
+
+#define EXPECT_MEMEQ(test, a, b, n)					\
+	KUNIT_EXPECT_EQ_MSG(test, first_diff(a, b, n), -1L,		\
+			    "%s and %s differ at that offset", #a, #b)
+#define ASSERT_MEMEQ(test, a, b, n)					\
+	KUNIT_ASSERT_EQ_MSG(test, first_diff(a, b, n), -1L,		\
+			    "%s and %s differ at that offset", #a, #b)
+
+/* ---------------------------------------------------------------------
+ * Digest parsing
+ */
+
+#define HEX48	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+#define HEX48U	"000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F202122232425262728292A2B2C2D2E2F"
+#define HEX32	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+#define HEX64	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebfa0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+
+struct digest_fixture {
+	const struct tsm_rtmr_alg_info *one[1];		/* sha384 */
+	const struct tsm_rtmr_alg_info *two[2];		/* sha256 sha384 */
+	u8 out[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
+};
+
+static int digest_init(struct kunit *test)
+{
+	struct digest_fixture *f;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->one[0] = tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA384);
+	f->two[0] = tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA256);
+	f->two[1] = f->one[0];
+	KUNIT_ASSERT_NOT_NULL(test, f->one[0]);
+	KUNIT_ASSERT_NOT_NULL(test, f->two[0]);
+	test->priv = f;
+	return 0;
+}
+
+static int parse1(struct kunit *test, const char *s, size_t len)
+{
+	struct digest_fixture *f = test->priv;
+
+	return tsm_rtmr_parse_digests(f->one, 1, s, len, f->out);
+}
+
+static int parse2(struct kunit *test, const char *s, size_t len)
+{
+	struct digest_fixture *f = test->priv;
+
+	return tsm_rtmr_parse_digests(f->two, 2, s, len, f->out);
+}
+
+static int P1(struct kunit *test, const char *s)
+{
+	return parse1(test, s, strlen(s));
+}
+
+static int P2(struct kunit *test, const char *s)
+{
+	return parse2(test, s, strlen(s));
+}
+
+static void expect_seq(struct kunit *test, const u8 *p, size_t n, u8 first)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ_MSG(test, p[i], (u8)(first + i), "byte %zu", i);
+}
+
+static void digest_malformed(struct kunit *test)
+{
+	static const char nul[] = "sha384:" HEX48;
+	char buf[sizeof(nul)];
+
+	/* empty, and whitespace only */
+	KUNIT_EXPECT_EQ(test, P1(test, ""), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "\n"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P2(test, " \t\n"), -EINVAL);
+	/* missing algorithm: one of two banks */
+	KUNIT_EXPECT_EQ(test, P2(test, "sha256:" HEX32), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P2(test, "sha384:" HEX48), -EINVAL);
+	/* repeated algorithm */
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:" HEX48 " sha384:" HEX48),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, P2(test, "sha256:" HEX32 " sha256:" HEX32
+				 " sha384:" HEX48), -EINVAL);
+	/* a bare digest next to a named one of the same bank */
+	KUNIT_EXPECT_EQ(test, P1(test, HEX48 " sha384:" HEX48), -EINVAL);
+	/* unknown algorithm, empty name, case of the name */
+	KUNIT_EXPECT_EQ(test, P1(test, "md5:" HEX48), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, ":" HEX48), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "SHA384:" HEX48), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha38:" HEX48), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha3844:" HEX48), -EINVAL);
+	/* known algorithm the provider does not use */
+	KUNIT_EXPECT_EQ(test, P1(test, "sha512:" HEX64), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha256:" HEX32), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P2(test, "sha1:0001020304050607080910111213141516171819 sha256:"
+				 HEX32 " sha384:" HEX48), -EINVAL);
+	/* wrong length: short, long, odd, empty */
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:" HEX32), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:" HEX48 "00"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:" HEX48 "0"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, parse1(test, "sha384:" HEX48, 7 + 95), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:"), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384: " HEX48), -EINVAL);
+	/* non-hex */
+	strscpy(buf, nul, sizeof(buf));
+	buf[7 + 10] = 'g';
+	KUNIT_EXPECT_EQ(test, P1(test, buf), -EINVAL);
+	buf[7 + 10] = 'x';
+	KUNIT_EXPECT_EQ(test, P1(test, buf), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:0x" HEX48), -EINVAL);
+	/* bare hex with two banks */
+	KUNIT_EXPECT_EQ(test, P2(test, HEX48), -EINVAL);
+	KUNIT_EXPECT_EQ(test, P2(test, HEX32 " " HEX48), -EINVAL);
+	/* a NUL byte inside the digest, and after it */
+	strscpy(buf, nul, sizeof(buf));
+	buf[7 + 20] = '\0';
+	KUNIT_EXPECT_EQ(test, parse1(test, buf, sizeof(nul) - 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, parse1(test, nul, sizeof(nul)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, parse1(test, "\0", 1), -EINVAL);
+	/* a second colon */
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:sha384:" HEX48), -EINVAL);
+}
+
+static void digest_wellformed(struct kunit *test)
+{
+	struct digest_fixture *f = test->priv;
+
+	/* bare hex with one bank */
+	memset(f->out, 0xee, sizeof(f->out));
+	KUNIT_EXPECT_EQ(test, P1(test, HEX48), 0);
+	expect_seq(test, f->out, 48, 0);
+	KUNIT_EXPECT_EQ(test, f->out[48], 0xee);
+	/* upper-case hex, trailing newline, surrounding whitespace */
+	memset(f->out, 0, sizeof(f->out));
+	KUNIT_EXPECT_EQ(test, P1(test, "sha384:" HEX48U "\n"), 0);
+	expect_seq(test, f->out, 48, 0);
+	KUNIT_EXPECT_EQ(test, P1(test, HEX48U "\n"), 0);
+	KUNIT_EXPECT_EQ(test, P1(test, "\t " HEX48 "\n\n"), 0);
+	/* two banks in either order land in bank order */
+	memset(f->out, 0, sizeof(f->out));
+	KUNIT_EXPECT_EQ(test, P2(test, "sha384:" HEX48 "  sha256:" HEX32 "\n"),
+			0);
+	expect_seq(test, f->out, 32, 0xa0);
+	expect_seq(test, f->out + 32, 48, 0);
+	memset(f->out, 0, sizeof(f->out));
+	KUNIT_EXPECT_EQ(test, P2(test, "sha256:" HEX32 "\tsha384:" HEX48U), 0);
+	expect_seq(test, f->out, 32, 0xa0);
+	expect_seq(test, f->out + 32, 48, 0);
+}
+
+static void digest_alg_table(struct kunit *test)
+{
+	static const struct { u16 id; u16 size; const char *name; } t[] = {
+		{ TSM_RTMR_ALG_SHA1, 20, "sha1" },
+		{ TSM_RTMR_ALG_SHA256, 32, "sha256" },
+		{ TSM_RTMR_ALG_SHA384, 48, "sha384" },
+		{ TSM_RTMR_ALG_SHA512, 64, "sha512" },
+		{ TSM_RTMR_ALG_SM3_256, 32, "sm3_256" },
+	};
+	const struct tsm_rtmr_alg_info *a;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		a = tsm_rtmr_alg_by_id(t[i].id);
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_EXPECT_EQ(test, a->digest_size, t[i].size);
+		KUNIT_EXPECT_STREQ(test, a->name, t[i].name);
+		KUNIT_EXPECT_PTR_EQ(test, tsm_rtmr_alg_by_name(t[i].name,
+							       strlen(t[i].name)), a);
+	}
+	KUNIT_EXPECT_NULL(test, tsm_rtmr_alg_by_id(0));
+	KUNIT_EXPECT_NULL(test, tsm_rtmr_alg_by_id(0x0010));
+	KUNIT_EXPECT_NULL(test, tsm_rtmr_alg_by_name("sha", 3));
+	KUNIT_EXPECT_NULL(test, tsm_rtmr_alg_by_name("sha2567", 7));
+}
+
+static struct kunit_case digest_cases[] = {
+	KUNIT_CASE(digest_malformed),
+	KUNIT_CASE(digest_wellformed),
+	KUNIT_CASE(digest_alg_table),
+	{}
+};
+
+static struct kunit_suite digest_suite = {
+	.name = "tsm_rtmr_digest",
+	.init = digest_init,
+	.test_cases = digest_cases,
+};
+
+/* ---------------------------------------------------------------------
+ * Record, header and ascii serialisation, against hand-computed bytes
+ */
+
+static void fake_dev_algs(struct tsm_rtmr_dev *dev, const u16 *ids,
+			  unsigned int n, unsigned int offset)
+{
+	unsigned int i;
+
+	memset(dev, 0, sizeof(*dev));
+	dev->nr_algs = n;
+	for (i = 0; i < n; i++) {
+		dev->algs[i] = tsm_rtmr_alg_by_id(ids[i]);
+		dev->digests_size += dev->algs[i]->digest_size;
+	}
+	dev->log_index_offset = offset;
+}
+
+static void record_sha1(struct kunit *test)
+{
+	static const u16 ids[] = { TSM_RTMR_ALG_SHA1 };
+	/* PCR 7 (+0), type 0x80000001, one SHA-1 digest 0x00..0x13, "ab" */
+	static const u8 want[] = {
+		0x07, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x80,
+		0x01, 0x00, 0x00, 0x00,
+		0x04, 0x00,
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09,
+		0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13,
+		0x02, 0x00, 0x00, 0x00,
+		'a', 'b',
+	};
+	struct tsm_rtmr_dev *dev;
+	struct tsm_rtmr_entry e = {
+		.index = 7, .event_type = 0x80000001, .event = "ab",
+		.event_len = 2,
+	};
+	u8 digests[20], rec[sizeof(want) + 1];
+	unsigned int i;
+
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	fake_dev_algs(dev, ids, 1, 0);
+	for (i = 0; i < sizeof(digests); i++)
+		digests[i] = i;
+	e.digests = digests;
+	KUNIT_ASSERT_EQ(test, tsm_rtmr_record_size(dev, 2), sizeof(want));
+	memset(rec, 0x5a, sizeof(rec));
+	tsm_rtmr_build_record(dev, &e, rec);
+	EXPECT_MEMEQ(test, rec, want, sizeof(want));
+	KUNIT_EXPECT_EQ(test, rec[sizeof(want)], 0x5a);	/* no overrun */
+}
+
+static void record_two_banks(struct kunit *test)
+{
+	static const u16 ids[] = { TSM_RTMR_ALG_SHA256, TSM_RTMR_ALG_SHA384 };
+	static const u8 head[] = {
+		0x03, 0x00, 0x00, 0x00,		/* register 2, offset 1 */
+		0x06, 0x00, 0x00, 0x00,		/* EV_EVENT_TAG */
+		0x02, 0x00, 0x00, 0x00,		/* two digests */
+		0x0b, 0x00,			/* TPM_ALG_SHA256 */
+	};
+	struct tsm_rtmr_dev *dev;
+	struct tsm_rtmr_entry e = { .index = 2, .event_type = 6 };
+	u8 digests[80], rec[4 + 4 + 4 + 2 + 32 + 2 + 48 + 4 + 1];
+	unsigned int i;
+
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	fake_dev_algs(dev, ids, 2, 1);
+	for (i = 0; i < sizeof(digests); i++)
+		digests[i] = 0x80 + i;
+	e.digests = digests;
+	/* no event: size field 0, nothing after it */
+	KUNIT_ASSERT_EQ(test, tsm_rtmr_record_size(dev, 0), sizeof(rec) - 1);
+	memset(rec, 0x5a, sizeof(rec));
+	tsm_rtmr_build_record(dev, &e, rec);
+	EXPECT_MEMEQ(test, rec, head, sizeof(head));
+	expect_seq(test, rec + 14, 32, 0x80);
+	KUNIT_EXPECT_EQ(test, rec[46], 0x0c);		/* TPM_ALG_SHA384 */
+	KUNIT_EXPECT_EQ(test, rec[47], 0x00);
+	expect_seq(test, rec + 48, 48, 0x80 + 32);
+	KUNIT_EXPECT_EQ(test, rec[96], 0);
+	KUNIT_EXPECT_EQ(test, rec[97], 0);
+	KUNIT_EXPECT_EQ(test, rec[98], 0);
+	KUNIT_EXPECT_EQ(test, rec[99], 0);
+	KUNIT_EXPECT_EQ(test, rec[100], 0x5a);
+}
+
+static void header_spec_id(struct kunit *test)
+{
+	static const u8 want[] = {
+		0x00, 0x00, 0x00, 0x00,		/* PCR 0 */
+		0x03, 0x00, 0x00, 0x00,		/* EV_NO_ACTION */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* SHA-1 digest: zero */
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+		0x25, 0x00, 0x00, 0x00,		/* event size 37 */
+		'S', 'p', 'e', 'c', ' ', 'I', 'D', ' ',
+		'E', 'v', 'e', 'n', 't', '0', '3', 0x00,
+		0x00, 0x00, 0x00, 0x00,		/* platformClass 0 */
+		0x00, 0x02, 0x02, 0x02,		/* 2.0 errata 2, uintnSize 2 */
+		0x02, 0x00, 0x00, 0x00,		/* numberOfAlgorithms */
+		0x0b, 0x00, 0x20, 0x00,		/* sha256, 32 */
+		0x0c, 0x00, 0x30, 0x00,		/* sha384, 48 */
+		0x00,				/* vendorInfoSize */
+	};
+	const struct tsm_rtmr_alg_info *algs[2] = {
+		tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA256),
+		tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA384),
+	};
+	u8 hdr[sizeof(want) + 1];
+
+	KUNIT_ASSERT_EQ(test, tsm_rtmr_header_size(2), sizeof(want));
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_header_size(1), sizeof(want) - 4);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_header_size(5), sizeof(want) + 12);
+	memset(hdr, 0x5a, sizeof(hdr));
+	tsm_rtmr_build_header(algs, 2, hdr);
+	EXPECT_MEMEQ(test, hdr, want, sizeof(want));
+	KUNIT_EXPECT_EQ(test, hdr[sizeof(want)], 0x5a);
+}
+
+#define A_SHA1		"000102030405060708090a0b0c0d0e0f10111213"
+#define A_SHA256	"1415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f30313233"
+
+static void ascii_line(struct kunit *test)
+{
+	static const u16 ids[] = { TSM_RTMR_ALG_SHA1, TSM_RTMR_ALG_SHA256 };
+	static const char want[] =
+		"12 4 0x0000000d sha1:" A_SHA1 " sha256:" A_SHA256 " 00ff41\n";
+	static const char want_empty[] =
+		"18446744073709551615 4294967295 0xffffffff sha1:" A_SHA1
+		" sha256:" A_SHA256 " -\n";
+	struct tsm_rtmr_dev *dev;
+	struct tsm_rtmr_entry e = {
+		.index = 3, .event_type = 0xd, .event = "\x00\xff\x41",
+		.event_len = 3,
+	};
+	u8 digests[52], rec[128];
+	char line[256];
+	unsigned int i;
+	size_t n;
+
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	fake_dev_algs(dev, ids, 2, 1);
+	for (i = 0; i < sizeof(digests); i++)
+		digests[i] = i;
+	e.digests = digests;
+	tsm_rtmr_build_record(dev, &e, rec);
+	n = tsm_rtmr_format_ascii(dev, 12, rec, line);
+	KUNIT_EXPECT_EQ(test, n, sizeof(want) - 1);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_ascii_line_len(dev, 12, 4, 3), n);
+	EXPECT_MEMEQ(test, line, want, sizeof(want) - 1);
+
+	/* the widest numbers, no event data */
+	dev->log_index_offset = 0;
+	e.index = U32_MAX;
+	e.event_type = U32_MAX;
+	e.event_len = 0;
+	tsm_rtmr_build_record(dev, &e, rec);
+	n = tsm_rtmr_format_ascii(dev, U64_MAX, rec, line);
+	KUNIT_EXPECT_EQ(test, n, sizeof(want_empty) - 1);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_ascii_line_len(dev, U64_MAX, U32_MAX, 0),
+			n);
+	EXPECT_MEMEQ(test, line, want_empty, sizeof(want_empty) - 1);
+}
+
+static struct kunit_case record_cases[] = {
+	KUNIT_CASE(record_sha1),
+	KUNIT_CASE(record_two_banks),
+	KUNIT_CASE(header_spec_id),
+	KUNIT_CASE(ascii_line),
+	{}
+};
+
+static struct kunit_suite record_suite = {
+	.name = "tsm_rtmr_record",
+	.test_cases = record_cases,
+};
+
+/* ---------------------------------------------------------------------
+ * Log bookkeeping
+ */
+
+struct log_fixture {
+	struct tsm_rtmr_log log;
+	u8 buf[3 * PAGE_SIZE];
+	u8 back[3 * PAGE_SIZE];
+};
+
+static int log_init_fixture(struct kunit *test)
+{
+	struct log_fixture *f;
+	unsigned int i;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(f->buf); i++)
+		f->buf[i] = i * 7 + 3;
+	/* a 69-byte header, as for two banks */
+	if (tsm_rtmr_log_init(&f->log, f->buf, 69))
+		return -ENOMEM;
+	test->priv = f;
+	return 0;
+}
+
+static void log_exit_fixture(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+
+	tsm_rtmr_log_destroy(&f->log);
+}
+
+static void log_header(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+
+	KUNIT_EXPECT_EQ(test, f->log.len, 69);
+	KUNIT_EXPECT_EQ(test, f->log.count, 0);
+	KUNIT_EXPECT_EQ(test, f->log.ascii_len, 0);
+	tsm_rtmr_log_copy(&f->log, 0, f->back, 69);
+	EXPECT_MEMEQ(test, f->back, f->buf, 69);
+}
+
+/* Records of many sizes: offsets, page-spanning records, copy-back. */
+static void log_offsets_across_pages(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+	const size_t nr = 2 * (PAGE_SIZE / sizeof(struct tsm_rtmr_pos)) + 7;
+	size_t bin = 69, ascii = 0, len, i;
+	u8 *whole;
+
+	whole = kunit_kmalloc(test, 69 + nr * 600, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, whole);
+	memcpy(whole, f->buf, 69);
+	for (i = 0; i < nr; i++) {
+		len = 30 + (i * 37) % 570;
+		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf + i % 97,
+							 len, SIZE_MAX), 0);
+		/* staged bytes are not published */
+		KUNIT_ASSERT_EQ(test, f->log.len, bin);
+		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_publish(&f->log, len, len + 1),
+				i);
+		memcpy(whole + bin, f->buf + i % 97, len);
+		bin += len;
+		ascii += len + 1;
+	}
+	KUNIT_EXPECT_EQ(test, f->log.len, bin);
+	KUNIT_EXPECT_EQ(test, f->log.ascii_len, ascii);
+	KUNIT_EXPECT_EQ(test, f->log.count, nr);
+
+	bin = 69;
+	ascii = 0;
+	for (i = 0; i < nr; i++) {
+		struct tsm_rtmr_pos pos = tsm_rtmr_log_pos(&f->log, i);
+
+		len = 30 + (i * 37) % 570;
+		KUNIT_EXPECT_EQ_MSG(test, pos.bin, bin, "record %zu", i);
+		KUNIT_EXPECT_EQ_MSG(test, pos.ascii, ascii, "record %zu", i);
+		/* every byte of the line maps back to its record */
+		KUNIT_EXPECT_EQ(test, tsm_rtmr_log_find_ascii(&f->log, nr,
+							      ascii), i);
+		KUNIT_EXPECT_EQ(test, tsm_rtmr_log_find_ascii(&f->log, nr,
+							      ascii + len), i);
+		bin += len;
+		ascii += len + 1;
+	}
+	/* the whole stream, and windows straddling page boundaries */
+	for (i = 0; i + PAGE_SIZE <= bin; i += PAGE_SIZE - 13) {
+		size_t n = min_t(size_t, 2 * PAGE_SIZE, bin - i);
+
+		tsm_rtmr_log_copy(&f->log, i, f->back, n);
+		ASSERT_MEMEQ(test, f->back, whole + i, n);
+	}
+}
+
+static void log_record_spanning_pages(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+	size_t len = 2 * PAGE_SIZE + 100;	/* header 69: spans 3-4 pages */
+
+	KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf + 5, len,
+						 SIZE_MAX), 0);
+	tsm_rtmr_log_publish(&f->log, len, 1);
+	tsm_rtmr_log_copy(&f->log, 69, f->back, len);
+	EXPECT_MEMEQ(test, f->back, f->buf + 5, len);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_pos(&f->log, 0).bin, 69);
+}
+
+static void log_limit(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+	size_t len = 1000;
+
+	/* one byte short of the limit: refused, nothing changes */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, len,
+						 69 + len - 1), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->log.len, 69);
+	KUNIT_EXPECT_EQ(test, f->log.count, 0);
+	/* a record larger than the limit, and sizes that would overflow */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, len, len - 1),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, SIZE_MAX - 10,
+						 SIZE_MAX), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 10, 0),
+			-ENOSPC);
+	/* a limit below the header refuses everything */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 1, 68),
+			-ENOSPC);
+	/* exactly at the limit: accepted */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, len, 69 + len),
+			0);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, len, 1), 0);
+	KUNIT_EXPECT_EQ(test, f->log.len, 69 + len);
+	/* full: even one byte is refused */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 1, 69 + len),
+			-ENOSPC);
+	KUNIT_EXPECT_EQ(test, f->log.count, 1);
+}
+
+/* A staged record never published is overwritten by the next stage. */
+static void log_stage_overwrite(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+	static const u8 a[16] = { [0 ... 15] = 0xaa };
+	static const u8 b[8] = { [0 ... 7] = 0xbb };
+
+	KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, a, 16, SIZE_MAX), 0);
+	KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, b, 8, SIZE_MAX), 0);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, 8, 2), 0);
+	tsm_rtmr_log_copy(&f->log, 69, f->back, 8);
+	EXPECT_MEMEQ(test, f->back, b, 8);
+	KUNIT_EXPECT_EQ(test, f->log.len, 69 + 8);
+}
+
+static void log_uncertain(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+	unsigned int i;
+
+	for (i = 0; i < 40; i++) {
+		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 10,
+							 SIZE_MAX), 0);
+		tsm_rtmr_log_publish(&f->log, 10, 1);
+		if (i % 3 == 0)
+			tsm_rtmr_log_mark_uncertain(&f->log, i);
+	}
+	KUNIT_ASSERT_EQ(test, f->log.nr_uncertain, 14);
+	KUNIT_EXPECT_LE(test, f->log.nr_uncertain, f->log.max_uncertain);
+	for (i = 0; i < 14; i++)
+		KUNIT_EXPECT_EQ(test, f->log.uncertain[i], 3 * i);
+}
+
+static struct kunit_case log_cases[] = {
+	KUNIT_CASE(log_header),
+	KUNIT_CASE(log_offsets_across_pages),
+	KUNIT_CASE(log_record_spanning_pages),
+	KUNIT_CASE(log_limit),
+	KUNIT_CASE(log_stage_overwrite),
+	KUNIT_CASE(log_uncertain),
+	{}
+};
+
+static struct kunit_suite log_suite = {
+	.name = "tsm_rtmr_log",
+	.init = log_init_fixture,
+	.exit = log_exit_fixture,
+	.test_cases = log_cases,
+};
+
+/* ---------------------------------------------------------------------
+ * The commit path with a fake provider
+ */
+
+#define FAKE_REGS	4
+#define FAKE_SIZE	(32 + 48)	/* sha256 + sha384 */
+
+enum fake_fault { FAKE_NONE, FAKE_BEFORE, FAKE_AFTER, FAKE_LOST };
+
+struct fake_provider {
+	struct tsm_rtmr_provider p;
+	struct crypto_shash *tfm[2];
+	u8 reg[FAKE_REGS][FAKE_SIZE];
+	enum fake_fault fault;		/* fires once */
+	bool fail_next_read;
+	bool read_always_fails;
+	unsigned int sleep_ms;
+	atomic_t inside;		/* ops running right now */
+	atomic_t max_inside;
+	atomic_t extends;
+};
+
+static int fake_hash(struct crypto_shash *tfm, const u8 *a, const u8 *b,
+		     unsigned int n, u8 *out)
+{
+	SHASH_DESC_ON_STACK(desc, tfm);
+	int rc;
+
+	desc->tfm = tfm;
+	rc = crypto_shash_init(desc) ?: crypto_shash_update(desc, a, n) ?:
+	     crypto_shash_finup(desc, b, n, out);
+	shash_desc_zero(desc);
+	return rc;
+}
+
+/* reg = H(reg || digest) in both banks */
+static int fake_apply(struct fake_provider *fp, u8 *reg, const u8 *digests)
+{
+	return fake_hash(fp->tfm[0], reg, digests, 32, reg) ?:
+	       fake_hash(fp->tfm[1], reg + 32, digests + 32, 48, reg + 32);
+}
+
+static void fake_enter(struct fake_provider *fp)
+{
+	int n = atomic_inc_return(&fp->inside);
+	int old = atomic_read(&fp->max_inside);
+
+	while (n > old && !atomic_try_cmpxchg(&fp->max_inside, &old, n))
+		;
+}
+
+static int fake_extend(struct tsm_rtmr_provider *p, unsigned int index,
+		       const u8 *digests)
+{
+	struct fake_provider *fp = container_of(p, struct fake_provider, p);
+	enum fake_fault fault = fp->fault;
+	int rc = 0;
+
+	fake_enter(fp);
+	fp->fault = FAKE_NONE;
+	if (fp->sleep_ms)
+		msleep(fp->sleep_ms);
+	atomic_inc(&fp->extends);
+	if (fault == FAKE_BEFORE) {
+		rc = -EIO;
+	} else {
+		rc = fake_apply(fp, fp->reg[index], digests);
+		if (!rc && fault != FAKE_NONE)
+			rc = -EIO;
+		if (fault == FAKE_LOST)
+			fp->fail_next_read = true;
+	}
+	atomic_dec(&fp->inside);
+	return rc;
+}
+
+static int fake_read(struct tsm_rtmr_provider *p, unsigned int index,
+		     u8 *digests)
+{
+	struct fake_provider *fp = container_of(p, struct fake_provider, p);
+	int rc = 0;
+
+	fake_enter(fp);
+	if (fp->read_always_fails || fp->fail_next_read) {
+		fp->fail_next_read = false;
+		rc = -EIO;
+	} else {
+		memcpy(digests, fp->reg[index], FAKE_SIZE);
+	}
+	atomic_dec(&fp->inside);
+	return rc;
+}
+
+static const struct tsm_rtmr_ops fake_ops = {
+	.extend = fake_extend,
+	.read = fake_read,
+};
+
+struct commit_fixture {
+	struct fake_provider fp;
+	struct tsm_rtmr_dev *dev;
+	u8 expect[FAKE_REGS][FAKE_SIZE];	/* replay of the log */
+	u8 digests[FAKE_SIZE];
+	u8 rec[512];
+	u32 seq;
+};
+
+static int commit_init(struct kunit *test)
+{
+	struct commit_fixture *f;
+	struct fake_provider *fp;
+	int rc;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	test->priv = f;
+	fp = &f->fp;
+	fp->tfm[0] = crypto_alloc_shash("sha256", 0, 0);
+	fp->tfm[1] = crypto_alloc_shash("sha384", 0, 0);
+	if (IS_ERR(fp->tfm[0]) || IS_ERR(fp->tfm[1]))
+		return -ENOENT;
+	fp->p.name = "kunit_fake";
+	fp->p.owner = THIS_MODULE;
+	fp->p.nr_registers = FAKE_REGS;
+	fp->p.nr_algs = 2;
+	fp->p.algs[0] = TSM_RTMR_ALG_SHA256;
+	fp->p.algs[1] = TSM_RTMR_ALG_SHA384;
+	fp->p.log_index_offset = 1;
+	/* volatile: never pin tsm_rtmr (THIS_MODULE) for good */
+	fp->p.volatile_registers = true;
+	fp->p.ops = &fake_ops;
+	bitmap_set(fp->p.extendable, 0, FAKE_REGS);
+	rc = tsm_rtmr_register(&fp->p);
+	if (rc)
+		return rc;
+	f->dev = tsm_rtmr_dev_get(fp->p.name, strlen(fp->p.name));
+	if (!f->dev) {
+		tsm_rtmr_unregister(&fp->p);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+static void commit_exit(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+
+	if (!f)
+		return;
+	if (f->dev) {
+		module_put(THIS_MODULE);
+		tsm_rtmr_dev_put(f->dev);
+		tsm_rtmr_unregister(&f->fp.p);
+	}
+	if (!IS_ERR_OR_NULL(f->fp.tfm[0]))
+		crypto_free_shash(f->fp.tfm[0]);
+	if (!IS_ERR_OR_NULL(f->fp.tfm[1]))
+		crypto_free_shash(f->fp.tfm[1]);
+	kfree(f);
+}
+
+static int do_commit(struct commit_fixture *f, unsigned int index,
+		     u64 *recnum)
+{
+	struct tsm_rtmr_entry e = {
+		.index = index, .event_type = 6, .digests = f->digests,
+		.event = &f->seq, .event_len = sizeof(f->seq),
+	};
+	unsigned int i;
+
+	f->seq++;
+	for (i = 0; i < FAKE_SIZE; i++)
+		f->digests[i] = f->seq * 31 + i;
+	return tsm_rtmr_commit(f->dev, &e, recnum);
+}
+
+/* The last published record is the one just committed, byte for byte. */
+static void expect_last_record(struct kunit *test, struct commit_fixture *f,
+			       unsigned int index)
+{
+	struct tsm_rtmr_dev *dev = f->dev;
+	struct tsm_rtmr_entry e = {
+		.index = index, .event_type = 6, .digests = f->digests,
+		.event = &f->seq, .event_len = sizeof(f->seq),
+	};
+	size_t len = tsm_rtmr_record_size(dev, sizeof(f->seq));
+	struct tsm_rtmr_pos pos;
+	u8 want[160];
+
+	KUNIT_ASSERT_LE(test, len, sizeof(want));
+	KUNIT_ASSERT_GT(test, dev->log.count, 0);
+	pos = tsm_rtmr_log_pos(&dev->log, dev->log.count - 1);
+	KUNIT_EXPECT_EQ(test, pos.bin + len, dev->log.len);
+	tsm_rtmr_build_record(dev, &e, want);
+	tsm_rtmr_log_copy(&dev->log, pos.bin, f->rec, len);
+	EXPECT_MEMEQ(test, f->rec, want, len);
+}
+
+static void commit_ok(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	struct tsm_rtmr_snap snap;
+	u64 recnum = 99;
+	u8 val[FAKE_SIZE];
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 2, &recnum), 0);
+	KUNIT_EXPECT_EQ(test, recnum, 0);
+	expect_last_record(test, f, 2);
+	fake_apply(&f->fp, f->expect[2], f->digests);
+	EXPECT_MEMEQ(test, f->fp.reg[2], f->expect[2], FAKE_SIZE);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_read_value(f->dev, 2, val), 0);
+	EXPECT_MEMEQ(test, val, f->expect[2], FAKE_SIZE);
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 2, &recnum), 0);
+	KUNIT_EXPECT_EQ(test, recnum, 1);
+	fake_apply(&f->fp, f->expect[2], f->digests);
+	EXPECT_MEMEQ(test, f->fp.reg[2], f->expect[2], FAKE_SIZE);
+	tsm_rtmr_snapshot(f->dev, &snap);
+	KUNIT_EXPECT_EQ(test, snap.count, 2);
+	KUNIT_EXPECT_EQ(test, snap.len, f->dev->log.len);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 0);
+}
+
+/* before: register unchanged, provider's error, nothing logged */
+static void commit_fault_before(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	size_t len;
+	u64 recnum = 99;
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 1, &recnum), 0);
+	fake_apply(&f->fp, f->expect[1], f->digests);
+	len = f->dev->log.len;
+	f->fp.fault = FAKE_BEFORE;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 1, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, recnum, 0);		/* untouched */
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.len, len);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 0);
+	EXPECT_MEMEQ(test, f->fp.reg[1], f->expect[1], FAKE_SIZE);
+	/* and the next commit works */
+	KUNIT_EXPECT_EQ(test, do_commit(f, 1, &recnum), 0);
+	KUNIT_EXPECT_EQ(test, recnum, 1);
+	fake_apply(&f->fp, f->expect[1], f->digests);
+	EXPECT_MEMEQ(test, f->fp.reg[1], f->expect[1], FAKE_SIZE);
+}
+
+/* before, on a register never used: the shadow is loaded first */
+static void commit_fault_before_first(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u64 recnum;
+
+	f->fp.fault = FAKE_BEFORE;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 3, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 0);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 0);
+}
+
+/* after: the register changed despite the error: logged, success */
+static void commit_fault_after(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u64 recnum = 99;
+
+	f->fp.fault = FAKE_AFTER;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), 0);
+	KUNIT_EXPECT_EQ(test, recnum, 0);
+	fake_apply(&f->fp, f->expect[0], f->digests);
+	EXPECT_MEMEQ(test, f->fp.reg[0], f->expect[0], FAKE_SIZE);
+	expect_last_record(test, f, 0);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 0);
+	/* the shadow advanced: a later "before" is still recognised */
+	f->fp.fault = FAKE_BEFORE;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 1);
+}
+
+/* lost: changed, and the read-back fails: logged, EIO, uncertain */
+static void commit_fault_lost(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u64 recnum = 99;
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 2, &recnum), 0);
+	fake_apply(&f->fp, f->expect[2], f->digests);
+	f->fp.fault = FAKE_LOST;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 2, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, recnum, 1);
+	fake_apply(&f->fp, f->expect[2], f->digests);
+	EXPECT_MEMEQ(test, f->fp.reg[2], f->expect[2], FAKE_SIZE);
+	expect_last_record(test, f, 2);
+	KUNIT_ASSERT_EQ(test, f->dev->log.nr_uncertain, 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.uncertain[0], 1);
+	/* later commits work; the shadow is relearnt from the register */
+	KUNIT_EXPECT_EQ(test, do_commit(f, 2, &recnum), 0);
+	KUNIT_EXPECT_EQ(test, recnum, 2);
+	fake_apply(&f->fp, f->expect[2], f->digests);
+	EXPECT_MEMEQ(test, f->fp.reg[2], f->expect[2], FAKE_SIZE);
+	f->fp.fault = FAKE_BEFORE;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 2, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 3);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 1);
+}
+
+/* a provider whose read always fails: errors are uncertain, not lost */
+static void commit_read_fails(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u64 recnum = 99;
+	u8 val[FAKE_SIZE];
+
+	f->fp.read_always_fails = true;
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_read_value(f->dev, 0, val), -EIO);
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), 0);
+	KUNIT_EXPECT_EQ(test, recnum, 0);
+	f->fp.fault = FAKE_BEFORE;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, recnum, 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 2);
+	KUNIT_ASSERT_EQ(test, f->dev->log.nr_uncertain, 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.uncertain[0], 1);
+	f->fp.fault = FAKE_AFTER;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 2);
+	f->fp.read_always_fails = false;
+	/* once reads work again, so does reconciliation */
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), 0);
+	f->fp.fault = FAKE_BEFORE;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 4);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 2);
+}
+
+/* The byte limit: ENOSPC, and the provider is never asked to extend. */
+static void commit_enospc(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	unsigned long saved = tsm_rtmr_max_log_bytes;
+	size_t rec = tsm_rtmr_record_size(f->dev, sizeof(f->seq));
+	u64 recnum;
+	int rc1, rc2, rc3;
+
+	WRITE_ONCE(tsm_rtmr_max_log_bytes, f->dev->log.len + 2 * rec - 1);
+	rc1 = do_commit(f, 1, &recnum);
+	rc2 = do_commit(f, 1, &recnum);
+	WRITE_ONCE(tsm_rtmr_max_log_bytes, f->dev->log.len + rec);
+	rc3 = do_commit(f, 1, &recnum);
+	WRITE_ONCE(tsm_rtmr_max_log_bytes, saved);
+	KUNIT_EXPECT_EQ(test, rc1, 0);
+	KUNIT_EXPECT_EQ(test, rc2, -ENOSPC);
+	KUNIT_EXPECT_EQ(test, rc3, 0);		/* exactly at the limit */
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->fp.extends), 2);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 2);
+}
+
+struct commit_worker {
+	struct commit_fixture *f;
+	struct completion done;
+	unsigned int id;
+	int errors;
+};
+
+#define WORKERS		4
+#define PER_WORKER	6
+
+static int commit_worker_fn(void *arg)
+{
+	struct commit_worker *w = arg;
+	struct tsm_rtmr_entry e = { .event_type = 6 };
+	u8 digests[FAKE_SIZE];
+	unsigned int i;
+	u64 recnum;
+
+	for (i = 0; i < PER_WORKER; i++) {
+		memset(digests, w->id * 16 + i, sizeof(digests));
+		e.index = (w->id + i) % FAKE_REGS;
+		e.digests = digests;
+		if (tsm_rtmr_commit(w->f->dev, &e, &recnum))
+			w->errors++;
+	}
+	complete(&w->done);
+	return 0;
+}
+
+/* Replay every register from the published log records. */
+static void replay_log(struct kunit *test, struct commit_fixture *f,
+		       u8 (*out)[FAKE_SIZE])
+{
+	struct tsm_rtmr_dev *dev = f->dev;
+	u64 i;
+
+	memset(out, 0, FAKE_REGS * FAKE_SIZE);
+	for (i = 0; i < dev->log.count; i++) {
+		struct tsm_rtmr_pos pos = tsm_rtmr_log_pos(&dev->log, i);
+		u8 d[FAKE_SIZE];
+		u32 idx;
+
+		tsm_rtmr_log_copy(&dev->log, pos.bin, f->rec, 12 + 2 + 32 + 2 + 48);
+		idx = get_unaligned_le32(f->rec) - 1;
+		KUNIT_ASSERT_LT(test, idx, FAKE_REGS);
+		memcpy(d, f->rec + 14, 32);
+		memcpy(d + 32, f->rec + 14 + 32 + 2, 48);
+		fake_apply(&f->fp, out[idx], d);
+	}
+}
+
+/*
+ * A provider that sleeps in extend, with commits from several threads:
+ * the core must allow sleeping (DEBUG_ATOMIC_SLEEP), never run two ops at
+ * once, and keep log order = extend order.
+ */
+static void commit_sleeping_concurrent(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	struct commit_worker *w;
+	u8 (*replay)[FAKE_SIZE];
+	unsigned int i;
+
+	w = kunit_kcalloc(test, WORKERS, sizeof(*w), GFP_KERNEL);
+	replay = kunit_kzalloc(test, FAKE_REGS * FAKE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, replay);
+	f->fp.sleep_ms = 2;
+	for (i = 0; i < WORKERS; i++) {
+		struct task_struct *t;
+
+		w[i].f = f;
+		w[i].id = i;
+		init_completion(&w[i].done);
+		t = kthread_run(commit_worker_fn, &w[i], "tsm_rtmr_kunit%u", i);
+		if (IS_ERR(t))
+			complete(&w[i].done);
+		KUNIT_EXPECT_FALSE(test, IS_ERR(t));
+	}
+	for (i = 0; i < WORKERS; i++) {
+		wait_for_completion(&w[i].done);
+		KUNIT_EXPECT_EQ(test, w[i].errors, 0);
+	}
+	f->fp.sleep_ms = 0;
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->fp.max_inside), 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, WORKERS * PER_WORKER);
+	replay_log(test, f, replay);
+	for (i = 0; i < FAKE_REGS; i++)
+		EXPECT_MEMEQ(test, replay[i], f->fp.reg[i], FAKE_SIZE);
+}
+
+/* The default provider is the first registered; names are unique. */
+static void commit_registry(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	struct tsm_rtmr_provider dup = f->fp.p;
+	struct tsm_rtmr_provider bad = f->fp.p;
+
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_register(&dup), -EEXIST);
+	bad.name = "Bad Name";
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_register(&bad), -EINVAL);
+	bad.name = "kunit_bad";
+	bad.nr_registers = TSM_RTMR_MAX_REGISTERS + 1;
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_register(&bad), -EINVAL);
+	bad.nr_registers = 2;		/* extendable names 2-3 */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_register(&bad), -EINVAL);
+	bad = f->fp.p;
+	bad.name = "kunit_bad";
+	bad.algs[1] = bad.algs[0];
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_register(&bad), -EINVAL);
+	bad.algs[1] = 0x0010;
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_register(&bad), -EINVAL);
+	KUNIT_EXPECT_NULL(test, tsm_rtmr_dev_get("kunit_bad", 9));
+}
+
+static struct kunit_case commit_cases[] = {
+	KUNIT_CASE(commit_ok),
+	KUNIT_CASE(commit_fault_before),
+	KUNIT_CASE(commit_fault_before_first),
+	KUNIT_CASE(commit_fault_after),
+	KUNIT_CASE(commit_fault_lost),
+	KUNIT_CASE(commit_read_fails),
+	KUNIT_CASE(commit_enospc),
+	KUNIT_CASE(commit_sleeping_concurrent),
+	KUNIT_CASE(commit_registry),
+	{}
+};
+
+static struct kunit_suite commit_suite = {
+	.name = "tsm_rtmr_commit",
+	.init = commit_init,
+	.exit = commit_exit,
+	.test_cases = commit_cases,
+};
+
+kunit_test_suites(&digest_suite, &record_suite, &log_suite, &commit_suite);

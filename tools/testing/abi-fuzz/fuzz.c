@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * tsm-rtmr ABI fuzzer, run in the guest.
+ *
+ *   abi-fuzz [-t SECONDS] [-j PROCS] [-s SEED] [-R]
+ *
+ * PROCS processes (default 4), each seeded from SEED, perform random
+ * operations for SECONDS (default 60) on /sys/kernel/config/tsm/rtmrs and
+ * /sys/kernel/security/tsm-rtmr: mkdir/rmdir of handles (shared names, so
+ * processes race on the same handles), random and boundary writes to every
+ * attribute (oversized, empty, NUL-containing, split over several write()
+ * calls), provider rebinds, reads of every attribute and of the logs at
+ * random offsets, fault parameter changes, max_log_bytes changes, and
+ * (with -R, process 0 only) simulator reloads with random parameters.
+ *
+ * Afterwards: no fault pending, every log parses, `count` equals its
+ * records, every register replays from its log with each uncertain record
+ * in or out. Errors returned to the fuzzer are expected; what counts is
+ * the kernel (the runner scans the console) and the invariants. Prints TAP
+ * and the seed; the same seed replays the same operation sequence (the
+ * interleaving of the processes is the scheduler's).
+ */
+#include <signal.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "../stress/check.h"
+
+#define NHANDLES	6
+#define MAX_EVENT	65536
+
+static const char * const attrs[] = {
+	"provider", "algs", "index", "log_index", "event_type", "event",
+	"digest", "value", "last_recnum",
+};
+
+static const char * const sfs_files[] = {
+	"binary_event_log", "ascii_event_log", "count", "state",
+};
+
+struct shared {
+	volatile int stop;
+	long ops, reloads, commits_ok, commits_eio;
+};
+
+static struct shared *sh_;
+static uint64_t rng;
+static unsigned char *big;
+
+static uint64_t rnd(void)
+{
+	uint64_t x = rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return rng = x;
+}
+
+static unsigned int rn(unsigned int n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static int nprov_names(char names[][32], int max)
+{
+	DIR *d = opendir(SFS_ROOT);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)) && n < max) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(names[n++], 32, "%s", de->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* Write @len bytes in 1-3 write() calls; configfs sees each call. */
+static int write_split(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	size_t off = 0;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (!len) {
+		r = write(fd, buf, 0) < 0 ? -errno : 0;
+	}
+	while (off < len) {
+		size_t n = rn(3) ? len - off : 1 + rn(len - off);
+		ssize_t w = write(fd, (const char *)buf + off, n);
+
+		if (w <= 0) {
+			r = w < 0 ? -errno : -EIO;
+			break;
+		}
+		off += w;
+	}
+	if (close(fd) && !r)
+		r = -errno;
+	return r;
+}
+
+/* A digest string for the handle's current algorithms, maybe mangled. */
+static size_t gen_digest(const char *h, char *out, size_t size)
+{
+	char algs[128];
+	struct digests ds;
+	size_t len;
+	int i, j;
+
+	if (h_read(h, "algs", algs, sizeof(algs)) <= 0 || banks_parse(&ds, algs))
+		banks_parse(&ds, rn(2) ? "sha384" : "sha256 sha384");
+	for (i = 0; i < ds.n; i++)
+		for (j = 0; j < ds.alg[i]->size; j++)
+			ds.d[i][j] = rnd();
+	if (ds.n == 1 && rn(3) == 0) {
+		hexenc(ds.d[0], ds.alg[0]->size, out);
+		len = strlen(out);
+	} else {
+		digest_str(&ds, out, size);
+		len = strlen(out);
+	}
+	switch (rn(12)) {
+	case 0:		/* truncate */
+		len = rn(len + 1);
+		break;
+	case 1:		/* flip a character */
+		if (len)
+			out[rn(len)] = "gG:x \n\0Z"[rn(8)];
+		break;
+	case 2:		/* upper case */
+		for (i = 0; i < (int)len; i++)
+			if (out[i] >= 'a' && out[i] <= 'f')
+				out[i] -= 32;
+		break;
+	case 3:		/* repeat */
+		if (2 * len < size) {
+			memcpy(out + len, out, len);
+			len *= 2;
+		}
+		break;
+	case 4:		/* NUL inside */
+		if (len)
+			out[rn(len)] = 0;
+		break;
+	default:
+		break;
+	}
+	return len;
+}
+
+static size_t gen_value(const char *h, const char *attr, char *out,
+			size_t size)
+{
+	static const char * const nums[] = {
+		"0", "1", "2", "3", "4", "8", "23", "24", "31", "32", "-1",
+		"0x3", "0x6", "0x80000001", "4294967295", "4294967296",
+		"18446744073709551616", " 2", "2 ", "2\n", "02", "0b1", "",
+		"\n", "1\0" "2", "+1", "0x", "3abc",
+	};
+	static const char * const provs[] = {
+		"sim", "sim1", "sim2", "sim3", "tpm", "tdx", "snp-vtpm",
+		"nope", "", "sim\n", "SIM", "sim ",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	};
+	unsigned int i;
+
+	if (!rn(8)) {		/* raw random bytes of any size */
+		size_t len = rn(8) ? rn(64) : rn(size);
+
+		for (i = 0; i < len; i++)
+			out[i] = rnd();
+		return len;
+	}
+	if (!strcmp(attr, "digest"))
+		return gen_digest(h, out, size);
+	if (!strcmp(attr, "provider")) {
+		i = rn((sizeof(provs) / sizeof(provs[0])));
+		snprintf(out, size, "%s", provs[i]);
+		return strlen(out);
+	}
+	i = rn((sizeof(nums) / sizeof(nums[0])));
+	if (i == 24) {		/* "1\0002": keep the NUL */
+		memcpy(out, "1\0" "2", 3);
+		return 3;
+	}
+	snprintf(out, size, "%s", nums[i]);
+	return strlen(out);
+}
+
+static void op_handle(int id)
+{
+	char h[32], path[256];
+	static char buf[MAX_EVENT + 4096];
+	const char *attr;
+	size_t len;
+	int r;
+
+	snprintf(h, sizeof(h), "fz%u", rn(NHANDLES));
+	switch (rn(16)) {
+	case 0:
+		h_mkdir_raw(h);
+		return;
+	case 1:
+		h_rmdir(h);
+		return;
+	default:
+		break;
+	}
+	/* commits are what the invariants are about: a third of the ops */
+	attr = rn(3) ? attrs[rn(sizeof(attrs) / sizeof(attrs[0]))] : "digest";
+	snprintf(path, sizeof(path), CFS_ROOT "/%s/%s", h, attr);
+	if (rn(3) == 0) {	/* read */
+		int fd = open(path, O_RDONLY);
+
+		if (fd >= 0) {
+			if (pread(fd, buf, 1 + rn(sizeof(buf) - 1), rn(4) ? 0 : rn(200)) < 0)
+				(void)0;
+			close(fd);
+		}
+		return;
+	}
+	if (!strcmp(attr, "event")) {
+		static const size_t sizes[] = { 0, 1, 4095, 4096, 4097,
+						MAX_EVENT - 1, MAX_EVENT,
+						MAX_EVENT + 1, MAX_EVENT + 4096 };
+
+		len = rn(2) ? rn(300) : sizes[rn((sizeof(sizes) / sizeof(sizes[0])))];
+		memset(buf, rnd(), len);
+		r = write_split(path, buf, len);
+		return;
+	}
+	if (!strcmp(attr, "digest") && rn(2)) {
+		/* a well-formed commit most of the time: index first */
+		char ix[8];
+
+		snprintf(ix, sizeof(ix), "%u", rn(4) ? rn(4) : rn(32));
+		snprintf(path, sizeof(path), CFS_ROOT "/%s/index", h);
+		write_split(path, ix, strlen(ix));
+		snprintf(path, sizeof(path), CFS_ROOT "/%s/digest", h);
+	}
+	len = gen_value(h, attr, buf, sizeof(buf));
+	r = write_split(path, buf, len);
+	if (!strcmp(attr, "digest")) {
+		if (!r)
+			__atomic_add_fetch(&sh_->commits_ok, 1, __ATOMIC_RELAXED);
+		else if (r == -EIO)
+			__atomic_add_fetch(&sh_->commits_eio, 1, __ATOMIC_RELAXED);
+	}
+	(void)id;
+}
+
+static void op_log_read(void)
+{
+	char names[8][32], path[256];
+	static char buf[1 << 16];
+	int n = nprov_names(names, 8), fd;
+
+	if (!n)
+		return;
+	snprintf(path, sizeof(path), SFS_ROOT "/%s/%s", names[rn(n)],
+		 sfs_files[rn(4)]);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return;
+	if (rn(4)) {
+		if (pread(fd, buf, 1 + rn(sizeof(buf) - 1), rn(1 << 16)) < 0)
+			(void)0;
+	} else {
+		while (read(fd, buf, 1 + rn(sizeof(buf) - 1)) > 0)
+			;
+	}
+	close(fd);
+}
+
+static void op_param(bool may_reload)
+{
+	static const char * const faults[] = {
+		"none", "before", "after", "lost", "bogus", "", "lost\n",
+		"before after",
+	};
+	char b[32];
+
+	switch (rn(4)) {
+	case 0:
+	case 1:
+		write_str(SIM_PARAMS "/fault", faults[rn((sizeof(faults) / sizeof(faults[0])))]);
+		break;
+	case 2:
+		/* a small limit now and then; mostly the default */
+		snprintf(b, sizeof(b), "%lu", rn(4) ? DEFAULT_MAX_LOG_BYTES :
+			 (unsigned long)(100 + rn(1 << 20)));
+		write_str(CORE_PARAMS "/max_log_bytes", b);
+		break;
+	default:
+		if (may_reload && exists(SIM_MODDIR) && !rn(20)) {
+			/* reload only when no handle pins it */
+			char cmd[160];
+			int k;
+
+			/* the others may recreate them first: rmmod then fails */
+			for (k = 0; k < NHANDLES; k++) {
+				snprintf(cmd, sizeof(cmd), "fz%d", k);
+				h_rmdir(cmd);
+			}
+			if (!sh("rmmod tsm_rtmr_sim 2>/dev/null")) {
+				static const char * const algs[] = {
+					"sha384", "sha256", "sha256,sha384",
+					"sha1,sha256,sha384,sha512", "sha512",
+				};
+				snprintf(cmd, sizeof(cmd),
+					 "modprobe tsm_rtmr_sim nr_registers=%u algs=%s instances=%u",
+					 1 + rn(32), algs[rn(5)], 1 + rn(4));
+				sh("%s", cmd);
+				__atomic_add_fetch(&sh_->reloads, 1,
+						   __ATOMIC_RELAXED);
+			}
+		} else if (may_reload && !exists(SIM_MODDIR)) {
+			sh("modprobe tsm_rtmr_sim algs=sha256,sha384");
+		}
+		break;
+	}
+}
+
+static void worker(int id, uint64_t seed, bool reload)
+{
+	rng = seed ? seed : 1;
+	while (!sh_->stop) {
+		unsigned int o = rn(100);
+
+		if (o < 70)
+			op_handle(id);
+		else if (o < 90)
+			op_log_read();
+		else
+			op_param(id == 0 && reload);
+		__atomic_add_fetch(&sh_->ops, 1, __ATOMIC_RELAXED);
+	}
+	_exit(0);
+}
+
+static int tap_n, failed;
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %d - abi-fuzz: ", ok ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failed = 1;
+}
+
+static void check_all(void)
+{
+	char names[8][32];
+	int n, i, ri;
+
+	n = nprov_names(names, 8);
+	for (i = 0; i < n; i++) {
+		struct prov p;
+		unsigned char *raw = NULL;
+		struct tlog l;
+		char err[256], obs[64];
+		long unc[4096], count;
+		int nunc, bad = 0;
+
+		if (discover(names[i], &p, "fz")) {
+			tap(true, "%s: no extendable register to check # SKIP",
+			    names[i]);
+			continue;
+		}
+		snprintf(obs, sizeof(obs), "fz-obs-%s", names[i]);
+		if (prov_log_parse(names[i], &raw, NULL, &l, err, sizeof(err))) {
+			tap(false, "%s: log parses: %s", names[i], err);
+			free(raw);
+			h_rmdir(obs);
+			continue;
+		}
+		count = prov_count(names[i]);
+		tap(count == (long)l.n, "%s: log parses, count %ld == %zu records",
+		    names[i], count, l.n);
+		nunc = uncertain_list(names[i], unc, 4096);
+		tap(nunc >= 0, "%s: state lists %d uncertain", names[i], nunc);
+		for (ri = 0; ri < p.nregs; ri++) {
+			int r = replay_check(&p, &l, unc, nunc < 0 ? 0 : nunc,
+					     ri, obs);
+
+			if (r) {
+				tap(false, "%s: register %d replays: %s",
+				    names[i], p.reg[ri], errname(r));
+				bad = 1;
+			}
+		}
+		if (!bad)
+			tap(true, "%s: %d registers replay from the log",
+			    names[i], p.nregs);
+		log_free(&l);
+		free(raw);
+		h_rmdir(obs);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long secs = 60, procs = 4;
+	uint64_t seed = 0;
+	bool reload = false;
+	int opt, i, status;
+	pid_t *pids;
+
+	while ((opt = getopt(argc, argv, "t:j:s:R")) != -1) {
+		switch (opt) {
+		case 't': secs = atol(optarg); break;
+		case 'j': procs = atol(optarg); break;
+		case 's': seed = strtoull(optarg, NULL, 0); break;
+		case 'R': reload = true; break;
+		default:
+			fprintf(stderr, "usage: abi-fuzz [-t SECS] [-j PROCS] [-s SEED] [-R]\n");
+			return 2;
+		}
+	}
+	if (!seed)
+		seed = ((uint64_t)time(NULL) << 16) ^ getpid();
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("# abi-fuzz: seed %llu, %ld processes, %ld s%s\n",
+	       (unsigned long long)seed, procs, secs,
+	       reload ? ", simulator reloads" : "");
+	sh_ = mmap(NULL, sizeof(*sh_), PROT_READ | PROT_WRITE,
+		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh_ == MAP_FAILED)
+		return 2;
+	memset(sh_, 0, sizeof(*sh_));
+	(void)big;
+	pids = calloc(procs, sizeof(*pids));
+	for (i = 0; i < procs; i++) {
+		pids[i] = fork();
+		if (!pids[i])
+			worker(i, seed * 6364136223846793005ULL + i + 1, reload);
+	}
+	sleep(secs);
+	sh_->stop = 1;
+	for (i = 0; i < procs; i++)
+		waitpid(pids[i], &status, 0);
+	printf("# abi-fuzz: %ld operations (%.0f/s), %ld commits ok, %ld EIO, %ld reloads\n",
+	       sh_->ops, (double)sh_->ops / secs, sh_->commits_ok,
+	       sh_->commits_eio, sh_->reloads);
+
+	/* Quiesce: no fault pending, default limit, every handle gone. */
+	write_str(SIM_PARAMS "/fault", "none");
+	write_str(CORE_PARAMS "/max_log_bytes", "67108864");
+	for (i = 0; i < NHANDLES; i++) {
+		char h[16];
+
+		snprintf(h, sizeof(h), "fz%d", i);
+		h_rmdir(h);
+	}
+	tap(sh_->ops > 0, "%ld operations ran", sh_->ops);
+	check_all();
+	printf("1..%d\n", tap_n);
+	if (failed)
+		printf("# abi-fuzz: FAILED, seed %llu\n", (unsigned long long)seed);
+	return failed;
+}

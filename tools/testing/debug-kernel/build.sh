@@ -1,0 +1,149 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build (once, cached) the tsm-rtmr debug kernel from Debian's
+# linux-source-6.1: "make tinyconfig" + debug.config (KASAN, lockdep,
+# kmemleak, KUnit, INTEL_TDX_GUEST), then build the project's modules
+# against it, with the KUnit suites, in build/debug-modules/ (never in the
+# source tree: the main build's .ko files stay untouched).
+#
+#   build.sh [--kernel-only] [--print-env]
+#
+# Cache: ${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/debug-kernel/<key>/, where
+# key = sha256 of debug.config, the source package version and this script.
+# It holds src/ (the build tree, usable as KDIR for M= builds), mod/ (the
+# modules_install tree: modules.dep, modules.builtin) and env (shell
+# variables KVER VMLINUZ KDIR MODDIR). A fresh clone on the same machine
+# reuses it.
+#
+# --print-env prints those variables (and DEBUG_KO, the module directory),
+# for the runners to eval. Exit status: 0 built or cached, 1 build or
+# config verification failed, 2 usage or missing prerequisites.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+fragment=$here/debug.config
+tarball=${KSRC_TARBALL:-$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)}
+jobs=${JOBS:-$(nproc)}
+kernel_only=0 print_env=0
+
+for a in "$@"; do
+	case $a in
+	--kernel-only) kernel_only=1 ;;
+	--print-env) print_env=1 ;;
+	-h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "build.sh: unknown option '$a'" >&2; exit 2 ;;
+	esac
+done
+
+log() { echo "debug-kernel: $*" >&2; }
+die() { log "$*"; exit "${2:-1}"; }
+
+[ -n "$tarball" ] && [ -r "$tarball" ] ||
+	die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)" 2
+srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
+	stat -c '%s %Y' "$tarball")
+key=$({ cat "$fragment"; echo "$srcver $(basename "$tarball")"; cat "$0"; } |
+	sha256sum | cut -c1-16)
+cache=${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/debug-kernel
+dir=$cache/$key
+mkdir -p "$cache"
+
+build_kernel() {
+	local t0=$SECONDS tmp missing=0 line opt want have
+	tmp=$dir.tmp.$$
+	rm -rf "$tmp"
+	mkdir -p "$tmp"
+	log "building in $tmp (key $key, linux-source $srcver)"
+	tar -xf "$tarball" -C "$tmp"
+	mv "$tmp"/linux-source-6.1 "$tmp/src"
+	cd "$tmp/src"
+	make -s tinyconfig >/dev/null
+	scripts/kconfig/merge_config.sh -m .config "$fragment" >/dev/null
+	make -s olddefconfig >/dev/null
+	# Every fragment line must have survived.
+	while read -r line; do
+		case $line in ''|'#'*) continue ;; esac
+		opt=${line%%=*} want=${line#*=}
+		if [ "$want" = n ]; then
+			have=$(grep -E "^$opt=" .config || true)
+			[ -z "$have" ] && continue
+		else
+			have=$(grep -E "^$opt=" .config || echo "$opt unset")
+			[ "$have" = "$line" ] && continue
+		fi
+		log "config: wanted '$line', got '$have'"
+		missing=1
+	done < "$fragment"
+	[ $missing = 0 ] || die "debug.config did not survive olddefconfig (see above)"
+	log "config verified; compiling with $jobs jobs"
+	make -s -j"$jobs" all > "$tmp/build.log" 2>&1 ||
+		{ tail -n 40 "$tmp/build.log" >&2; die "kernel build failed"; }
+	make -s modules_install INSTALL_MOD_PATH="$tmp/mod" >> "$tmp/build.log" 2>&1
+	local kver
+	kver=$(make -s kernelrelease)
+	# Only the build tree is needed from here on: drop the sources of the
+	# objects (the M= builds need headers, scripts, Module.symvers).
+	{
+		echo "KVER=$kver"
+		echo "VMLINUZ=$dir/src/arch/x86/boot/bzImage"
+		echo "KDIR=$dir/src"
+		echo "MODDIR=$dir/mod/lib/modules/$kver"
+		echo "BUILD_SECONDS=$((SECONDS - t0))"
+	} > "$tmp/env"
+	cd /
+	mv "$tmp" "$dir"
+	log "kernel $kver built in $((SECONDS - t0)) s: $dir"
+}
+
+# One builder at a time; the others wait and reuse its result.
+exec 9> "$cache/.lock"
+flock 9
+if [ ! -f "$dir/env" ]; then
+	build_kernel
+	# Keep only the newest two cached kernels.
+	# shellcheck disable=SC2012
+	ls -dt "$cache"/*/ 2>/dev/null | tail -n +3 | xargs -r rm -rf
+else
+	log "cached: $dir"
+fi
+flock -u 9
+# shellcheck disable=SC1091
+. "$dir/env"
+
+ko=$top/build/debug-modules
+if [ $kernel_only = 0 ]; then
+	# A copy of the module sources, so the main build's objects are never
+	# touched; Kbuild sees the files the lead's Makefile expects.
+	rm -rf "$ko.tmp"
+	mkdir -p "$ko.tmp/drivers/virt/coco" "$ko.tmp/include"
+	cp -a "$top/drivers/virt/coco/tsm-rtmr" "$ko.tmp/drivers/virt/coco/"
+	cp -a "$top/include/." "$ko.tmp/include/"
+	[ -f "$top/Kbuild" ] && cp "$top/Kbuild" "$ko.tmp/"
+	find "$ko.tmp" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.order' \
+		-o -name '*.symvers' -o -name '*.d' \) -delete
+	# W=1: the debug build is also the strict build.
+	if ! make -C "$KDIR" M="$ko.tmp" -j"$jobs" \
+		CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
+		CONFIG_TSM_RTMR_TDX=m CONFIG_TSM_RTMR_SNP_VTPM=m \
+		CONFIG_TSM_RTMR_KUNIT_TEST=y \
+		CONFIG_TSM_RTMR_TDX_KUNIT_TEST=m \
+		KCFLAGS="${DEBUG_KCFLAGS:-}" modules > "$ko.tmp.log" 2>&1; then
+		cat "$ko.tmp.log" >&2
+		die "module build against the debug kernel failed"
+	fi
+	if grep -E 'warning:' "$ko.tmp.log" >&2; then
+		die "module build against the debug kernel has warnings"
+	fi
+	rm -rf "$ko"
+	mv "$ko.tmp" "$ko"
+	mv "$ko.tmp.log" "$ko.log"
+	log "modules: $(cd "$ko" && find . -name '*.ko' | sort | tr '\n' ' ')"
+fi
+
+if [ $print_env = 1 ]; then
+	cat "$dir/env"
+	echo "DEBUG_KO=$ko/drivers/virt/coco/tsm-rtmr"
+fi

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run a command in a QEMU guest booted with the tsm-rtmr debug kernel
+# (build.sh; built once, cached) and the project's modules built against it,
+# through tools/testing/vm/run-vm.sh, whose console scan fails the run on
+# any KASAN, lockdep, BUG/WARNING or kmemleak report.
+#
+#   run.sh [run-vm.sh options] -- GUEST_COMMAND...
+#
+# The debug modules replace the main build's in the guest's
+# /lib/modules/<debug kver>/extra/ (an overlay, then depmod in the guest),
+# so modprobe/rmmod work as in the main VM. configfs, sha512 and the TPM
+# driver are built into the debug kernel. --kmemleak is always on.
+#
+# Environment: DEBUG_KERNEL_SKIP_BUILD=1 uses build/debug-modules as it is.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../../.." && pwd)
+
+if [ "${DEBUG_KERNEL_SKIP_BUILD:-0}" = 1 ]; then
+	env=$("$here/build.sh" --kernel-only --print-env)
+	env="$env
+DEBUG_KO=$top/build/debug-modules/drivers/virt/coco/tsm-rtmr"
+else
+	env=$("$here/build.sh" --print-env)
+fi
+eval "$env"
+
+opts=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+	opts+=("$1")
+	shift
+done
+[ "${1:-}" = -- ] && shift
+[ $# -gt 0 ] || { echo "usage: run.sh [run-vm.sh options] -- COMMAND..." >&2; exit 2; }
+
+copies=()
+for ko in "$DEBUG_KO"/*.ko; do
+	copies+=(--copy "$ko:/lib/modules/$KVER/extra/$(basename "$ko")")
+done
+
+# The guest's preamble: index the overlaid modules; mount what the base
+# init could not (busybox modprobe of a built-in module fails there).
+pre="/sbin/depmod -a $KVER || exit 2
+grep -qs ' /sys/kernel/config ' /proc/mounts || mount -t configfs configfs /sys/kernel/config
+grep -qs ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+"
+exec "$top/tools/testing/vm/run-vm.sh" --kernel "$VMLINUZ" --kver "$KVER" \
+	--moddir "$MODDIR" --kmemleak --quiet "${copies[@]}" "${opts[@]}" \
+	-- "$pre$*"

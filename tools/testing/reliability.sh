@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The reliability tier: the debug kernel (KASAN, lockdep, kmemleak, KUnit;
+# built once and cached, tools/testing/debug-kernel/build.sh), then two
+# guests on it, each with swtpm and the console scanned by run-vm.sh:
+#
+#   kunit+kselftests   the KUnit suites (KTAP from the console, one TAP line
+#                      per case) and every kselftest (/tests/tsm-rtmr)
+#   stress+fuzz        the stress and fault campaign, the ABI fuzzer and
+#                      the resource limits (tools/testing/{stress,abi-fuzz})
+#
+#   reliability.sh [--full] [--seed N] [STAGE...]   (stages: kunit stress)
+#
+# Default sizes fit "make check" (see the figures printed as "# time");
+# --full runs the issue's sizes: 16 writers x 5000 commits, a 30-minute
+# fuzz run is "make fuzz-kernel" (abi-fuzz/run.sh --long), 100 000 cycles.
+# Prints TAP; the last line is the tap-summary; exit non-zero on failure.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+full=0 seed=${RELIABILITY_SEED:-$(date +%s)} stages=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--full) full=1 ;;
+	--seed) seed=${2:?}; shift ;;
+	kunit|stress) stages+=("$1") ;;
+	*) echo "reliability.sh: unknown argument '$1'" >&2; exit 2 ;;
+	esac
+	shift
+done
+[ ${#stages[@]} -gt 0 ] || stages=(kunit stress)
+
+if [ $full = 1 ]; then
+	W=16 N=5000 FUZZ=300 CYCLES=100000 TMO=14400
+else
+	W=16 N=${RELIABILITY_COMMITS:-2000} FUZZ=${RELIABILITY_FUZZ_SECS:-60}
+	CYCLES=${RELIABILITY_CYCLES:-5000} TMO=1500
+fi
+tapdir=build/tap
+mkdir -p "$tapdir"
+KUNIT_SUITES="tsm_rtmr_digest tsm_rtmr_record tsm_rtmr_log tsm_rtmr_commit tsm_rtmr_tdx"
+taps=()
+t_all=$SECONDS
+
+echo "# reliability: seed $seed, ${W}x$N commits, fuzz ${FUZZ}s, $CYCLES cycles"
+
+# 1. The debug kernel and the modules built against it.
+t0=$SECONDS
+if tools/testing/debug-kernel/build.sh > build/debug-kernel.log 2>&1; then
+	echo "ok - debug kernel and modules built ($((SECONDS - t0)) s)"
+else
+	echo "not ok - debug kernel build (build/debug-kernel.log):"
+	tail -n 20 build/debug-kernel.log | sed 's/^/# /'
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "# time debug-kernel: $((SECONDS - t0)) s"
+
+# 2. Guest binaries (static).
+if ! { make -s -C tools/testing/stress && make -s -C tools/testing/abi-fuzz; } \
+	> build/reliability-make.log 2>&1; then
+	echo "not ok - building the stress and fuzz programs"
+	sed 's/^/# /' build/reliability-make.log
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+run() {	# run NAME LOGDIR -- command
+	local name=$1 logdir=$2
+	shift 3
+	DEBUG_KERNEL_SKIP_BUILD=1 tools/testing/debug-kernel/run.sh \
+		--timeout "$TMO" --log-dir "$logdir" \
+		--copy tools/testing/stress/stress:/opt/rel/stress \
+		--copy tools/testing/stress/limits:/opt/rel/limits \
+		--copy tools/testing/abi-fuzz/abi-fuzz:/opt/rel/abi-fuzz \
+		-- "$@" < /dev/null | tee "$tapdir/reliability-$name.tap"
+	local rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ] && ! grep -q '^[[:space:]]*not ok' "$tapdir/reliability-$name.tap"; then
+		echo "not ok - reliability $name: guest exited $rc" |
+			tee -a "$tapdir/reliability-$name.tap"
+	fi
+	taps+=("$tapdir/reliability-$name.tap")
+}
+
+for s in "${stages[@]}"; do
+	t0=$SECONDS
+	case $s in
+	kunit)
+		run kselftests build/vm/debug-kunit -- '
+/sbin/modprobe tsm_rtmr || echo "not ok - modprobe tsm_rtmr (KUnit)"
+/sbin/modprobe tsm_rtmr_tdx_kunit || echo "not ok - modprobe tsm_rtmr_tdx_kunit"
+/sbin/rmmod tsm_rtmr_tdx_kunit
+/tests/tsm-rtmr/run_tests.sh'
+		# shellcheck disable=SC2086 # a list of suite names
+		tools/testing/debug-kernel/ktap2tap.sh build/vm/debug-kunit/console.log \
+			$KUNIT_SUITES > "$tapdir/reliability-kunit.tap"
+		cat "$tapdir/reliability-kunit.tap"
+		taps+=("$tapdir/reliability-kunit.tap")
+		;;
+	stress)
+		run stress build/vm/debug-stress -- "
+/sbin/modprobe tsm_rtmr && /sbin/modprobe tsm_rtmr_sim nr_registers=8 algs=sha256,sha384 instances=2 || echo 'not ok - loading the modules'
+/sbin/modprobe tsm_rtmr_tpm || echo '# no TPM provider'
+rc=0
+t0=\$(date +%s); /opt/rel/stress -w $W -n $N -s $seed || rc=1
+echo \"# time stress: \$((\$(date +%s) - t0)) s\"
+t0=\$(date +%s); /opt/rel/stress -w $W -n $((N / 2)) -F -p sim -p sim1 -s $((seed + 1)) || rc=1
+echo \"# time fault campaign: \$((\$(date +%s) - t0)) s\"
+t0=\$(date +%s); /opt/rel/abi-fuzz -t $FUZZ -j 4 -R -s $seed || rc=1
+echo \"# time abi-fuzz: \$((\$(date +%s) - t0)) s\"
+t0=\$(date +%s); /opt/rel/limits -c $CYCLES || rc=1
+echo \"# time limits: \$((\$(date +%s) - t0)) s\"
+exit \$rc"
+		;;
+	esac
+	echo "# time $s: $((SECONDS - t0)) s"
+done
+echo "# time reliability total: $((SECONDS - t_all)) s"
+tools/testing/tap-summary.sh "${taps[@]}"
