@@ -10,6 +10,7 @@
 #   make bench       benchmarks in the VM (bench-smoke: a short run)
 #   make fuzz        the log parser fuzzer, long run
 #   make fuzz-kernel the configfs/securityfs ABI fuzzer on the debug kernel
+#   make debug-kernel build (once, cached) the KASAN/lockdep/KUnit kernel
 
 TOP := $(CURDIR)
 
@@ -71,4 +72,6 @@ fuzz-kernel: debug-kernel
 clean:
 	-$(MAKE) -C $(KDIR) M=$(TOP) clean
 	-$(MAKE) -C tools clean
+	-$(MAKE) -C tools/testing/stress clean
+	-$(MAKE) -C tools/testing/abi-fuzz clean
 	rm -rf build

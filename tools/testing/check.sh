@@ -14,6 +14,8 @@
 #   vm-notpm       the rules that need a guest without a TPM (no provider at
 #                  mkdir: ENODEV; tsm_rtmr_tpm refuses to load)
 #   bench-smoke    a short benchmark run, so the benchmark cannot rot
+#   reliability    the debug kernel (KASAN, lockdep, kmemleak; built once and
+#                  cached): KUnit, the kselftests, stress, ABI fuzz, limits
 #
 # Each stage's stdout is TAP, streamed and saved to build/tap/<stage>.tap.
 # A stage that fails without printing a "not ok" line gets one. The last
@@ -26,7 +28,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 tapdir=build/tap
-ALL_STAGES="lint host provider-unit fuzz vm vm-notpm bench-smoke"
+ALL_STAGES="lint host provider-unit fuzz vm vm-notpm bench-smoke reliability"
 
 stage_cmd() {	# prints the command of a stage, or nothing to skip it
 	case $1 in
@@ -41,6 +43,7 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 		echo tools/testing/vm/run-vm.sh --no-tpm --timeout 600 \
 			--log-dir build/vm/check-notpm -- /tests/tsm-rtmr/no_tpm.sh ;;
 	bench-smoke)	echo tools/testing/bench/run.sh --smoke ;;
+	reliability)	echo tools/testing/reliability.sh ;;
 	*)	return 1 ;;
 	esac
 	return 0
