@@ -58,10 +58,12 @@ else
 fi
 echo "# time debug-kernel: $((SECONDS - t0)) s"
 
-# 2. Guest binaries (static).
-if ! { make -s -C tools/testing/stress && make -s -C tools/testing/abi-fuzz; } \
+# 2. Guest binaries: the CLI and the kselftests (run by the kunit stage),
+# the stress and fuzz programs (static).
+if ! { make -s tools && make -s -C tools/testing/stress &&
+	make -s -C tools/testing/abi-fuzz; } \
 	> build/reliability-make.log 2>&1; then
-	echo "not ok - building the stress and fuzz programs"
+	echo "not ok - building the CLI, selftests, stress and fuzz programs"
 	sed 's/^/# /' build/reliability-make.log
 	echo "0 passed, 1 failed"
 	exit 1

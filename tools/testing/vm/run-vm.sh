@@ -251,6 +251,20 @@ if [ -d "$tests_src" ]; then
 			add file "$f" "/tests/tsm-rtmr/$rel"
 		fi
 	done < <(find "$tests_src" -type f | sort)
+	# A selftest whose source is here but whose binary is not was never
+	# built: put a test in its place that fails, so a run without it
+	# says so instead of passing.
+	for c in "$tests_src"/test_*.c; do
+		[ -e "$c" ] || continue
+		name=$(basename "$c" .c)
+		[ -x "$tests_src/$name" ] && continue
+		stub=$(mktemp)
+		cleanup_files+=("$stub")
+		printf '#!/bin/sh\necho "not ok 1 - %s was not built (make tools)"\nexit 1\n' \
+			"$name" > "$stub"
+		chmod 755 "$stub"
+		add file "$stub" "/tests/tsm-rtmr/$name"
+	done
 fi
 
 # Kernel modules: the project's, then the Debian ones they and the harness
