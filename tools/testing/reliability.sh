@@ -2,15 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The reliability tier: the debug kernel (KASAN, lockdep, kmemleak, KUnit;
-# built once and cached, tools/testing/debug-kernel/build.sh), then two
-# guests on it, each with swtpm and the console scanned by run-vm.sh:
+# built once and cached, tools/testing/debug-kernel/build.sh), two guests
+# on it, each with swtpm and the console scanned by run-vm.sh, and an
+# in-tree build in its tree:
 #
 #   kunit+kselftests   the KUnit suites (KTAP from the console, one TAP line
 #                      per case) and every kselftest (/tests/tsm-rtmr)
 #   stress+fuzz        the stress and fault campaign, the ABI fuzzer and
 #                      the resource limits (tools/testing/{stress,abi-fuzz})
+#   intree             the sources dropped into a copy of the debug kernel's
+#                      tree and built there, modular and built-in
+#                      (debug-kernel/intree.sh)
 #
-#   reliability.sh [--full] [--seed N] [STAGE...]   (stages: kunit stress)
+#   reliability.sh [--full] [--seed N] [STAGE...]   (stages: kunit stress intree)
 #
 # Default sizes fit "make check" (see the figures printed as "# time");
 # --full runs the issue's sizes: 16 writers x 5000 commits, a 30-minute
@@ -25,12 +29,12 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--full) full=1 ;;
 	--seed) seed=${2:?}; shift ;;
-	kunit|stress) stages+=("$1") ;;
+	kunit|stress|intree) stages+=("$1") ;;
 	*) echo "reliability.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ ${#stages[@]} -gt 0 ] || stages=(kunit stress)
+[ ${#stages[@]} -gt 0 ] || stages=(kunit stress intree)
 
 if [ $full = 1 ]; then
 	W=16 N=5000 FUZZ=300 CYCLES=100000 TMO=14400
@@ -115,6 +119,10 @@ echo \"# time abi-fuzz: \$((\$(date +%s) - t0)) s\"
 t0=\$(date +%s); /opt/rel/limits -c $CYCLES || rc=1
 echo \"# time limits: \$((\$(date +%s) - t0)) s\"
 exit \$rc"
+		;;
+	intree)
+		tools/testing/debug-kernel/intree.sh | tee "$tapdir/reliability-intree.tap"
+		taps+=("$tapdir/reliability-intree.tap")
 		;;
 	esac
 	echo "# time $s: $((SECONDS - t0)) s"

@@ -24,6 +24,13 @@
 #define module_exit(fn)							\
 	static exitcall_t tdx_kunit_unused_exit __exitdata __maybe_unused = fn
 
+/*
+ * tdx.c's global symbols get names of their own in this module, so that it
+ * and tsm_rtmr_tdx can both be built into the kernel.
+ */
+#define tdx_rtmr_status_errno	tdx_kunit_status_errno
+#define tdx_rtmr_tdcall_hw	tdx_kunit_tdcall_hw
+
 #include "tdx.c"
 
 /* tdx.c's init names the real layer; nothing calls it here. */
