@@ -12,6 +12,8 @@
  * calls), provider rebinds, reads of every attribute and of the logs at
  * random offsets, fault parameter changes, max_log_bytes changes, and
  * (with -R, process 0 only) simulator reloads with random parameters.
+ * Before each reload the other processes pause and the simulator's logs
+ * are checked as below, since the reload discards them.
  *
  * Afterwards: no fault pending, every log parses, `count` equals its
  * records, every register replays from its log with each uncertain record
@@ -40,7 +42,10 @@ static const char * const sfs_files[] = {
 
 struct shared {
 	volatile int stop;
+	volatile int pause;	/* process 0 wants the others to wait */
+	int paused, procs;
 	long ops, reloads, commits_ok, commits_eio;
+	long reload_checks, reload_check_records, reload_check_failures;
 };
 
 static struct shared *sh_;
@@ -278,6 +283,43 @@ static void op_log_read(void)
 	close(fd);
 }
 
+static int check_provider(const char *name, bool quiet, long *records);
+static void quiesce(void);
+
+/* Process 0: make the others wait; false if they are leaving instead. */
+static bool pause_others(void)
+{
+	sh_->pause = 1;
+	while (__atomic_load_n(&sh_->paused, __ATOMIC_ACQUIRE) < sh_->procs - 1) {
+		if (sh_->stop) {
+			sh_->pause = 0;
+			return false;
+		}
+		usleep(1000);
+	}
+	return true;
+}
+
+/*
+ * The reload throws the simulator's logs away: check them first, while the
+ * others wait, so that registers and logs hold still.
+ */
+static void check_sims_before_reload(void)
+{
+	char names[8][32];
+	int n, i;
+
+	quiesce();
+	n = nprov_names(names, 8);
+	for (i = 0; i < n; i++) {
+		if (strncmp(names[i], "sim", 3))
+			continue;
+		sh_->reload_checks++;
+		if (check_provider(names[i], true, &sh_->reload_check_records))
+			sh_->reload_check_failures++;
+	}
+}
+
 static void op_param(bool may_reload)
 {
 	static const char * const faults[] = {
@@ -298,16 +340,12 @@ static void op_param(bool may_reload)
 		write_str(CORE_PARAMS "/max_log_bytes", b);
 		break;
 	default:
-		if (may_reload && exists(SIM_MODDIR) && !rn(20)) {
-			/* reload only when no handle pins it */
+		if (may_reload && exists(SIM_MODDIR) && !rn(20) &&
+		    pause_others()) {
 			char cmd[160];
-			int k;
 
-			/* the others may recreate them first: rmmod then fails */
-			for (k = 0; k < NHANDLES; k++) {
-				snprintf(cmd, sizeof(cmd), "fz%d", k);
-				h_rmdir(cmd);
-			}
+			/* quiesce() also drops the handles that pin the module */
+			check_sims_before_reload();
 			if (!sh("rmmod tsm_rtmr_sim 2>/dev/null")) {
 				static const char * const algs[] = {
 					"sha384", "sha256", "sha256,sha384",
@@ -320,6 +358,7 @@ static void op_param(bool may_reload)
 				__atomic_add_fetch(&sh_->reloads, 1,
 						   __ATOMIC_RELAXED);
 			}
+			sh_->pause = 0;
 		} else if (may_reload && !exists(SIM_MODDIR)) {
 			sh("modprobe tsm_rtmr_sim algs=sha256,sha384");
 		}
@@ -332,6 +371,14 @@ static void worker(int id, uint64_t seed, bool reload)
 	rng = seed ? seed : 1;
 	while (!sh_->stop) {
 		unsigned int o = rn(100);
+
+		if (sh_->pause && id) {
+			__atomic_add_fetch(&sh_->paused, 1, __ATOMIC_RELEASE);
+			while (sh_->pause && !sh_->stop)
+				usleep(1000);
+			__atomic_sub_fetch(&sh_->paused, 1, __ATOMIC_RELEASE);
+			continue;
+		}
 
 		if (o < 70)
 			op_handle(id);
@@ -360,54 +407,103 @@ static void tap(bool ok, const char *fmt, ...)
 		failed = 1;
 }
 
+/*
+ * A check's outcome: a TAP line in the final check; before a reload (in a
+ * worker, whose TAP numbering the parent cannot see) only a failure is
+ * printed, as a diagnostic, and counted in shared memory.
+ */
+static void verdict(bool quiet, bool ok, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!quiet)
+		tap(ok, "%s", msg);
+	else if (!ok)
+		printf("# abi-fuzz: before reload %ld: FAILED: %s\n",
+		       sh_->reloads + 1, msg);
+}
+
+/* No fault pending, the default limit, every fuzz handle gone. */
+static void quiesce(void)
+{
+	int i;
+
+	write_str(SIM_PARAMS "/fault", "none");
+	write_str(CORE_PARAMS "/max_log_bytes", "67108864");
+	for (i = 0; i < NHANDLES; i++) {
+		char h[16];
+
+		snprintf(h, sizeof(h), "fz%d", i);
+		h_rmdir(h);
+	}
+}
+
+/*
+ * Check one provider's log against its registers. @quiet: print only what
+ * fails (the checks before each reload). Adds the records checked to
+ * *@records. Returns non-zero on a failure.
+ */
+static int check_provider(const char *name, bool quiet, long *records)
+{
+	unsigned char *raw = NULL;
+	struct prov p;
+	struct tlog l = { 0 };
+	char err[256], obs[64];
+	long unc[4096], count;
+	int nunc, ri, bad = 0;
+
+	if (discover(name, &p, "fz")) {
+		if (!quiet)
+			tap(true, "%s: no extendable register to check # SKIP",
+			    name);
+		return 0;
+	}
+	snprintf(obs, sizeof(obs), "fz-obs-%s", name);
+	if (prov_log_parse(name, &raw, NULL, &l, err, sizeof(err))) {
+		verdict(quiet, false, "%s: log parses: %s", name, err);
+		free(raw);
+		h_rmdir(obs);
+		return 1;
+	}
+	*records += l.n;
+	count = prov_count(name);
+	bad |= count != (long)l.n;
+	verdict(quiet, count == (long)l.n,
+		"%s: log parses, count %ld == %zu records", name, count, l.n);
+	nunc = uncertain_list(name, unc, 4096);
+	bad |= nunc < 0;
+	verdict(quiet, nunc >= 0, "%s: state lists %d uncertain", name, nunc);
+	for (ri = 0; ri < p.nregs; ri++) {
+		int r = replay_check(&p, &l, unc, nunc < 0 ? 0 : nunc, ri, obs);
+
+		if (r) {
+			verdict(quiet, false, "%s: register %d replays: %s",
+				name, p.reg[ri], errname(r));
+			bad = 1;
+		}
+	}
+	if (!bad)
+		verdict(quiet, true, "%s: %d registers replay from the log",
+			name, p.nregs);
+	log_free(&l);
+	free(raw);
+	h_rmdir(obs);
+	return bad;
+}
+
 static void check_all(void)
 {
 	char names[8][32];
-	int n, i, ri;
+	long records = 0;
+	int n, i;
 
 	n = nprov_names(names, 8);
-	for (i = 0; i < n; i++) {
-		struct prov p;
-		unsigned char *raw = NULL;
-		struct tlog l;
-		char err[256], obs[64];
-		long unc[4096], count;
-		int nunc, bad = 0;
-
-		if (discover(names[i], &p, "fz")) {
-			tap(true, "%s: no extendable register to check # SKIP",
-			    names[i]);
-			continue;
-		}
-		snprintf(obs, sizeof(obs), "fz-obs-%s", names[i]);
-		if (prov_log_parse(names[i], &raw, NULL, &l, err, sizeof(err))) {
-			tap(false, "%s: log parses: %s", names[i], err);
-			free(raw);
-			h_rmdir(obs);
-			continue;
-		}
-		count = prov_count(names[i]);
-		tap(count == (long)l.n, "%s: log parses, count %ld == %zu records",
-		    names[i], count, l.n);
-		nunc = uncertain_list(names[i], unc, 4096);
-		tap(nunc >= 0, "%s: state lists %d uncertain", names[i], nunc);
-		for (ri = 0; ri < p.nregs; ri++) {
-			int r = replay_check(&p, &l, unc, nunc < 0 ? 0 : nunc,
-					     ri, obs);
-
-			if (r) {
-				tap(false, "%s: register %d replays: %s",
-				    names[i], p.reg[ri], errname(r));
-				bad = 1;
-			}
-		}
-		if (!bad)
-			tap(true, "%s: %d registers replay from the log",
-			    names[i], p.nregs);
-		log_free(&l);
-		free(raw);
-		h_rmdir(obs);
-	}
+	for (i = 0; i < n; i++)
+		check_provider(names[i], false, &records);
 }
 
 int main(int argc, char **argv)
@@ -440,6 +536,7 @@ int main(int argc, char **argv)
 	if (sh_ == MAP_FAILED)
 		return 2;
 	memset(sh_, 0, sizeof(*sh_));
+	sh_->procs = procs;
 	(void)big;
 	pids = calloc(procs, sizeof(*pids));
 	for (i = 0; i < procs; i++) {
@@ -455,16 +552,13 @@ int main(int argc, char **argv)
 	       sh_->ops, (double)sh_->ops / secs, sh_->commits_ok,
 	       sh_->commits_eio, sh_->reloads);
 
-	/* Quiesce: no fault pending, default limit, every handle gone. */
-	write_str(SIM_PARAMS "/fault", "none");
-	write_str(CORE_PARAMS "/max_log_bytes", "67108864");
-	for (i = 0; i < NHANDLES; i++) {
-		char h[16];
-
-		snprintf(h, sizeof(h), "fz%d", i);
-		h_rmdir(h);
-	}
+	quiesce();
 	tap(sh_->ops > 0, "%ld operations ran", sh_->ops);
+	if (reload)
+		tap(!sh_->reload_check_failures,
+		    "%ld simulator logs (%ld records) checked before %ld reloads, %ld failed",
+		    sh_->reload_checks, sh_->reload_check_records,
+		    sh_->reloads, sh_->reload_check_failures);
 	check_all();
 	printf("1..%d\n", tap_n);
 	if (failed)
