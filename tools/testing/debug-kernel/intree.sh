@@ -32,6 +32,12 @@ n=0 failed=0
 
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
 not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
+# expect WHAT COMMAND...: one TAP line saying whether COMMAND succeeded
+expect() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
 finish() {
 	echo "1..$n"
 	[ $keep = 1 ] || rm -rf "$work"
@@ -59,16 +65,19 @@ cp "$top/include/linux/tsm-rtmr.h" "$tree/include/linux/"
 # each coco driver from drivers/virt/.
 if [ -f "$tree/drivers/virt/coco/Kconfig" ]; then
 	echo 'source "drivers/virt/coco/tsm-rtmr/Kconfig"' >> "$tree/drivers/virt/coco/Kconfig"
+	# shellcheck disable=SC2016 # a Makefile line, literally
 	echo 'obj-$(CONFIG_TSM_RTMR) += tsm-rtmr/' >> "$tree/drivers/virt/coco/Makefile"
 else
 	sed -i 's|^source "drivers/virt/coco/sev-guest/Kconfig"|&\n\nsource "drivers/virt/coco/tsm-rtmr/Kconfig"|' \
 		"$tree/drivers/virt/Kconfig"
 	grep -q tsm-rtmr "$tree/drivers/virt/Kconfig" ||
 		{ not_ok "could not wire drivers/virt/Kconfig"; finish; }
+	# shellcheck disable=SC2016 # a Makefile line, literally
 	echo 'obj-$(CONFIG_TSM_RTMR)		+= coco/tsm-rtmr/' >> "$tree/drivers/virt/Makefile"
 fi
 
 # configure SYMBOL=VALUE... : set them, olddefconfig, check they stayed.
+# shellcheck disable=SC2317 # called through expect
 configure() {
 	# VMGENID defaults to y under VIRT_DRIVERS and random.h tests it:
 	# keep it off, or the whole kernel recompiles.
@@ -90,7 +99,7 @@ configure() {
 		echo "# CONFIG_TSM_RTMR_SNP_VTPM set without AMD_MEM_ENCRYPT"
 		bad=1
 	fi
-	return $bad
+	return "$bad"
 }
 
 # build TARGET: make, no warnings about our files. (No W=1 here: it would
@@ -110,14 +119,11 @@ build() {
 }
 
 t0=$SECONDS
-if configure TSM_RTMR=m TSM_RTMR_SIM=m TSM_RTMR_TPM=m TSM_RTMR_TDX=m \
-	TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=m; then
-	ok "modular: Kconfig accepts every symbol, SEV-SNP stays off without AMD_MEM_ENCRYPT"
-else
-	not_ok "modular: Kconfig"
-fi
+expect "modular: Kconfig keeps every symbol, SEV-SNP off without AMD_MEM_ENCRYPT" \
+	configure TSM_RTMR=m TSM_RTMR_SIM=m TSM_RTMR_TPM=m TSM_RTMR_TDX=m \
+	TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=m
 if build modules; then
-	kos=$(cd "$tree/drivers/virt/coco/tsm-rtmr" && ls ./*.ko 2>/dev/null | tr '\n' ' ')
+	kos=$(cd "$tree/drivers/virt/coco/tsm-rtmr" && find . -maxdepth 1 -name '*.ko' | LC_ALL=C sort | tr '\n' ' ')
 	want="./tsm_rtmr.ko ./tsm_rtmr_sim.ko ./tsm_rtmr_tdx.ko ./tsm_rtmr_tdx_kunit.ko ./tsm_rtmr_tpm.ko "
 	if [ "$kos" = "$want" ]; then
 		ok "modular: make modules builds ${kos% } ($((SECONDS - t0)) s)"
@@ -138,12 +144,9 @@ orig=$KDIR/tools/objtool/objtool
 	find "$tree/tools/objtool" -newer "$orig" -exec touch -h -r "$orig" {} +
 
 t0=$SECONDS
-if configure TSM_RTMR=y TSM_RTMR_SIM=y TSM_RTMR_TPM=y TSM_RTMR_TDX=y \
-	TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=y; then
-	ok "built-in: Kconfig accepts every symbol =y"
-else
-	not_ok "built-in: Kconfig"
-fi
+expect "built-in: Kconfig keeps every symbol =y" \
+	configure TSM_RTMR=y TSM_RTMR_SIM=y TSM_RTMR_TPM=y TSM_RTMR_TDX=y \
+	TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=y
 if build vmlinux &&
 	grep -q ' tsm_rtmr_register$' "$tree/System.map"; then
 	ok "built-in: vmlinux links with the core and three providers ($((SECONDS - t0)) s)"
