@@ -73,6 +73,15 @@ if ! { make -s tools && make -s -C tools/testing/stress &&
 	exit 1
 fi
 
+collect() {	# collect NAME WHAT RC: keep a stage's TAP for the summary
+	local tap=$tapdir/reliability-$1.tap
+	# A stage that failed without saying so gets a "not ok" line.
+	if [ "$3" != 0 ] && ! grep -q '^[[:space:]]*not ok' "$tap"; then
+		echo "not ok - reliability $1: $2 exited $3" | tee -a "$tap"
+	fi
+	taps+=("$tap")
+}
+
 run() {	# run NAME LOGDIR -- command
 	local name=$1 logdir=$2
 	shift 3
@@ -82,12 +91,7 @@ run() {	# run NAME LOGDIR -- command
 		--copy tools/testing/stress/limits:/opt/rel/limits \
 		--copy tools/testing/abi-fuzz/abi-fuzz:/opt/rel/abi-fuzz \
 		-- "$@" < /dev/null | tee "$tapdir/reliability-$name.tap"
-	local rc=${PIPESTATUS[0]}
-	if [ "$rc" != 0 ] && ! grep -q '^[[:space:]]*not ok' "$tapdir/reliability-$name.tap"; then
-		echo "not ok - reliability $name: guest exited $rc" |
-			tee -a "$tapdir/reliability-$name.tap"
-	fi
-	taps+=("$tapdir/reliability-$name.tap")
+	collect "$name" guest "${PIPESTATUS[0]}"
 }
 
 for s in "${stages[@]}"; do
@@ -122,7 +126,7 @@ exit \$rc"
 		;;
 	intree)
 		tools/testing/debug-kernel/intree.sh | tee "$tapdir/reliability-intree.tap"
-		taps+=("$tapdir/reliability-intree.tap")
+		collect intree intree.sh "${PIPESTATUS[0]}"
 		;;
 	esac
 	echo "# time $s: $((SECONDS - t0)) s"
