@@ -4,8 +4,10 @@
  *
  * A provider exposes a set of measurement registers (TDX RTMRs, TPM PCRs,
  * ...). The core owns the event log: every extend goes through the core,
- * which appends a TCG_PCR_EVENT2 record before asking the provider to extend,
- * so the log is never behind a register.
+ * which writes the TCG_PCR_EVENT2 record into the log's storage (reserving
+ * its space) before asking the provider to extend, and publishes it once
+ * the provider has answered, all under one lock that readers of the log
+ * also take: no reader sees a register the log does not cover.
  */
 #ifndef _LINUX_TSM_RTMR_H
 #define _LINUX_TSM_RTMR_H
@@ -45,11 +47,15 @@ struct tsm_rtmr_provider;
  * @extend: extend register @index with @digests, one digest per algorithm
  *	    of the provider, concatenated in bank order. Return 0 or a
  *	    negative errno. On error the core reads the register back to find
- *	    out whether it changed.
+ *	    out whether it changed, except for -ENODEV, which means the
+ *	    hardware is gone and nothing was sent: the register is unchanged.
  * @read: read register @index into @digests, laid out as for @extend.
+ *	    Return 0 or a negative errno.
  *
  * The core serialises all calls for one provider under that provider's
- * lock; ops may sleep and need no locking of their own.
+ * lock; ops may sleep and need no locking of their own. Waiters for that
+ * lock are killable, but a call in progress is not interrupted: an op
+ * that can hang should bound its own wait.
  */
 struct tsm_rtmr_ops {
 	int (*extend)(struct tsm_rtmr_provider *p, unsigned int index,

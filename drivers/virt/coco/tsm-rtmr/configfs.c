@@ -56,6 +56,30 @@ static int handle_may_write(void)
 	return capable(CAP_SYS_ADMIN) ? 0 : -EPERM;
 }
 
+/*
+ * configfs hands a text attribute at most 4095 bytes of a write and drops
+ * the rest without telling us, so a write that long may have been cut:
+ * refuse it rather than act on a part. A NUL would let "3\0junk" pass
+ * for "3". Either way nothing changes.
+ */
+#define HANDLE_TEXT_MAX		(PAGE_SIZE - 1)
+
+static int handle_may_store(const char *buf, size_t count)
+{
+	if (count >= HANDLE_TEXT_MAX || memchr(buf, '\0', count))
+		return -EINVAL;
+	return handle_may_write();
+}
+
+/*
+ * The handle lock is held across commits, and so across provider calls:
+ * whoever waits for it must be able to die of SIGKILL.
+ */
+static int handle_lock(struct tsm_rtmr_handle *h)
+{
+	return mutex_lock_killable(&h->lock) ? -EINTR : 0;
+}
+
 static size_t strip_newline(const char *buf, size_t len)
 {
 	return len && buf[len - 1] == '\n' ? len - 1 : len;
@@ -81,7 +105,8 @@ static ssize_t handle_provider_show(struct config_item *item, char *buf)
 	ssize_t len;
 
 	/* The lock keeps a concurrent rebind from releasing h->dev. */
-	mutex_lock(&h->lock);
+	if (handle_lock(h))
+		return -EINTR;
 	len = sysfs_emit(buf, "%s\n", h->dev->name);
 	mutex_unlock(&h->lock);
 	return len;
@@ -94,11 +119,9 @@ static ssize_t handle_provider_store(struct config_item *item,
 	struct tsm_rtmr_dev *dev;
 	int rc;
 
-	rc = handle_may_write();
+	rc = handle_may_store(buf, count) ?: handle_lock(h);
 	if (rc)
 		return rc;
-
-	mutex_lock(&h->lock);
 	if (h->committed) {
 		rc = -EBUSY;
 		goto out;
@@ -110,7 +133,7 @@ static ssize_t handle_provider_store(struct config_item *item,
 	}
 	handle_unbind(h);
 	h->dev = dev;
-	h->owner = dev->p->owner;
+	h->owner = dev->owner;
 	/* A register index means nothing to another provider. */
 	h->index = -1;
 out:
@@ -124,7 +147,8 @@ static ssize_t handle_algs_show(struct config_item *item, char *buf)
 	unsigned int i;
 	int len = 0;
 
-	mutex_lock(&h->lock);
+	if (handle_lock(h))
+		return -EINTR;
 	for (i = 0; i < h->dev->nr_algs; i++)
 		len += sysfs_emit_at(buf, len, "%s%s", i ? " " : "",
 				     h->dev->algs[i]->name);
@@ -147,17 +171,18 @@ static ssize_t handle_index_store(struct config_item *item, const char *buf,
 	unsigned int index;
 	int rc;
 
-	rc = handle_may_write();
+	rc = handle_may_store(buf, count);
 	if (rc)
 		return rc;
 	rc = kstrtouint(buf, 0, &index);
 	if (rc)
 		return rc == -ERANGE ? -ERANGE : -EINVAL;
 
-	mutex_lock(&h->lock);
+	if (handle_lock(h))
+		return -EINTR;
 	if (index >= h->dev->nr_registers)
 		rc = -ERANGE;
-	else if (!test_bit(index, h->dev->p->extendable))
+	else if (!test_bit(index, h->dev->extendable))
 		rc = -EPERM;
 	else
 		h->index = index;
@@ -170,7 +195,8 @@ static ssize_t handle_log_index_show(struct config_item *item, char *buf)
 	struct tsm_rtmr_handle *h = to_handle(item);
 	ssize_t rc;
 
-	mutex_lock(&h->lock);
+	if (handle_lock(h))
+		return -EINTR;
 	if (h->index < 0)
 		rc = -ENXIO;
 	else
@@ -192,36 +218,46 @@ static ssize_t handle_event_type_store(struct config_item *item,
 	u32 type;
 	int rc;
 
-	rc = handle_may_write();
+	rc = handle_may_store(buf, count);
 	if (rc)
 		return rc;
 	/* EV_NO_ACTION events are never extended, so never accepted here. */
 	if (kstrtou32(buf, 0, &type) || type == TSM_RTMR_EV_NO_ACTION)
 		return -EINVAL;
 
-	mutex_lock(&h->lock);
+	if (handle_lock(h))
+		return -EINTR;
 	h->event_type = type;
 	mutex_unlock(&h->lock);
 	return count;
 }
 
+/*
+ * value is world-readable: it must not hold the handle lock while it may
+ * wait for a provider call, or a reader would stall this handle's writer.
+ */
 static ssize_t handle_value_show(struct config_item *item, char *buf)
 {
 	u8 digests[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 	struct tsm_rtmr_handle *h = to_handle(item);
 	struct tsm_rtmr_dev *dev;
 	unsigned int i, off = 0;
-	int len = 0, rc;
+	int len = 0, index, rc;
 
-	mutex_lock(&h->lock);
+	if (handle_lock(h))
+		return -EINTR;
 	dev = h->dev;
-	rc = h->index < 0 ? -ENXIO : tsm_rtmr_read_value(dev, h->index, digests);
+	kref_get(&dev->kref);
+	index = h->index;
+	mutex_unlock(&h->lock);
+
+	rc = index < 0 ? -ENXIO : tsm_rtmr_read_value(dev, index, digests);
 	for (i = 0; !rc && i < dev->nr_algs; i++) {
 		len += sysfs_emit_at(buf, len, "%s:%*phN\n", dev->algs[i]->name,
 				     dev->algs[i]->digest_size, digests + off);
 		off += dev->algs[i]->digest_size;
 	}
-	mutex_unlock(&h->lock);
+	tsm_rtmr_dev_put(dev);
 	return rc ?: len;
 }
 
@@ -230,7 +266,8 @@ static ssize_t handle_last_recnum_show(struct config_item *item, char *buf)
 	struct tsm_rtmr_handle *h = to_handle(item);
 	ssize_t rc = 0;
 
-	mutex_lock(&h->lock);
+	if (handle_lock(h))
+		return -EINTR;
 	if (h->committed)
 		rc = sysfs_emit(buf, "%llu\n", h->last_recnum);
 	mutex_unlock(&h->lock);
@@ -247,11 +284,9 @@ static int handle_commit(struct tsm_rtmr_handle *h, const char *buf,
 
 	if (h->index < 0)
 		return -ENXIO;
-	if (h->event_err) {
-		rc = h->event_err;
-		h->event_err = 0;
-		return rc;
-	}
+	/* Sticky until the next good write to event: see handle_event_write */
+	if (h->event_err)
+		return h->event_err;
 	rc = tsm_rtmr_parse_digests(h->dev->algs, h->dev->nr_algs, buf, count,
 				    digests);
 	if (rc)
@@ -282,11 +317,9 @@ static ssize_t handle_digest_store(struct config_item *item, const char *buf,
 	struct tsm_rtmr_handle *h = to_handle(item);
 	int rc;
 
-	rc = handle_may_write();
+	rc = handle_may_store(buf, count) ?: handle_lock(h);
 	if (rc)
 		return rc;
-
-	mutex_lock(&h->lock);
 	rc = handle_commit(h, buf, count);
 	mutex_unlock(&h->lock);
 	return rc ?: count;
@@ -313,29 +346,23 @@ static struct configfs_attribute *handle_attrs[] = {
 	NULL,
 };
 
-static ssize_t handle_event_read(struct config_item *item, void *buf,
-				 size_t max)
-{
-	struct tsm_rtmr_handle *h = to_handle(item);
-	ssize_t len;
-
-	mutex_lock(&h->lock);
-	len = h->event_len;
-	/* configfs asks for the size first (buf == NULL), then the data */
-	if (buf)
-		memcpy(buf, h->event, min_t(size_t, max, h->event_len));
-	mutex_unlock(&h->lock);
-	return len;
-}
-
 /*
- * configfs calls this when the file is closed and drops the result, so a
- * failure is remembered and reported by the commit instead.
+ * configfs calls this at the last close of the file, in the task that
+ * closes it, and drops the result; nothing is called at open or write.
+ * So the capability check is of the closing task: a uid-0 task without
+ * CAP_SYS_ADMIN gets a successful write and close and changes nothing, and
+ * the kernel log says so once. A privileged task must not close an event
+ * file it did not open itself (for example one passed to it over a
+ * socket): its close is what applies the write.
  *
- * configfs also calls it, with nothing, after a write it refused with EFBIG
- * (an empty file never gets here: a write of some bytes is needed). Such a
- * call changes nothing, so an oversized event written in one write leaves
- * the staged event as it was. An event written in pieces is another
+ * Staging failures cannot be reported here, so they are sticky: every
+ * commit fails with the error until the next write to event succeeds, and
+ * no entry is ever committed with event data other than what was written.
+ *
+ * configfs also calls this, with nothing, after a write it refused with
+ * EFBIG (an empty file never gets here: a write of some bytes is needed).
+ * Such a call changes nothing, so an oversized event written in one write
+ * leaves the staged event as it was. An event written in pieces is another
  * matter: configfs applies the pieces it accepted before the EFBIG, and
  * nothing tells this function; writers must treat EFBIG as fatal.
  */
@@ -344,15 +371,19 @@ static ssize_t handle_event_write(struct config_item *item, const void *buf,
 {
 	struct tsm_rtmr_handle *h = to_handle(item);
 	void *data;
-	int rc;
 
-	rc = handle_may_write();
-	if (rc || !count)
-		return rc;
+	if (handle_may_write()) {
+		pr_notice_once("event written without CAP_SYS_ADMIN: ignored (pid %d)\n",
+			       task_pid_nr(current));
+		return -EPERM;
+	}
+	if (!count)
+		return 0;
 	data = kvmalloc(count, GFP_KERNEL);
 	if (data)
 		memcpy(data, buf, count);
 
+	/* Closing is not interruptible: this wait is not either. */
 	mutex_lock(&h->lock);
 	kvfree(h->event);
 	h->event = data;
@@ -362,7 +393,8 @@ static ssize_t handle_event_write(struct config_item *item, const void *buf,
 	return count;
 }
 
-CONFIGFS_BIN_ATTR(handle_, event, NULL, 0);
+/* Write-only (0200): nothing staged is readable, by anyone. */
+CONFIGFS_BIN_ATTR_WO(handle_, event, NULL, 0);
 
 static struct configfs_bin_attribute *handle_bin_attrs[] = {
 	&handle_attr_event,
@@ -402,13 +434,13 @@ static struct config_item *rtmrs_make_handle(struct config_group *group,
 		return ERR_PTR(-ENODEV);
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h) {
-		module_put(dev->p->owner);
+		module_put(dev->owner);
 		tsm_rtmr_dev_put(dev);
 		return ERR_PTR(-ENOMEM);
 	}
 	mutex_init(&h->lock);
 	h->dev = dev;
-	h->owner = dev->p->owner;
+	h->owner = dev->owner;
 	h->index = -1;
 	h->event_type = TSM_RTMR_DEFAULT_EVENT;
 	config_item_init_type_name(&h->item, name, &handle_type);

@@ -20,15 +20,6 @@
 
 #include "tsm-rtmr-core.h"
 
-unsigned long tsm_rtmr_max_log_bytes = 64UL << 20;
-module_param_named(max_log_bytes, tsm_rtmr_max_log_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_log_bytes,
-		 "Byte limit of each provider's binary_event_log, header included");
-
-unsigned int tsm_rtmr_max_event_bytes = 64 << 10;
-module_param_named(max_event_bytes, tsm_rtmr_max_event_bytes, uint, 0444);
-MODULE_PARM_DESC(max_event_bytes, "Largest event data of one entry");
-
 /* Registered providers, in registration order: the first is the default. */
 static LIST_HEAD(tsm_rtmr_devs);
 static DEFINE_MUTEX(tsm_rtmr_registry_lock);
@@ -95,7 +86,7 @@ void tsm_rtmr_dev_put(struct tsm_rtmr_dev *dev)
 /* Take a device reference and pin its provider module; registry lock held. */
 static bool tsm_rtmr_dev_tryget(struct tsm_rtmr_dev *dev)
 {
-	if (dev->dead || !try_module_get(dev->p->owner))
+	if (dev->dead || !try_module_get(dev->owner))
 		return false;
 	kref_get(&dev->kref);
 	return true;
@@ -144,28 +135,134 @@ struct tsm_rtmr_dev *tsm_rtmr_dev_get_file(struct inode *inode)
 	return dev;
 }
 
-void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap)
+/**
+ * tsm_rtmr_snapshot() - the extent of the log for a reader of its bytes
+ * @dev: the device
+ * @snap: out: the published extent
+ *
+ * Taken under the device lock, so that a reader never sees the log while
+ * an extend is in flight: whatever the register holds at the moment of the
+ * snapshot is covered by the log it returns. The wait is for one provider
+ * call at most, and killable.
+ *
+ * Return: 0, or -EINTR when a fatal signal interrupted the wait.
+ */
+int tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap)
 {
-	/*
-	 * Taking the commit lock means a reader never sees the log while an
-	 * extend is in flight: whatever the register holds at the moment of
-	 * the snapshot is covered by the log it returns.
-	 */
-	mutex_lock(&dev->lock);
-	snap->len = dev->log.len;
-	snap->ascii_len = dev->log.ascii_len;
-	snap->count = dev->log.count;
+	if (mutex_lock_killable(&dev->lock))
+		return -EINTR;
+	tsm_rtmr_log_snapshot(&dev->log, snap);
 	mutex_unlock(&dev->lock);
+	return 0;
 }
 
+/*
+ * Provider calls, device lock held. A positive return is a provider bug;
+ * it must never reach userspace, where it would read as a byte count.
+ */
+static int tsm_rtmr_provider_errno(struct tsm_rtmr_dev *dev, int rc)
+{
+	if (rc <= 0)
+		return rc;
+	pr_err_once("%s: provider returned %d, not an errno: treated as -EIO\n",
+		    dev->name, rc);
+	return -EIO;
+}
+
+static int tsm_rtmr_call_extend(struct tsm_rtmr_dev *dev, unsigned int index,
+				const u8 *digests)
+{
+	return tsm_rtmr_provider_errno(dev, dev->p->ops->extend(dev->p, index,
+								digests));
+}
+
+static int tsm_rtmr_call_read(struct tsm_rtmr_dev *dev, unsigned int index,
+			      u8 *digests)
+{
+	return tsm_rtmr_provider_errno(dev, dev->p->ops->read(dev->p, index,
+							      digests));
+}
+
+static u8 *tsm_rtmr_shadow(struct tsm_rtmr_dev *dev, unsigned int index)
+{
+	return dev->shadow + index * dev->digests_size;
+}
+
+/*
+ * The shadow is the core's confirmed copy of each register. Only commits
+ * (device lock held) change it, and they read it without the shadow lock;
+ * readers of value copy it under the shadow lock.
+ */
+static void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
+				const u8 *value)
+{
+	spin_lock(&dev->shadow_lock);
+	memcpy(tsm_rtmr_shadow(dev, index), value, dev->digests_size);
+	set_bit(index, dev->shadow_valid);
+	spin_unlock(&dev->shadow_lock);
+}
+
+static void tsm_rtmr_shadow_forget(struct tsm_rtmr_dev *dev,
+				   unsigned int index)
+{
+	spin_lock(&dev->shadow_lock);
+	clear_bit(index, dev->shadow_valid);
+	spin_unlock(&dev->shadow_lock);
+}
+
+static bool tsm_rtmr_shadow_get(struct tsm_rtmr_dev *dev, unsigned int index,
+				u8 *value)
+{
+	bool valid;
+
+	spin_lock(&dev->shadow_lock);
+	valid = test_bit(index, dev->shadow_valid);
+	if (valid)
+		memcpy(value, tsm_rtmr_shadow(dev, index), dev->digests_size);
+	spin_unlock(&dev->shadow_lock);
+	return valid;
+}
+
+/* Learn a register's value the first time it is used (or after doubt). */
+static int tsm_rtmr_shadow_load(struct tsm_rtmr_dev *dev, unsigned int index)
+{
+	u8 now[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
+	int rc;
+
+	if (test_bit(index, dev->shadow_valid))
+		return 0;
+	rc = tsm_rtmr_call_read(dev, index, now);
+	if (!rc)
+		tsm_rtmr_shadow_set(dev, index, now);
+	return rc;
+}
+
+/**
+ * tsm_rtmr_read_value() - a register's value, for readers of value
+ * @dev: the device
+ * @index: the register
+ * @digests: out: its value, one digest per bank
+ *
+ * Answers from the confirmed copy when the core has one, without waiting
+ * for the device lock; reads the register through the provider (one call,
+ * a killable wait for the lock) only when it has none.
+ *
+ * Return: 0, -EINTR, -ENODEV once the provider is gone, or the provider's
+ * error.
+ */
 int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
 			u8 *digests)
 {
 	int rc;
 
-	mutex_lock(&dev->lock);
-	rc = dev->p->ops->read(dev->p, index, digests);
+	if (tsm_rtmr_shadow_get(dev, index, digests))
+		return 0;
+	if (mutex_lock_killable(&dev->lock))
+		return -EINTR;
+	rc = dev->p ? tsm_rtmr_shadow_load(dev, index) : -ENODEV;
 	mutex_unlock(&dev->lock);
+	if (!rc && !tsm_rtmr_shadow_get(dev, index, digests))
+		rc = -EIO;
 	return rc;
 }
 
@@ -192,28 +289,18 @@ static int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *shadow,
 	return 0;
 }
 
-static u8 *tsm_rtmr_shadow(struct tsm_rtmr_dev *dev, unsigned int index)
-{
-	return dev->shadow + index * dev->digests_size;
-}
-
-/* Learn a register's value the first time it is used (or after doubt). */
-static void tsm_rtmr_shadow_load(struct tsm_rtmr_dev *dev, unsigned int index)
-{
-	if (test_bit(index, dev->shadow_valid))
-		return;
-	if (!dev->p->ops->read(dev->p, index, tsm_rtmr_shadow(dev, index)))
-		set_bit(index, dev->shadow_valid);
-}
-
+/* Advance the confirmed copy by an extend known to have landed. */
 static void tsm_rtmr_shadow_advance(struct tsm_rtmr_dev *dev,
 				    unsigned int index, const u8 *digests)
 {
-	u8 *shadow = tsm_rtmr_shadow(dev, index);
+	u8 next[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 
-	if (test_bit(index, dev->shadow_valid) &&
-	    tsm_rtmr_predict(dev, shadow, digests, shadow))
-		clear_bit(index, dev->shadow_valid);
+	if (!test_bit(index, dev->shadow_valid))
+		return;
+	if (tsm_rtmr_predict(dev, tsm_rtmr_shadow(dev, index), digests, next))
+		tsm_rtmr_shadow_forget(dev, index);
+	else
+		tsm_rtmr_shadow_set(dev, index, next);
 }
 
 enum tsm_rtmr_outcome {
@@ -237,7 +324,7 @@ static enum tsm_rtmr_outcome tsm_rtmr_reconcile(struct tsm_rtmr_dev *dev,
 
 	if (!test_bit(index, dev->shadow_valid))
 		return TSM_RTMR_UNCERTAIN;
-	if (dev->p->ops->read(dev->p, index, now))
+	if (tsm_rtmr_call_read(dev, index, now))
 		return TSM_RTMR_UNCERTAIN;
 	if (!memcmp(now, shadow, dev->digests_size))
 		return TSM_RTMR_UNCHANGED;
@@ -255,7 +342,7 @@ static void tsm_rtmr_pin(struct tsm_rtmr_dev *dev)
 {
 	if (dev->pinned || dev->p->volatile_registers)
 		return;
-	__module_get(dev->p->owner);
+	__module_get(dev->owner);
 	__module_get(THIS_MODULE);
 	dev->pinned = true;
 }
@@ -271,6 +358,11 @@ static u64 tsm_rtmr_publish(struct tsm_rtmr_dev *dev,
 	return tsm_rtmr_log_publish(&dev->log, len, line);
 }
 
+/*
+ * The extend, and what the log keeps of it. -ENODEV from the provider
+ * means its hardware is gone and nothing was sent: the register is
+ * unchanged, so there is nothing to read back.
+ */
 static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 				  const struct tsm_rtmr_entry *e, size_t len,
 				  u64 *recnum)
@@ -278,7 +370,9 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 	int rc;
 
 	tsm_rtmr_shadow_load(dev, e->index);
-	rc = dev->p->ops->extend(dev->p, e->index, e->digests);
+	rc = tsm_rtmr_call_extend(dev, e->index, e->digests);
+	if (rc == -ENODEV)
+		return rc;
 	if (!rc) {
 		tsm_rtmr_shadow_advance(dev, e->index, e->digests);
 	} else {
@@ -290,7 +384,7 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 			rc = 0;
 			break;
 		case TSM_RTMR_UNCERTAIN:
-			clear_bit(e->index, dev->shadow_valid);
+			tsm_rtmr_shadow_forget(dev, e->index);
 			rc = -EIO;
 			break;
 		}
@@ -305,34 +399,41 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 
 /**
  * tsm_rtmr_commit() - log an entry and extend its register
- * @dev: the provider's device; the caller pins the provider module
+ * @dev: the provider's device
  * @e: the entry, already validated against the provider
  * @recnum: out: the entry's record number, set whenever it is in the log
  *
+ * The record is written straight into the log's pages, after the published
+ * log and invisible to readers, before the extend: nothing after the
+ * extend can fail, and nothing is copied twice.
+ *
  * Return: 0 when the entry is logged and the register extended; -EIO when
  * the entry is logged but the extend could not be confirmed (the record is
- * listed as uncertain); any other error leaves log and register unchanged.
+ * listed as uncertain); any other error leaves log and register unchanged:
+ * -EINTR on a fatal signal while waiting, -ENODEV once the provider is gone.
  */
 int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 		    u64 *recnum)
 {
-	size_t len = tsm_rtmr_record_size(dev, e->event_len);
-	u8 *rec;
+	u8 head[TSM_RTMR_RECORD_HEAD_MAX];
+	struct kvec rec[2] = {
+		{ .iov_base = head },
+		{ .iov_base = (void *)e->event, .iov_len = e->event_len },
+	};
 	int rc;
 
-	rec = kvmalloc(len, GFP_KERNEL);
-	if (!rec)
-		return -ENOMEM;
-	tsm_rtmr_build_record(dev, e, rec);
-
-	mutex_lock(&dev->lock);
-	rc = tsm_rtmr_log_stage(&dev->log, rec, len,
-				READ_ONCE(tsm_rtmr_max_log_bytes));
+	rec[0].iov_len = tsm_rtmr_build_record_head(dev, e, head);
+	if (mutex_lock_killable(&dev->lock))
+		return -EINTR;
+	if (!dev->p)
+		rc = -ENODEV;
+	else
+		rc = tsm_rtmr_log_stage(&dev->log, rec, ARRAY_SIZE(rec),
+					READ_ONCE(tsm_rtmr_max_log_bytes));
 	if (!rc)
-		rc = tsm_rtmr_extend_locked(dev, e, len, recnum);
+		rc = tsm_rtmr_extend_locked(dev, e, rec[0].iov_len + e->event_len,
+					    recnum);
 	mutex_unlock(&dev->lock);
-
-	kvfree(rec);
 	return rc;
 }
 
@@ -445,10 +546,13 @@ static struct tsm_rtmr_dev *tsm_rtmr_dev_create(struct tsm_rtmr_provider *p)
 		return ERR_PTR(-ENOMEM);
 	kref_init(&dev->kref);
 	mutex_init(&dev->lock);
+	spin_lock_init(&dev->shadow_lock);
 	INIT_LIST_HEAD(&dev->node);
 	dev->p = p;
+	dev->owner = p->owner;
 	strscpy(dev->name, p->name, sizeof(dev->name));
 	dev->nr_registers = p->nr_registers;
+	bitmap_copy(dev->extendable, p->extendable, TSM_RTMR_MAX_REGISTERS);
 	dev->nr_algs = p->nr_algs;
 	for (i = 0; i < p->nr_algs; i++)
 		dev->algs[i] = tsm_rtmr_alg_by_id(p->algs[i]);
@@ -528,8 +632,11 @@ EXPORT_SYMBOL_GPL(tsm_rtmr_register);
  * tsm_rtmr_unregister() - withdraw a provider
  * @p: a provider registered with tsm_rtmr_register()
  *
- * Handles pin the provider's module, so none is bound to @p here. Open log
- * files keep the log alive (never @p) until they are closed.
+ * May be called from anywhere a provider loses its hardware, not only
+ * from module exit: once it returns the core never calls @p again. Handles
+ * still bound to the device get -ENODEV from then on (they also pin the
+ * provider's module, so module exit finds none). Open log files keep the
+ * log alive (never @p) until they are closed.
  */
 void tsm_rtmr_unregister(struct tsm_rtmr_provider *p)
 {
@@ -546,34 +653,13 @@ void tsm_rtmr_unregister(struct tsm_rtmr_provider *p)
 	tsm_rtmr_securityfs_remove(dev);
 	mutex_unlock(&tsm_rtmr_registry_lock);
 
+	/* From here on commits and value reads get -ENODEV. */
 	mutex_lock(&dev->lock);
 	dev->p = NULL;
+	spin_lock(&dev->shadow_lock);
+	bitmap_zero(dev->shadow_valid, TSM_RTMR_MAX_REGISTERS);
+	spin_unlock(&dev->shadow_lock);
 	mutex_unlock(&dev->lock);
 	tsm_rtmr_dev_put(dev);
 }
 EXPORT_SYMBOL_GPL(tsm_rtmr_unregister);
-
-static int __init tsm_rtmr_init(void)
-{
-	int rc;
-
-	rc = tsm_rtmr_securityfs_init();
-	if (rc)
-		return rc;
-	rc = tsm_rtmr_configfs_init();
-	if (rc)
-		tsm_rtmr_securityfs_exit();
-	return rc;
-}
-
-static void __exit tsm_rtmr_exit(void)
-{
-	tsm_rtmr_configfs_exit();
-	tsm_rtmr_securityfs_exit();
-}
-
-module_init(tsm_rtmr_init);
-module_exit(tsm_rtmr_exit);
-
-MODULE_DESCRIPTION("Log-first runtime measurement registers");
-MODULE_LICENSE("GPL");

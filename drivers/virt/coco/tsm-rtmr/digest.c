@@ -134,25 +134,37 @@ size_t tsm_rtmr_record_size(const struct tsm_rtmr_dev *dev, size_t event_len)
 	       event_len;
 }
 
+/*
+ * Everything of a record but its event data (pcrIndex to eventSize), at
+ * most TSM_RTMR_RECORD_HEAD_MAX bytes; returns its size.
+ */
+size_t tsm_rtmr_build_record_head(const struct tsm_rtmr_dev *dev,
+				  const struct tsm_rtmr_entry *e, u8 *head)
+{
+	const u8 *digest = e->digests;
+	u8 *p = head + 12;
+	unsigned int i;
+
+	put_unaligned_le32(e->index + dev->log_index_offset, head);
+	put_unaligned_le32(e->event_type, head + 4);
+	put_unaligned_le32(dev->nr_algs, head + 8);
+	for (i = 0; i < dev->nr_algs; i++) {
+		put_unaligned_le16(dev->algs[i]->alg_id, p);
+		memcpy(p + 2, digest, dev->algs[i]->digest_size);
+		p += 2 + dev->algs[i]->digest_size;
+		digest += dev->algs[i]->digest_size;
+	}
+	put_unaligned_le32(e->event_len, p);
+	return p + 4 - head;
+}
+
 void tsm_rtmr_build_record(const struct tsm_rtmr_dev *dev,
 			   const struct tsm_rtmr_entry *e, u8 *rec)
 {
-	const u8 *digest = e->digests;
-	unsigned int i;
+	size_t head = tsm_rtmr_build_record_head(dev, e, rec);
 
-	put_unaligned_le32(e->index + dev->log_index_offset, rec);
-	put_unaligned_le32(e->event_type, rec + 4);
-	put_unaligned_le32(dev->nr_algs, rec + 8);
-	rec += 12;
-	for (i = 0; i < dev->nr_algs; i++) {
-		put_unaligned_le16(dev->algs[i]->alg_id, rec);
-		memcpy(rec + 2, digest, dev->algs[i]->digest_size);
-		rec += 2 + dev->algs[i]->digest_size;
-		digest += dev->algs[i]->digest_size;
-	}
-	put_unaligned_le32(e->event_len, rec);
 	if (e->event_len)
-		memcpy(rec + 4, e->event, e->event_len);
+		memcpy(rec + head, e->event, e->event_len);
 }
 
 #define SPEC_ID_SIGNATURE	"Spec ID Event03"	/* 16 bytes with NUL */
@@ -196,52 +208,53 @@ void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
 	/* vendorInfoSize 0: already zero */
 }
 
-static size_t decimal_len(u64 v)
-{
-	size_t n = 1;
-
-	while (v >= 10) {
-		v /= 10;
-		n++;
-	}
-	return n;
-}
-
 /*
- * Length of an entry's ascii_event_log line, computed without formatting
- * it, so that the line offsets can be indexed at publish time:
- * "<recnum> <log_index> 0x<type:8> <alg>:<hex>... <event hex or ->\n"
+ * An ascii_event_log line is
+ *   "<recnum> <log_index> 0x<type:8> <alg>:<hex>... <event hex or ->\n"
+ * and everything up to the event text is its head. The line offsets are
+ * indexed at publish time, without formatting the line, so the length
+ * below and the formatter share the one format of the numbers; every
+ * other part of the head has a width fixed by the provider's algorithms.
  */
-size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
-			       u32 log_index, size_t event_len)
+#define ASCII_NUMBERS_FMT	"%llu %u 0x%08x"
+
+static size_t ascii_digests_len(const struct tsm_rtmr_dev *dev)
 {
-	size_t len = decimal_len(recnum) + 1 + decimal_len(log_index) + 1 + 10;
+	size_t len = 0;
 	unsigned int i;
 
 	for (i = 0; i < dev->nr_algs; i++)
 		len += 1 + strlen(dev->algs[i]->name) + 1 +
 		       2 * dev->algs[i]->digest_size;
-	return len + 1 + (event_len ? 2 * event_len : 1) + 1;
+	return len;
+}
+
+size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
+			       u32 log_index, size_t event_len)
+{
+	size_t head = snprintf(NULL, 0, ASCII_NUMBERS_FMT, recnum, log_index,
+			       0) + ascii_digests_len(dev) + 1;
+
+	return head + (event_len ? 2 * event_len : 1) + 1;
 }
 
 /**
- * tsm_rtmr_format_ascii() - render a record as its ascii_event_log line
+ * tsm_rtmr_format_ascii_head() - render the head of a record's line
  * @dev: the provider's device (for its algorithms)
  * @recnum: the record's number
- * @rec: the record's bytes
- * @line: out: at least tsm_rtmr_ascii_line_len() bytes; not terminated
+ * @rec: the record's bytes, at least up to its event data
+ * @head: out: at least TSM_RTMR_ASCII_HEAD_MAX bytes
  *
- * Return: the line's length, newline included.
+ * Return: the head's length, its final space included; @head is not
+ * NUL-terminated there.
  */
-size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
-			     const u8 *rec, char *line)
+size_t tsm_rtmr_format_ascii_head(const struct tsm_rtmr_dev *dev, u64 recnum,
+				  const u8 *rec, char *head)
 {
-	char *p = line;
+	char *p = head;
 	unsigned int i;
-	u32 event_len;
 
-	/* 31 bytes hold "<u64> <u32> 0x<8 hex>" and sprintf's NUL */
-	p += sprintf(p, "%llu %u 0x%08x", recnum, get_unaligned_le32(rec),
+	p += sprintf(p, ASCII_NUMBERS_FMT, recnum, get_unaligned_le32(rec),
 		     get_unaligned_le32(rec + 4));
 	rec += 12;
 	for (i = 0; i < dev->nr_algs; i++) {
@@ -249,10 +262,29 @@ size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
 		p = bin2hex(p, rec + 2, dev->algs[i]->digest_size);
 		rec += 2 + dev->algs[i]->digest_size;
 	}
-	event_len = get_unaligned_le32(rec);
 	*p++ = ' ';
+	return p - head;
+}
+
+/**
+ * tsm_rtmr_format_ascii() - render a record as its whole ascii line
+ * @dev: the provider's device (for its algorithms)
+ * @recnum: the record's number
+ * @rec: the record's bytes
+ * @line: out: at least tsm_rtmr_ascii_line_len() + 1 bytes; not terminated
+ *
+ * Return: the line's length, newline included.
+ */
+size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
+			     const u8 *rec, char *line)
+{
+	size_t head = tsm_rtmr_format_ascii_head(dev, recnum, rec, line);
+	size_t size = tsm_rtmr_record_size(dev, 0);
+	u32 event_len = get_unaligned_le32(rec + size - 4);
+	char *p = line + head;
+
 	if (event_len)
-		p = bin2hex(p, rec + 4, event_len);
+		p = bin2hex(p, rec + size, event_len);
 	else
 		*p++ = '-';
 	*p++ = '\n';

@@ -414,6 +414,15 @@ struct log_fixture {
 	u8 back[3 * PAGE_SIZE];
 };
 
+/* Stage a record given in one piece. */
+static int stage1(struct tsm_rtmr_log *log, const void *rec, size_t len,
+		  size_t limit)
+{
+	struct kvec vec = { .iov_base = (void *)rec, .iov_len = len };
+
+	return tsm_rtmr_log_stage(log, &vec, 1, limit);
+}
+
 static int log_init_fixture(struct kunit *test)
 {
 	struct log_fixture *f;
@@ -462,8 +471,8 @@ static void log_offsets_across_pages(struct kunit *test)
 	memcpy(whole, f->buf, 69);
 	for (i = 0; i < nr; i++) {
 		len = 30 + (i * 37) % 570;
-		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf + i % 97,
-							 len, SIZE_MAX), 0);
+		KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf + i % 97,
+					     len, SIZE_MAX), 0);
 		/* staged bytes are not published */
 		KUNIT_ASSERT_EQ(test, f->log.len, bin);
 		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_publish(&f->log, len, len + 1),
@@ -506,8 +515,8 @@ static void log_record_spanning_pages(struct kunit *test)
 	struct log_fixture *f = test->priv;
 	size_t len = 2 * PAGE_SIZE + 100;	/* header 69: spans 3-4 pages */
 
-	KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf + 5, len,
-						 SIZE_MAX), 0);
+	KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf + 5, len,
+				     SIZE_MAX), 0);
 	tsm_rtmr_log_publish(&f->log, len, 1);
 	tsm_rtmr_log_copy(&f->log, 69, f->back, len);
 	EXPECT_MEMEQ(test, f->back, f->buf + 5, len);
@@ -520,27 +529,27 @@ static void log_limit(struct kunit *test)
 	size_t len = 1000;
 
 	/* one byte short of the limit: refused, nothing changes */
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, len,
-						 69 + len - 1), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, len,
+				     69 + len - 1), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, f->log.len, 69);
 	KUNIT_EXPECT_EQ(test, f->log.count, 0);
 	/* a record larger than the limit, and sizes that would overflow */
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, len, len - 1),
+	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, len, len - 1),
 			-ENOSPC);
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, SIZE_MAX - 10,
-						 SIZE_MAX), -ENOSPC);
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 10, 0),
+	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, SIZE_MAX - 10,
+				     SIZE_MAX), -ENOSPC);
+	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, 10, 0),
 			-ENOSPC);
 	/* a limit below the header refuses everything */
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 1, 68),
+	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, 1, 68),
 			-ENOSPC);
 	/* exactly at the limit: accepted */
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, len, 69 + len),
+	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, len, 69 + len),
 			0);
 	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, len, 1), 0);
 	KUNIT_EXPECT_EQ(test, f->log.len, 69 + len);
 	/* full: even one byte is refused */
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 1, 69 + len),
+	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, 1, 69 + len),
 			-ENOSPC);
 	KUNIT_EXPECT_EQ(test, f->log.count, 1);
 }
@@ -552,8 +561,8 @@ static void log_stage_overwrite(struct kunit *test)
 	static const u8 a[16] = { [0 ... 15] = 0xaa };
 	static const u8 b[8] = { [0 ... 7] = 0xbb };
 
-	KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, a, 16, SIZE_MAX), 0);
-	KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, b, 8, SIZE_MAX), 0);
+	KUNIT_ASSERT_EQ(test, stage1(&f->log, a, 16, SIZE_MAX), 0);
+	KUNIT_ASSERT_EQ(test, stage1(&f->log, b, 8, SIZE_MAX), 0);
 	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, 8, 2), 0);
 	tsm_rtmr_log_copy(&f->log, 69, f->back, 8);
 	EXPECT_MEMEQ(test, f->back, b, 8);
@@ -566,8 +575,8 @@ static void log_uncertain(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < 40; i++) {
-		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_stage(&f->log, f->buf, 10,
-							 SIZE_MAX), 0);
+		KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf, 10,
+					     SIZE_MAX), 0);
 		tsm_rtmr_log_publish(&f->log, 10, 1);
 		if (i % 3 == 0)
 			tsm_rtmr_log_mark_uncertain(&f->log, i);
@@ -602,7 +611,8 @@ static struct kunit_suite log_suite = {
 #define FAKE_REGS	4
 #define FAKE_SIZE	(32 + 48)	/* sha256 + sha384 */
 
-enum fake_fault { FAKE_NONE, FAKE_BEFORE, FAKE_AFTER, FAKE_LOST };
+enum fake_fault { FAKE_NONE, FAKE_BEFORE, FAKE_AFTER, FAKE_LOST, FAKE_GONE,
+		  FAKE_POSITIVE };
 
 struct fake_provider {
 	struct tsm_rtmr_provider p;
@@ -615,6 +625,7 @@ struct fake_provider {
 	atomic_t inside;		/* ops running right now */
 	atomic_t max_inside;
 	atomic_t extends;
+	atomic_t reads;
 };
 
 static int fake_hash(struct crypto_shash *tfm, const u8 *a, const u8 *b,
@@ -658,8 +669,10 @@ static int fake_extend(struct tsm_rtmr_provider *p, unsigned int index,
 	if (fp->sleep_ms)
 		msleep(fp->sleep_ms);
 	atomic_inc(&fp->extends);
-	if (fault == FAKE_BEFORE) {
-		rc = -EIO;
+	if (fault == FAKE_BEFORE || fault == FAKE_GONE) {
+		rc = fault == FAKE_GONE ? -ENODEV : -EIO;
+	} else if (fault == FAKE_POSITIVE) {
+		rc = 1;		/* a buggy provider: not an errno */
 	} else {
 		rc = fake_apply(fp, fp->reg[index], digests);
 		if (!rc && fault != FAKE_NONE)
@@ -678,6 +691,7 @@ static int fake_read(struct tsm_rtmr_provider *p, unsigned int index,
 	int rc = 0;
 
 	fake_enter(fp);
+	atomic_inc(&fp->reads);
 	if (fp->read_always_fails || fp->fail_next_read) {
 		fp->fail_next_read = false;
 		rc = -EIO;
@@ -930,6 +944,82 @@ static void commit_read_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 2);
 }
 
+/* -ENODEV: the hardware is gone, nothing was sent: no read-back, no entry */
+static void commit_provider_gone(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u64 recnum = 99;
+	int reads;
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 1, &recnum), 0);
+	reads = atomic_read(&f->fp.reads);
+	f->fp.fault = FAKE_GONE;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 1, &recnum), -ENODEV);
+	KUNIT_EXPECT_EQ(test, recnum, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->fp.reads), reads);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 0);
+}
+
+/* A positive return is never passed on as if it were a byte count. */
+static void commit_provider_positive(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u64 recnum = 99;
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 0, &recnum), 0);
+	f->fp.fault = FAKE_POSITIVE;
+	/* read back: unchanged, so the entry is dropped with -EIO */
+	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), -EIO);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 1);
+}
+
+/*
+ * value answers from the confirmed copy without asking the provider, and
+ * asks it (once) only when there is none.
+ */
+static void value_from_shadow(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u8 val[FAKE_SIZE];
+	u64 recnum;
+	int reads;
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 3, &recnum), 0);
+	fake_apply(&f->fp, f->expect[3], f->digests);
+	reads = atomic_read(&f->fp.reads);
+	f->fp.read_always_fails = true;
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_read_value(f->dev, 3, val), 0);
+	EXPECT_MEMEQ(test, val, f->expect[3], FAKE_SIZE);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->fp.reads), reads);
+	/* never used: no copy, the provider is asked and its error returned */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_read_value(f->dev, 1, val), -EIO);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->fp.reads), reads + 1);
+	f->fp.read_always_fails = false;
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_read_value(f->dev, 1, val), 0);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_read_value(f->dev, 1, val), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->fp.reads), reads + 2);
+	EXPECT_MEMEQ(test, val, f->expect[1], FAKE_SIZE);
+}
+
+/* After unregistration, commits and value reads get -ENODEV. */
+static void commit_after_unregister(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u8 val[FAKE_SIZE];
+	u64 recnum;
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 2, &recnum), 0);
+	tsm_rtmr_unregister(&f->fp.p);
+	KUNIT_EXPECT_EQ(test, do_commit(f, 2, &recnum), -ENODEV);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_read_value(f->dev, 2, val), -ENODEV);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 1);
+	/* commit_exit() must not unregister it again */
+	module_put(THIS_MODULE);
+	tsm_rtmr_dev_put(f->dev);
+	f->dev = NULL;
+}
+
 /* The byte limit: ENOSPC, and the provider is never asked to extend. */
 static void commit_enospc(struct kunit *test)
 {
@@ -1074,6 +1164,10 @@ static struct kunit_case commit_cases[] = {
 	KUNIT_CASE(commit_fault_after),
 	KUNIT_CASE(commit_fault_lost),
 	KUNIT_CASE(commit_read_fails),
+	KUNIT_CASE(commit_provider_gone),
+	KUNIT_CASE(commit_provider_positive),
+	KUNIT_CASE(value_from_shadow),
+	KUNIT_CASE(commit_after_unregister),
 	KUNIT_CASE(commit_enospc),
 	KUNIT_CASE(commit_sleeping_concurrent),
 	KUNIT_CASE(commit_registry),

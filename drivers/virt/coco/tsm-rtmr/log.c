@@ -6,12 +6,22 @@
  * finding record @n is another, finding the ascii line holding byte @pos is
  * a binary search over the table: a read costs O(bytes read + log N)
  * however long the log is, and never formats or walks the lines before it.
+ *
  * Appends are serialised by the owner; bytes below log->len are immutable,
- * which is what lets readers copy them without a lock.
+ * which is what lets readers copy them without a lock. The published
+ * extent (len, ascii_len, count) and the uncertain list change under
+ * log->lock as well, so that readers who need nothing but those never
+ * wait for the owner's lock, which is held across provider calls.
+ *
+ * The pages are not charged to the writer's memory cgroup: the log is
+ * global, outlives whichever container wrote an entry, and (as IMA's
+ * measurement list) must not fail because that container is short of
+ * memory.
  */
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -19,9 +29,26 @@
 
 #define TSM_RTMR_POS_PER_PAGE	(PAGE_SIZE / sizeof(struct tsm_rtmr_pos))
 
-static void *log_page(struct xarray *xa, unsigned long idx)
+/**
+ * struct log_piece - the part of a byte range that lies in one page
+ * @p: where it starts
+ * @n: its length
+ */
+struct log_piece {
+	u8 *p;
+	size_t n;
+};
+
+/* The first page-contiguous piece of [@pos, @pos + @len) of the stream. */
+static struct log_piece log_piece(struct tsm_rtmr_log *log, size_t pos,
+				  size_t len)
 {
-	return xa_load(xa, idx);
+	size_t off = offset_in_page(pos);
+
+	return (struct log_piece) {
+		.p = (u8 *)xa_load(&log->pages, pos / PAGE_SIZE) + off,
+		.n = min_t(size_t, len, PAGE_SIZE - off),
+	};
 }
 
 /* Make sure page @idx of @xa exists; called with the owner's lock held. */
@@ -32,10 +59,10 @@ static int log_page_ensure(struct xarray *xa, unsigned long idx)
 
 	if (xa_load(xa, idx))
 		return 0;
-	page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	page = (void *)get_zeroed_page(GFP_KERNEL);
 	if (!page)
 		return -ENOMEM;
-	rc = xa_err(xa_store(xa, idx, page, GFP_KERNEL_ACCOUNT));
+	rc = xa_err(xa_store(xa, idx, page, GFP_KERNEL));
 	if (rc)
 		free_page((unsigned long)page);
 	return rc;
@@ -59,38 +86,54 @@ static int log_ensure_bytes(struct tsm_rtmr_log *log, size_t pos, size_t len)
 static void log_write(struct tsm_rtmr_log *log, size_t pos, const u8 *src,
 		      size_t len)
 {
-	while (len) {
-		size_t off = offset_in_page(pos);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+	struct log_piece pc;
 
-		memcpy(log_page(&log->pages, pos / PAGE_SIZE) + off, src, n);
-		pos += n;
-		src += n;
-		len -= n;
+	for (; len; pos += pc.n, src += pc.n, len -= pc.n) {
+		pc = log_piece(log, pos, len);
+		memcpy(pc.p, src, pc.n);
 	}
 }
 
-/* Room for one more uncertain recnum, so marking one later cannot fail. */
+/*
+ * Room for one more uncertain recnum, so marking one later cannot fail.
+ * Readers walk the array under log->lock, so it is replaced, never
+ * reallocated in place.
+ */
 static int log_reserve_uncertain(struct tsm_rtmr_log *log)
 {
 	unsigned int max = max(4U, 2 * log->max_uncertain);
-	u64 *u;
+	u64 *u, *old;
 
 	if (log->nr_uncertain < log->max_uncertain)
 		return 0;
-	u = krealloc_array(log->uncertain, max, sizeof(*u), GFP_KERNEL);
+	u = kmalloc_array(max, sizeof(*u), GFP_KERNEL);
 	if (!u)
 		return -ENOMEM;
+	spin_lock(&log->lock);
+	old = log->uncertain;
+	if (old)
+		memcpy(u, old, log->nr_uncertain * sizeof(*u));
 	log->uncertain = u;
 	log->max_uncertain = max;
+	spin_unlock(&log->lock);
+	kfree(old);
 	return 0;
+}
+
+static size_t kvec_total(const struct kvec *vec, unsigned int nr)
+{
+	size_t len = 0;
+
+	while (nr--)
+		len += vec[nr].iov_len;
+	return len;
 }
 
 /**
  * tsm_rtmr_log_stage() - place a record after the published log
  * @log: the log
- * @rec: the serialised record
- * @len: its size
+ * @vec: the serialised record, in pieces (fixed part, event data)
+ * @nr: number of pieces
  * @limit: the log's byte limit, header included
  *
  * Everything that can fail is done here, before the extend: after a
@@ -99,24 +142,22 @@ static int log_reserve_uncertain(struct tsm_rtmr_log *log)
  *
  * Return: 0, -ENOSPC when the log would exceed @limit, or -ENOMEM.
  */
-int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const void *rec, size_t len,
-		       size_t limit)
+int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const struct kvec *vec,
+		       unsigned int nr, size_t limit)
 {
+	size_t len = kvec_total(vec, nr), pos = log->len;
+	unsigned int i;
 	int rc;
 
 	if (len > limit || log->len > limit - len)
 		return -ENOSPC;
-	rc = log_ensure_bytes(log, log->len, len);
+	rc = log_ensure_bytes(log, log->len, len) ?:
+	     log_page_ensure(&log->offsets, log->count / TSM_RTMR_POS_PER_PAGE) ?:
+	     log_reserve_uncertain(log);
 	if (rc)
 		return rc;
-	rc = log_page_ensure(&log->offsets,
-			     log->count / TSM_RTMR_POS_PER_PAGE);
-	if (rc)
-		return rc;
-	rc = log_reserve_uncertain(log);
-	if (rc)
-		return rc;
-	log_write(log, log->len, rec, len);
+	for (i = 0; i < nr; pos += vec[i].iov_len, i++)
+		log_write(log, pos, vec[i].iov_base, vec[i].iov_len);
 	return 0;
 }
 
@@ -127,29 +168,59 @@ int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const void *rec, size_t len,
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len)
 {
-	struct tsm_rtmr_pos *pos = log_page(&log->offsets,
-					    log->count / TSM_RTMR_POS_PER_PAGE);
+	struct tsm_rtmr_pos *pos = xa_load(&log->offsets,
+					   log->count / TSM_RTMR_POS_PER_PAGE);
+	u64 recnum;
 
 	pos[log->count % TSM_RTMR_POS_PER_PAGE] = (struct tsm_rtmr_pos) {
 		.bin = log->len,
 		.ascii = log->ascii_len,
 	};
+	spin_lock(&log->lock);
 	log->len += len;
 	log->ascii_len += ascii_len;
-	return log->count++;
+	recnum = log->count++;
+	spin_unlock(&log->lock);
+	return recnum;
 }
 
 void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum)
 {
 	/* tsm_rtmr_log_stage() reserved the slot. */
+	spin_lock(&log->lock);
 	log->uncertain[log->nr_uncertain++] = recnum;
+	spin_unlock(&log->lock);
+}
+
+/* The published extent, for readers that do not hold the owner's lock. */
+void tsm_rtmr_log_snapshot(struct tsm_rtmr_log *log,
+			   struct tsm_rtmr_snap *snap)
+{
+	spin_lock(&log->lock);
+	snap->len = log->len;
+	snap->ascii_len = log->ascii_len;
+	snap->count = log->count;
+	spin_unlock(&log->lock);
+}
+
+/* "ok", or "uncertain" and every uncertain recnum, then a newline. */
+void tsm_rtmr_log_show_state(struct tsm_rtmr_log *log, struct seq_file *m)
+{
+	unsigned int i;
+
+	spin_lock(&log->lock);
+	seq_puts(m, log->nr_uncertain ? "uncertain" : "ok");
+	for (i = 0; i < log->nr_uncertain; i++)
+		seq_printf(m, " %llu", log->uncertain[i]);
+	spin_unlock(&log->lock);
+	seq_putc(m, '\n');
 }
 
 /* Where published entry @recnum starts. */
 struct tsm_rtmr_pos tsm_rtmr_log_pos(struct tsm_rtmr_log *log, u64 recnum)
 {
-	struct tsm_rtmr_pos *pos = log_page(&log->offsets,
-					    recnum / TSM_RTMR_POS_PER_PAGE);
+	struct tsm_rtmr_pos *pos = xa_load(&log->offsets,
+					   recnum / TSM_RTMR_POS_PER_PAGE);
 
 	return pos[recnum % TSM_RTMR_POS_PER_PAGE];
 }
@@ -175,16 +246,12 @@ u64 tsm_rtmr_log_find_ascii(struct tsm_rtmr_log *log, u64 count, u64 pos)
 void tsm_rtmr_log_copy(struct tsm_rtmr_log *log, size_t pos, void *dst,
 		       size_t len)
 {
+	struct log_piece pc;
 	u8 *d = dst;
 
-	while (len) {
-		size_t off = offset_in_page(pos);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-
-		memcpy(d, log_page(&log->pages, pos / PAGE_SIZE) + off, n);
-		pos += n;
-		d += n;
-		len -= n;
+	for (; len; pos += pc.n, d += pc.n, len -= pc.n) {
+		pc = log_piece(log, pos, len);
+		memcpy(d, pc.p, pc.n);
 	}
 }
 
@@ -192,16 +259,12 @@ void tsm_rtmr_log_copy(struct tsm_rtmr_log *log, size_t pos, void *dst,
 int tsm_rtmr_log_copy_to_user(struct tsm_rtmr_log *log, size_t pos,
 			      char __user *dst, size_t len)
 {
-	while (len) {
-		size_t off = offset_in_page(pos);
-		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+	struct log_piece pc;
 
-		if (copy_to_user(dst, log_page(&log->pages, pos / PAGE_SIZE) +
-				 off, n))
+	for (; len; pos += pc.n, dst += pc.n, len -= pc.n) {
+		pc = log_piece(log, pos, len);
+		if (copy_to_user(dst, pc.p, pc.n))
 			return -EFAULT;
-		pos += n;
-		dst += n;
-		len -= n;
 	}
 	return 0;
 }
@@ -211,14 +274,10 @@ int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len)
 {
 	int rc;
 
+	*log = (struct tsm_rtmr_log) { };
 	xa_init(&log->pages);
 	xa_init(&log->offsets);
-	log->len = 0;
-	log->ascii_len = 0;
-	log->count = 0;
-	log->uncertain = NULL;
-	log->nr_uncertain = 0;
-	log->max_uncertain = 0;
+	spin_lock_init(&log->lock);
 	rc = log_ensure_bytes(log, 0, len);
 	if (rc) {
 		tsm_rtmr_log_destroy(log);

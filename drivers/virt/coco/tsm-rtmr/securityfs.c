@@ -14,6 +14,8 @@
 #include <linux/security.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/unaligned.h>
 
 #include "tsm-rtmr-core.h"
 
@@ -40,7 +42,9 @@ static ssize_t binary_log_read(struct file *file, char __user *buf,
 
 	if (*ppos < 0)
 		return -EINVAL;
-	tsm_rtmr_snapshot(dev, &snap);
+	rc = tsm_rtmr_snapshot(dev, &snap);
+	if (rc)
+		return rc;
 	if (*ppos >= snap.len)
 		return 0;
 	count = min_t(size_t, count, snap.len - *ppos);
@@ -65,138 +69,161 @@ static const struct file_operations binary_log_fops = {
 	.release = log_release,
 };
 
-/**
- * struct ascii_reader - state of one open ascii_event_log
- * @dev: the device
- * @rec: scratch copy of the record being formatted
- * @rec_size: bytes allocated at @rec
- * @line: scratch buffer for its line
- * @line_size: bytes allocated at @line
+/*
+ * ascii_event_log is rendered on the fly, a window at a time, from the
+ * binary records: a read formats only the bytes it returns. All scratch
+ * space belongs to one read() call and nothing belongs to the open file,
+ * so any number of readers may share one file (pread, preadv, io_uring
+ * take no lock on the file position) without sharing any state.
  */
-struct ascii_reader {
-	struct tsm_rtmr_dev *dev;
-	u8 *rec;
-	size_t rec_size;
-	char *line;
-	size_t line_size;
+#define ASCII_EVENT_CHUNK	960
+
+/**
+ * struct ascii_scratch - one read() call's working space
+ * @rec: the fixed part of the record being rendered
+ * @head: its line up to the event data
+ * @event: a chunk of its event data
+ * @hex: that chunk in hex
+ */
+struct ascii_scratch {
+	u8 rec[TSM_RTMR_RECORD_HEAD_MAX];
+	char head[TSM_RTMR_ASCII_HEAD_MAX];
+	u8 event[ASCII_EVENT_CHUNK];
+	char hex[2 * ASCII_EVENT_CHUNK];
 };
 
-static int ascii_grow(void **buf, size_t *size, size_t need)
+/**
+ * struct ascii_out - where a read() call's bytes go
+ * @buf: the caller's buffer
+ * @count: bytes wanted
+ * @done: bytes copied so far
+ * @skip: bytes of the current line before the first one wanted
+ */
+struct ascii_out {
+	char __user *buf;
+	size_t count;
+	size_t done;
+	u64 skip;
+};
+
+static bool ascii_out_full(const struct ascii_out *o)
 {
-	if (need <= *size)
+	return o->done == o->count;
+}
+
+/* Hand the next @len bytes of the line to @o, minus those it skips. */
+static int ascii_put(struct ascii_out *o, const char *src, size_t len)
+{
+	size_t n;
+
+	if (o->skip >= len) {
+		o->skip -= len;
 		return 0;
-	kvfree(*buf);
-	*size = 0;
-	*buf = kvmalloc(need, GFP_KERNEL);
-	if (!*buf)
-		return -ENOMEM;
-	*size = need;
+	}
+	src += o->skip;
+	len -= o->skip;
+	o->skip = 0;
+	n = min_t(size_t, len, o->count - o->done);
+	if (copy_to_user(o->buf + o->done, src, n))
+		return -EFAULT;
+	o->done += n;
 	return 0;
 }
 
-/* Format entry @recnum into r->line; returns the line's length. */
-static ssize_t ascii_render(struct ascii_reader *r,
-			    const struct tsm_rtmr_snap *snap, u64 recnum)
+/* The event data in hex, starting with the chunk that holds o->skip. */
+static int ascii_put_event(struct tsm_rtmr_log *log, struct ascii_scratch *s,
+			   size_t pos, u32 len, struct ascii_out *o)
 {
-	struct tsm_rtmr_log *log = &r->dev->log;
-	struct tsm_rtmr_pos pos = tsm_rtmr_log_pos(log, recnum);
-	struct tsm_rtmr_pos next = { .bin = snap->len,
-				     .ascii = snap->ascii_len };
-	size_t rec_len, line_len;
+	u64 first = min_t(u64, o->skip / 2, len);
+	size_t n;
+	int rc;
 
-	if (recnum + 1 < snap->count)
-		next = tsm_rtmr_log_pos(log, recnum + 1);
-	rec_len = next.bin - pos.bin;
-	line_len = next.ascii - pos.ascii;
-	/* + 32: sprintf() writes a NUL past the numbers it prints */
-	if (ascii_grow((void **)&r->rec, &r->rec_size, rec_len) ||
-	    ascii_grow((void **)&r->line, &r->line_size, line_len + 32))
-		return -ENOMEM;
-	tsm_rtmr_log_copy(log, pos.bin, r->rec, rec_len);
-	if (WARN_ON_ONCE(tsm_rtmr_format_ascii(r->dev, recnum, r->rec,
-					       r->line) != line_len))
-		return -EIO;
-	return line_len;
+	o->skip -= 2 * first;
+	for (; first < len && !ascii_out_full(o); first += n) {
+		n = min_t(size_t, len - first, ASCII_EVENT_CHUNK);
+		tsm_rtmr_log_copy(log, pos + first, s->event, n);
+		bin2hex(s->hex, s->event, n);
+		rc = ascii_put(o, s->hex, 2 * n);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Entry @recnum's line, from byte o->skip on, as far as @o has room. */
+static int ascii_put_line(struct tsm_rtmr_dev *dev, struct ascii_scratch *s,
+			  u64 recnum, struct ascii_out *o)
+{
+	struct tsm_rtmr_log *log = &dev->log;
+	size_t pos = tsm_rtmr_log_pos(log, recnum).bin;
+	size_t size = tsm_rtmr_record_size(dev, 0);
+	size_t head;
+	u32 event_len;
+	int rc;
+
+	tsm_rtmr_log_copy(log, pos, s->rec, size);
+	event_len = get_unaligned_le32(s->rec + size - 4);
+	head = tsm_rtmr_format_ascii_head(dev, recnum, s->rec, s->head);
+	rc = ascii_put(o, s->head, head);
+	if (rc)
+		return rc;
+	rc = event_len ? ascii_put_event(log, s, pos + size, event_len, o) :
+			 ascii_put(o, "-", 1);
+	return rc ?: ascii_put(o, "\n", 1);
 }
 
 /*
  * The line holding byte *ppos is found by a binary search over the line
- * offsets indexed at publish time; only the lines returned are formatted.
+ * offsets indexed at publish time; only the bytes returned are formatted.
  */
 static ssize_t ascii_log_read(struct file *file, char __user *buf,
 			      size_t count, loff_t *ppos)
 {
-	struct ascii_reader *r = file->private_data;
+	struct tsm_rtmr_dev *dev = file->private_data;
+	struct ascii_out o = { .buf = buf, .count = count };
+	struct ascii_scratch *s;
 	struct tsm_rtmr_snap snap;
-	u64 pos = *ppos, recnum;
-	size_t done = 0;
-	ssize_t rc = 0;
+	u64 recnum;
+	int rc = 0;
 
+	BUILD_BUG_ON(sizeof(*s) > PAGE_SIZE);
 	if (*ppos < 0)
 		return -EINVAL;
-	tsm_rtmr_snapshot(r->dev, &snap);
-	if (pos >= snap.ascii_len)
+	rc = tsm_rtmr_snapshot(dev, &snap);
+	if (rc)
+		return rc;
+	if (*ppos >= snap.ascii_len || !count)
 		return 0;
-	recnum = tsm_rtmr_log_find_ascii(&r->dev->log, snap.count, pos);
-	for (; done < count && recnum < snap.count; recnum++) {
-		u64 skip = pos + done - tsm_rtmr_log_pos(&r->dev->log,
-							  recnum).ascii;
-		size_t n;
-
-		rc = ascii_render(r, &snap, recnum);
-		if (rc < 0)
-			break;
-		n = min_t(size_t, count - done, rc - skip);
-		if (copy_to_user(buf + done, r->line + skip, n)) {
-			rc = -EFAULT;
-			break;
-		}
-		done += n;
-	}
-	*ppos += done;
-	return done ? done : min_t(ssize_t, rc, 0);
-}
-
-static int ascii_log_open(struct inode *inode, struct file *file)
-{
-	struct ascii_reader *r;
-
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
-	if (!r)
+	s = kmalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
 		return -ENOMEM;
-	r->dev = tsm_rtmr_dev_get_file(inode);
-	if (!r->dev) {
-		kfree(r);
-		return -ENODEV;
+	recnum = tsm_rtmr_log_find_ascii(&dev->log, snap.count, *ppos);
+	o.skip = *ppos - tsm_rtmr_log_pos(&dev->log, recnum).ascii;
+	for (; !ascii_out_full(&o) && recnum < snap.count; recnum++) {
+		rc = ascii_put_line(dev, s, recnum, &o);
+		if (rc)
+			break;
 	}
-	file->private_data = r;
-	return 0;
-}
-
-static int ascii_log_release(struct inode *inode, struct file *file)
-{
-	struct ascii_reader *r = file->private_data;
-
-	tsm_rtmr_dev_put(r->dev);
-	kvfree(r->rec);
-	kvfree(r->line);
-	kfree(r);
-	return 0;
+	kfree(s);
+	*ppos += o.done;
+	return o.done ?: rc;
 }
 
 static const struct file_operations ascii_log_fops = {
 	.owner = THIS_MODULE,
-	.open = ascii_log_open,
+	.open = log_open,
 	.read = ascii_log_read,
 	.llseek = default_llseek,
-	.release = ascii_log_release,
+	.release = log_release,
 };
 
+/* count and state never wait for the device lock: see log.c. */
 static int count_show(struct seq_file *m, void *v)
 {
+	struct tsm_rtmr_dev *dev = m->private;
 	struct tsm_rtmr_snap snap;
 
-	tsm_rtmr_snapshot(m->private, &snap);
+	tsm_rtmr_log_snapshot(&dev->log, &snap);
 	seq_printf(m, "%llu\n", snap.count);
 	return 0;
 }
@@ -204,17 +231,8 @@ static int count_show(struct seq_file *m, void *v)
 static int state_show(struct seq_file *m, void *v)
 {
 	struct tsm_rtmr_dev *dev = m->private;
-	unsigned int i;
 
-	mutex_lock(&dev->lock);
-	if (!dev->log.nr_uncertain)
-		seq_puts(m, "ok");
-	else
-		seq_puts(m, "uncertain");
-	for (i = 0; i < dev->log.nr_uncertain; i++)
-		seq_printf(m, " %llu", dev->log.uncertain[i]);
-	mutex_unlock(&dev->lock);
-	seq_putc(m, '\n');
+	tsm_rtmr_log_show_state(&dev->log, m);
 	return 0;
 }
 

@@ -2,8 +2,18 @@
 /*
  * Internal interfaces of the tsm-rtmr core module.
  *
- * Lock order: tsm_rtmr_handle.lock -> tsm_rtmr_dev.lock. The registry lock
- * is a leaf: nothing else is taken while it is held.
+ * Lock order:
+ *
+ *   tsm_rtmr_handle.lock -> tsm_rtmr_dev.lock -> tsm_rtmr_log.lock
+ *                                             -> tsm_rtmr_dev.shadow_lock
+ *   tsm_rtmr_registry_lock -> tsm_rtmr_dev.lock  (unregister only)
+ *
+ * The handle lock and the device lock are held across provider calls, so
+ * every wait for them is killable. The log lock and the shadow lock are
+ * spinlocks that protect only what readers copy out (the published
+ * extent, the uncertain list, confirmed register values): readers of
+ * count, state and value take them and never the device lock, except
+ * value when the core has no confirmed copy of the register.
  */
 #ifndef _TSM_RTMR_CORE_H
 #define _TSM_RTMR_CORE_H
@@ -11,20 +21,40 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/tsm-rtmr.h>
+#include <linux/uio.h>
 #include <linux/xarray.h>
 
 struct crypto_shash;
 struct dentry;
+struct seq_file;
 
 #define TSM_RTMR_NAME_MAX	32
 #define TSM_RTMR_DEFAULT_EVENT	0x6	/* EV_EVENT_TAG */
 #define TSM_RTMR_EV_NO_ACTION	0x3
 
+/* Bounds of the core's max_event_bytes parameter: 1 B to 16 MiB. */
+#define TSM_RTMR_MAX_EVENT_LIMIT	(16U << 20)
+
+/* A record up to its event data: pcrIndex, eventType, digests, eventSize */
+#define TSM_RTMR_RECORD_HEAD_MAX \
+	(4 + 4 + 4 + TSM_RTMR_MAX_ALGS * (2 + TSM_RTMR_MAX_DIGEST) + 4)
+
+/*
+ * The head of an ascii_event_log line: "<u64> <u32> 0x<8 hex>", then
+ * " <alg>:<hex>" per bank (names are at most 7 characters), a space, and
+ * room for the NUL that sprintf() writes.
+ */
+#define TSM_RTMR_ASCII_HEAD_MAX \
+	(20 + 1 + 10 + 1 + 10 + \
+	 TSM_RTMR_MAX_ALGS * (1 + 7 + 1 + 2 * TSM_RTMR_MAX_DIGEST) + 1 + 1)
+
 /**
  * struct tsm_rtmr_log - an append-only TCG crypto-agile event log
  * @pages: page number -> page of the serialised log byte stream
  * @offsets: recnum / TSM_RTMR_POS_PER_PAGE -> page of struct tsm_rtmr_pos
+ * @lock: the fields below, for readers without the owner's lock
  * @len: bytes of published records, header included
  * @ascii_len: bytes of the ascii rendering of the published records
  * @count: published entries, header excluded
@@ -33,12 +63,14 @@ struct dentry;
  * @max_uncertain: entries allocated in @uncertain
  *
  * Bytes below @len never change, so readers copy them without a lock once
- * they have read @len under the owning device's lock. Bytes past @len
- * belong to the commit in flight.
+ * they have read @len. Bytes past @len belong to the commit in flight.
+ * The owner (the device lock) serialises every change; the fields below
+ * @offsets also change under @lock.
  */
 struct tsm_rtmr_log {
 	struct xarray pages;
 	struct xarray offsets;
+	spinlock_t lock;	/* published extent and uncertain list */
 	size_t len;
 	u64 ascii_len;
 	u64 count;
@@ -71,20 +103,24 @@ struct tsm_rtmr_snap {
 
 /**
  * struct tsm_rtmr_dev - the core's state for one registered provider
- * @p: the provider; only dereferenced while its module is pinned
+ * @p: the provider; NULL once unregistered. Dereferenced only under @lock,
+ *	after checking it is still there
  * @kref: held by the registry, by configfs handles and by open log files
  * @node: entry in the registry list
  * @lock: serialises commits, provider ops and log appends
  * @dead: unregistered; set under the registry lock
  * @pinned: the provider module and the core are pinned for good
+ * @owner: copy of the provider's module
  * @name: copy of the provider name, valid for the device's lifetime
  * @nr_registers: copy of the provider's register count
+ * @extendable: copy of the provider's extendable registers
  * @nr_algs: number of algorithms
  * @algs: algorithm descriptions, bank order
  * @log_index_offset: copy of the provider's log index offset
  * @digests_size: bytes of one set of digests (all banks)
  * @tfm: hashes used to predict register values for reconciliation
- * @shadow: expected value of every register, @digests_size bytes each
+ * @shadow_lock: @shadow and @shadow_valid, for readers of value
+ * @shadow: confirmed value of every register, @digests_size bytes each
  * @shadow_valid: registers whose @shadow is known
  * @log: the event log
  * @dir: securityfs directory
@@ -97,13 +133,16 @@ struct tsm_rtmr_dev {
 	struct mutex lock;	/* commits, provider ops, log appends */
 	bool dead;
 	bool pinned;
+	struct module *owner;
 	char name[TSM_RTMR_NAME_MAX];
 	unsigned int nr_registers;
+	DECLARE_BITMAP(extendable, TSM_RTMR_MAX_REGISTERS);
 	unsigned int nr_algs;
 	const struct tsm_rtmr_alg_info *algs[TSM_RTMR_MAX_ALGS];
 	unsigned int log_index_offset;
 	unsigned int digests_size;
 	struct crypto_shash *tfm[TSM_RTMR_MAX_ALGS];
+	spinlock_t shadow_lock;	/* @shadow, @shadow_valid */
 	u8 *shadow;
 	DECLARE_BITMAP(shadow_valid, TSM_RTMR_MAX_REGISTERS);
 	struct tsm_rtmr_log log;
@@ -138,13 +177,15 @@ int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 		    u64 *recnum);
 int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
 			u8 *digests);
-void tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap);
+int tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap);
 
 /* digest.c: pure functions, no state */
 int tsm_rtmr_parse_digests(const struct tsm_rtmr_alg_info *const *algs,
 			   unsigned int nr_algs, const char *buf, size_t len,
 			   u8 *digests);
 size_t tsm_rtmr_record_size(const struct tsm_rtmr_dev *dev, size_t event_len);
+size_t tsm_rtmr_build_record_head(const struct tsm_rtmr_dev *dev,
+				  const struct tsm_rtmr_entry *e, u8 *head);
 void tsm_rtmr_build_record(const struct tsm_rtmr_dev *dev,
 			   const struct tsm_rtmr_entry *e, u8 *rec);
 size_t tsm_rtmr_header_size(unsigned int nr_algs);
@@ -152,17 +193,22 @@ void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
 			   unsigned int nr_algs, u8 *hdr);
 size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
 			       u32 log_index, size_t event_len);
+size_t tsm_rtmr_format_ascii_head(const struct tsm_rtmr_dev *dev, u64 recnum,
+				  const u8 *rec, char *head);
 size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
 			     const u8 *rec, char *line);
 
 /* log.c */
 int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len);
 void tsm_rtmr_log_destroy(struct tsm_rtmr_log *log);
-int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const void *rec, size_t len,
-		       size_t limit);
+int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const struct kvec *vec,
+		       unsigned int nr, size_t limit);
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len);
 void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum);
+void tsm_rtmr_log_snapshot(struct tsm_rtmr_log *log,
+			   struct tsm_rtmr_snap *snap);
+void tsm_rtmr_log_show_state(struct tsm_rtmr_log *log, struct seq_file *m);
 struct tsm_rtmr_pos tsm_rtmr_log_pos(struct tsm_rtmr_log *log, u64 recnum);
 u64 tsm_rtmr_log_find_ascii(struct tsm_rtmr_log *log, u64 count, u64 pos);
 void tsm_rtmr_log_copy(struct tsm_rtmr_log *log, size_t pos, void *dst,
