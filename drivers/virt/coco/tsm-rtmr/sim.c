@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/hash.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -29,6 +30,11 @@ MODULE_PARM_DESC(algs, "Banks, in order, e.g. \"sha256,sha384\"");
 static char *allowed;
 module_param(allowed, charp, 0444);
 MODULE_PARM_DESC(allowed, "Extendable registers, e.g. \"0-1,3\" (default all)");
+
+static unsigned int extend_delay_ms;
+module_param(extend_delay_ms, uint, 0644);
+MODULE_PARM_DESC(extend_delay_ms,
+		 "Every extend first sleeps this long, uninterruptibly, as a slow or hung TPM would (tests)");
 
 static unsigned int instances = 1;
 module_param(instances, uint, 0444);
@@ -119,9 +125,11 @@ static int sim_extend(struct tsm_rtmr_provider *p, unsigned int index,
 	enum sim_fault fault = atomic_xchg(&sim_fault, SIM_FAULT_NONE);
 	struct sim *s = to_sim(p);
 	u8 *reg = sim_reg(s, index);
-	unsigned int i, off = 0;
+	unsigned int i, off = 0, delay = READ_ONCE(extend_delay_ms);
 	int rc;
 
+	if (delay)
+		msleep(delay);
 	if (fault == SIM_FAULT_BEFORE)
 		return -EIO;
 	for (i = 0; i < sim_nr_algs; i++) {
