@@ -14,7 +14,7 @@ static int hw_flag;
 static struct tdx_rtmr_cpuid hw_leaf0, hw_leaf21;
 static int hw_cpuid_calls;
 static u32 hw_cpuid_last_leaf;
-static int hw_extend_rc, hw_extend_calls;
+static int hw_extend_rc, hw_extend_calls, hw_extend_busy;
 static unsigned int hw_extend_index;
 static u8 *hw_extend_data;
 static u8 hw_extend_copy[TDX_RTMR_EXTEND_BUF_SIZE];
@@ -46,6 +46,10 @@ static int fake_extend(u8 index, u8 *data)
 	hw_extend_index = index;
 	hw_extend_data = data;
 	memcpy(hw_extend_copy, data, sizeof(hw_extend_copy));
+	if (hw_extend_busy) {
+		hw_extend_busy--;
+		return -EBUSY;
+	}
 	return hw_extend_rc;
 }
 
@@ -100,6 +104,7 @@ static void hw_reset(void)
 	hw_cpuid_calls = 0;
 	hw_cpuid_last_leaf = ~0U;
 	hw_extend_rc = 0;
+	hw_extend_busy = 0;
 	hw_extend_calls = 0;
 	hw_extend_index = ~0U;
 	hw_extend_data = NULL;
@@ -327,6 +332,17 @@ static void t_extend_errors(void)
 		UT_EXPECT_EQ(tr.provider.ops->extend(&tr.provider, 2, digest),
 			     rcs[i]);
 	}
+	/* a busy operand is retried: passing contention is not an error... */
+	hw_extend_rc = 0;
+	hw_extend_busy = 3;
+	hw_extend_calls = 0;
+	UT_EXPECT_EQ(tr.provider.ops->extend(&tr.provider, 2, digest), 0);
+	UT_EXPECT_EQ(hw_extend_calls, 4);
+	/* ...but only a bounded number of times */
+	hw_extend_rc = -EBUSY;
+	hw_extend_calls = 0;
+	UT_EXPECT_EQ(tr.provider.ops->extend(&tr.provider, 2, digest), -EBUSY);
+	UT_EXPECT_EQ(hw_extend_calls, 16);
 	tdx_rtmr_remove(&tr);
 }
 
@@ -373,7 +389,8 @@ static void t_read_errors(void)
 		UT_EXPECT_EQ(out[0], 0x33);	/* untouched on error */
 	}
 	UT_EXPECT_EQ(tr.provider.ops->read(&tr.provider, 4, out), -ERANGE);
-	UT_EXPECT_EQ(hw_report_calls, 4);
+	/* one call per error, but 16 tries of the busy one */
+	UT_EXPECT_EQ(hw_report_calls, 3 + 16);
 	tdx_rtmr_remove(&tr);
 }
 

@@ -200,7 +200,10 @@ static void tdx_extend_marshalling(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, fake->extends, TDX_RTMR_NR);
 	/* the layer's error is the provider's error */
 	fake->extend_rc = -EBUSY;
+	fake->extends = 0;
+	/* TDX_OPERAND_BUSY is retried, a bounded number of times */
 	KUNIT_EXPECT_EQ(test, p->ops->extend(p, 2, digest), -EBUSY);
+	KUNIT_EXPECT_EQ(test, fake->extends, 16);
 	fake->extend_rc = -ENXIO;
 	KUNIT_EXPECT_EQ(test, p->ops->extend(p, 2, digest), -ENXIO);
 }

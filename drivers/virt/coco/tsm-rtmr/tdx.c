@@ -103,6 +103,37 @@ static struct tdx_rtmr *to_tdx_rtmr(struct tsm_rtmr_provider *p)
 	return container_of(p, struct tdx_rtmr, provider);
 }
 
+/*
+ * TDX_OPERAND_BUSY (-EBUSY): another vCPU's TDCALL holds the operand, and
+ * this call did nothing. Retrying a few times keeps passing contention
+ * from failing a commit (which would cost a read-back, and an uncertain
+ * entry if that failed too).
+ */
+#define TDX_RTMR_BUSY_TRIES	16
+
+static int tdx_rtmr_hw_extend(struct tdx_rtmr *tr, u8 index, u8 *data)
+{
+	unsigned int tries = TDX_RTMR_BUSY_TRIES;
+	int rc;
+
+	do
+		rc = tr->hw->extend(index, data);
+	while (rc == -EBUSY && --tries);
+	return rc;
+}
+
+static int tdx_rtmr_hw_report(struct tdx_rtmr *tr, u8 *reportdata,
+			      u8 *tdreport)
+{
+	unsigned int tries = TDX_RTMR_BUSY_TRIES;
+	int rc;
+
+	do
+		rc = tr->hw->report(reportdata, tdreport);
+	while (rc == -EBUSY && --tries);
+	return rc;
+}
+
 static int tdx_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
 			   const u8 *digests)
 {
@@ -115,7 +146,7 @@ static int tdx_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
 
 	memset(buf, 0, TDX_RTMR_EXTEND_BUF_SIZE);
 	memcpy(buf, digests, TDX_RTMR_SIZE);
-	return tr->hw->extend(index, buf);
+	return tdx_rtmr_hw_extend(tr, index, buf);
 }
 
 static int tdx_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
@@ -130,7 +161,7 @@ static int tdx_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
 
 	/* REPORTDATA is only bound into the report; it does not matter here */
 	memset(bufs->reportdata, 0, TDX_RTMR_REPORTDATA_SIZE);
-	rc = tr->hw->report(bufs->reportdata, bufs->report);
+	rc = tdx_rtmr_hw_report(tr, bufs->reportdata, bufs->report);
 	if (rc)
 		return rc;
 
