@@ -27,7 +27,8 @@
  * @event_type: TCG event type of the next entry
  * @event: staged event data of the next entry
  * @event_len: bytes of @event
- * @event_err: error staging @event (the binary attribute cannot report it)
+ * @event_err: error staging @event (the binary attribute cannot report it);
+ *	also set without @lock, by a closing task killed while waiting for it
  * @committed: an entry of this handle is in the log
  * @last_recnum: record number of that entry
  */
@@ -285,8 +286,9 @@ static int handle_commit(struct tsm_rtmr_handle *h, const char *buf,
 	if (h->index < 0)
 		return -ENXIO;
 	/* Sticky until the next good write to event: see handle_event_write */
-	if (h->event_err)
-		return h->event_err;
+	rc = READ_ONCE(h->event_err);
+	if (rc)
+		return rc;
 	rc = tsm_rtmr_parse_digests(h->dev->algs, h->dev->nr_algs, buf, count,
 				    digests);
 	if (rc)
@@ -383,12 +385,21 @@ static ssize_t handle_event_write(struct config_item *item, const void *buf,
 	if (data)
 		memcpy(data, buf, count);
 
-	/* Closing is not interruptible: this wait is not either. */
-	mutex_lock(&h->lock);
+	/*
+	 * A commit of this handle may hold the lock behind a hung provider.
+	 * A task killed while waiting here drops its data, and the next
+	 * commit fails with EINTR (sticky, as any staging failure), rather
+	 * than commit the event staged before.
+	 */
+	if (mutex_lock_killable(&h->lock)) {
+		kvfree(data);
+		WRITE_ONCE(h->event_err, -EINTR);
+		return -EINTR;
+	}
 	kvfree(h->event);
 	h->event = data;
 	h->event_len = data ? count : 0;
-	h->event_err = data ? 0 : -ENOMEM;
+	WRITE_ONCE(h->event_err, data ? 0 : -ENOMEM);
 	mutex_unlock(&h->lock);
 	return count;
 }
