@@ -6,6 +6,7 @@
 #include "fakes.h"
 
 char fake_log[512];
+int fake_warns;
 int fake_pages_live;
 bool fake_page_fail;
 
@@ -16,6 +17,16 @@ void kshim_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(fake_log, sizeof(fake_log), fmt, ap);
 	va_end(ap);
+}
+
+void kshim_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(fake_log, sizeof(fake_log), fmt, ap);
+	va_end(ap);
+	fake_warns++;
 }
 
 unsigned long get_zeroed_page(gfp_t gfp)

@@ -92,6 +92,7 @@ void fake_chip_init(struct tpm_chip *chip, const char *name,
 void fakes_reset(void)
 {
 	fake_log[0] = '\0';
+	fake_warns = 0;
 	fake_pages_live = 0;
 	fake_page_fail = false;
 	fake_registered = NULL;

@@ -11,7 +11,8 @@
 #include <linux/tsm-rtmr.h>
 
 /* fake_kernel.c */
-extern char fake_log[512];		/* last pr_err()/pr_info() line */
+extern char fake_log[512];		/* last pr_err()/pr_info()/pr_warn() line */
+extern int fake_warns;			/* pr_warn() calls */
 extern int fake_pages_live;		/* get_zeroed_page() - free_page() */
 extern bool fake_page_fail;		/* next get_zeroed_page() fails */
 

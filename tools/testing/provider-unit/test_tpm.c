@@ -112,13 +112,53 @@ static void t_provider_fields(void)
 	UT_EXPECT_EQ(p->algs[1], TSM_RTMR_ALG_SHA384);
 	UT_EXPECT_EQ(p->log_index_offset, 0);
 	UT_EXPECT_EQ(p->volatile_registers, false);
-	UT_EXPECT_STR(fake_extendable_list, "8-9,11-16,23");
-	/* 8, 9, 11-16, 23: not 0-7, 10, 17-22 */
-	UT_EXPECT_EQ(p->extendable[0], 0x81fb00UL);
+	UT_EXPECT_STR(fake_extendable_list, "8-9,11-15");
+	/* 8, 9, 11-15: not 0-7, 10, nor the resettable 16-23 */
+	UT_EXPECT_EQ(p->extendable[0], 0xfb00UL);
 	UT_EXPECT_STR(fake_log,
 		      "tsm_rtmr_tpm: provider tpm bound to tpm0, 2 PCR banks\n");
+	UT_EXPECT_EQ(fake_warns, 0);
 	tpm_rtmr_exit();
 	UT_EXPECT_EQ(fake_unregister_calls, 1);
+	UT_EXPECT_EQ(chip.dev.refs, 1);
+}
+
+/*
+ * PCR 16 and 23 are reset by TPM2_PCR_Reset from locality 0: extendable
+ * only when "allowed" names them, with one warning naming them at load.
+ */
+static void t_resettable_warning(void)
+{
+	static const struct {
+		const char *list, *pcrs;
+	} cases[] = {
+		{ "8-9,11-16,23", "PCR 16 and 23 extendable: anyone with access to the TPM can reset them" },
+		{ "16", "PCR 16 extendable: anyone with access to the TPM can reset it" },
+		{ "0-23", "PCR 16 and 23 extendable: anyone with access to the TPM can reset them" },
+		{ "23", "PCR 23 extendable: anyone with access to the TPM can reset it" },
+	};
+	char want[256];
+	unsigned int i;
+
+	tpm2_chip();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		fake_warns = 0;
+		UT_EXPECT_EQ(probe(cases[i].list), 0);
+		UT_EXPECT_EQ(fake_warns, 1);
+		snprintf(want, sizeof(want),
+			 "tsm_rtmr_tpm: allowed= makes %s (TPM2_PCR_Reset, locality 0)\n",
+			 cases[i].pcrs);
+		UT_EXPECT_STR(fake_log, want);
+		tpm_rtmr_remove(&tpm_rtmr);
+	}
+	/* 17-22 reset only from localities 3 and 4: no warning */
+	fake_warns = 0;
+	UT_EXPECT_EQ(probe("8-15,17-22"), 0);
+	UT_EXPECT_EQ(fake_warns, 0);
+	tpm_rtmr_remove(&tpm_rtmr);
+	/* a refused list warns about nothing */
+	UT_EXPECT_EQ(probe("16,24"), -ERANGE);
+	UT_EXPECT_EQ(fake_warns, 0);
 	UT_EXPECT_EQ(chip.dev.refs, 1);
 }
 
@@ -225,7 +265,8 @@ static const struct ut_case tpm_cases[] = {
 	{ "unknown bank algorithm -> ENODEV, reference put", t_unknown_alg },
 	{ "register failure unwinds, reference put", t_register_fails },
 	{ "bad allowed list unwinds, reference put", t_bad_allowed },
-	{ "provider: PCR 0-23, banks, offset 0, default extendable", t_provider_fields },
+	{ "provider: PCR 0-23, banks, offset 0, default extendable 8-9,11-15", t_provider_fields },
+	{ "allowed PCR 16/23: one warning naming them; 17-22: none", t_resettable_warning },
 	{ "algorithms follow the chip's bank order", t_bank_order },
 	{ "extend: one tpm_digest per bank from the concatenation", t_extend_layout },
 	{ "extend: TPM response code -> EIO, errno passed on", t_extend_errors },

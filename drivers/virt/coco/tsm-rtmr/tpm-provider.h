@@ -25,8 +25,10 @@
 /*
  * Not firmware's 0-7, not IMA's 10, not the locality-reset 17-22: those
  * have writers outside tsm-rtmr, whose extends would not be in our log.
+ * Not 16 and 23 either: TPM2_PCR_Reset clears them from locality 0, so
+ * anyone who can send TPM commands can undo what the log says.
  */
-#define TPM_RTMR_DEFAULT_ALLOWED	"8-9,11-16,23"
+#define TPM_RTMR_DEFAULT_ALLOWED	"8-9,11-15"
 
 /**
  * struct tpm_rtmr_personality - what sets one TPM-backed provider apart
@@ -182,11 +184,23 @@ static int tpm_rtmr_setup(struct tpm_rtmr *tr,
 	return 0;
 }
 
+/* PCR 16 and 23 are extendable only when "allowed" names them: say so. */
+static void tpm_rtmr_warn_resettable(const struct tsm_rtmr_provider *p)
+{
+	bool r16 = test_bit(16, p->extendable);
+	bool r23 = test_bit(23, p->extendable);
+
+	if (r16 || r23)
+		pr_warn("allowed= makes PCR %s extendable: anyone with access to the TPM can reset %s (TPM2_PCR_Reset, locality 0)\n",
+			r16 && r23 ? "16 and 23" : r16 ? "16" : "23",
+			r16 && r23 ? "them" : "it");
+}
+
 /**
  * tpm_rtmr_probe() - bind to the default TPM chip and register
  * @tr: instance to fill in and register
  * @pers: personality deciding on the chip
- * @allowed: extendable PCR list, e.g. "8-9,11-16,23"
+ * @allowed: extendable PCR list, e.g. "8-9,11-15"
  *
  * Return: 0 with a chip reference held until tpm_rtmr_remove(), or a
  * negative errno with no reference held.
@@ -215,6 +229,7 @@ static int tpm_rtmr_probe(struct tpm_rtmr *tr,
 
 	pr_info("provider %s bound to %s, %u PCR banks\n", pers->name,
 		dev_name(&chip->dev), tr->provider.nr_algs);
+	tpm_rtmr_warn_resettable(&tr->provider);
 	return 0;
 
 clear_chip:

@@ -12,7 +12,8 @@
 static char *allowed = TPM_RTMR_DEFAULT_ALLOWED;
 module_param(allowed, charp, 0444);
 MODULE_PARM_DESC(allowed,
-		 "PCRs userspace may extend (default \"" TPM_RTMR_DEFAULT_ALLOWED "\")");
+		 "PCRs userspace may extend (default \"" TPM_RTMR_DEFAULT_ALLOWED
+		 "\"; naming 16 or 23, which anyone with the TPM can reset, warns)");
 
 static int tpm_select_chip(struct tpm_chip *chip)
 {

@@ -29,6 +29,11 @@ typedef unsigned int gfp_t;
 #define BITS_TO_LONGS(n)	(((n) + BITS_PER_LONG - 1) / BITS_PER_LONG)
 #define DECLARE_BITMAP(name, bits) unsigned long name[BITS_TO_LONGS(bits)]
 
+static inline bool test_bit(unsigned long nr, const unsigned long *addr)
+{
+	return (addr[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG)) & 1;
+}
+
 #define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
@@ -55,6 +60,9 @@ struct module;
 void kshim_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define pr_err(fmt, ...)	kshim_log(pr_fmt(fmt), ##__VA_ARGS__)
 #define pr_info(fmt, ...)	kshim_log(pr_fmt(fmt), ##__VA_ARGS__)
+/* warnings are also counted (fake_warns), to tell "once" from "twice" */
+void kshim_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define pr_warn(fmt, ...)	kshim_warn(pr_fmt(fmt), ##__VA_ARGS__)
 
 /* Pages: page-aligned like the kernel's, counted, failure injectable */
 #define PAGE_SIZE		4096UL
