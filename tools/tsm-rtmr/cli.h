@@ -20,6 +20,15 @@ void errmsg(const char *fmt, ...);
 __attribute__((format(printf, 1, 2)))
 void notice(const char *fmt, ...);
 
+/*
+ * Flush stdout: 0 when everything printed so far reached it; else -1 after
+ * a one-line message naming the cause (once per process), with @note, if
+ * not NULL, appended. Each command calls it after its output; main()
+ * registers close_stdout() for every other exit path (--help, exit()).
+ */
+int output_flush(const char *note);
+void close_stdout(void);
+
 /* Whole file into a malloc'd buffer; -errno on failure. */
 int read_whole(const char *path, uint8_t **data, size_t *len, size_t max);
 

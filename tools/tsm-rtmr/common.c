@@ -47,6 +47,39 @@ void notice(const char *fmt, ...)
 	va_end(ap);
 }
 
+static bool output_failed;
+
+int output_flush(const char *note)
+{
+	int err = 0;
+
+	if (fflush(stdout))
+		err = errno ? errno : EIO;
+	else if (ferror(stdout))
+		err = EIO;
+	if (!err)
+		return 0;
+	if (!output_failed)
+		errmsg("writing output: %s%s", strerror(err), note ? note : "");
+	output_failed = true;
+	return -1;
+}
+
+/*
+ * atexit: output that did not reach stdout is an error (exit 2), whatever
+ * the command returned. A stdout that was never open (EBADF with nothing
+ * written) is not.
+ */
+void close_stdout(void)
+{
+	if (output_flush(NULL))
+		_exit(EXIT_ERROR);
+	if (fclose(stdout) && errno != EBADF) {
+		errmsg("writing output: %s", strerror(errno));
+		_exit(EXIT_ERROR);
+	}
+}
+
 /* securityfs and sysfs files report size 0 or 4096: read until EOF. */
 int read_whole(const char *path, uint8_t **data, size_t *len, size_t max)
 {

@@ -290,7 +290,7 @@ static int check_user_algs(const struct extend_args *a, const char *algs)
 static int stage_and_commit(struct handle *h, const struct extend_args *a,
 			    const uint8_t *event, size_t len)
 {
-	char algs[256], digests[4096], recnum[64];
+	char algs[256], digests[4096], recnum[64], note[128];
 	unsigned long type = a->have_type ? a->type : TR_EV_EVENT_TAG;
 	int ret;
 
@@ -319,10 +319,12 @@ static int stage_and_commit(struct handle *h, const struct extend_args *a,
 		errmsg("index %lu: committed, but last_recnum is empty", a->index);
 		return EXIT_ERROR;
 	}
-	fputs(recnum, stdout);
-	if (recnum[strlen(recnum) - 1] != '\n')
-		fputc('\n', stdout);
-	return EXIT_OK;
+	recnum[strcspn(recnum, "\n")] = '\0';
+	printf("%s\n", recnum);
+	/* Committed all the same: say so, lest a retry log it twice. */
+	snprintf(note, sizeof(note), " (the entry is committed, record %s)",
+		 recnum);
+	return output_flush(note) ? EXIT_ERROR : EXIT_OK;
 }
 
 int cmd_extend(int argc, char **argv)

@@ -30,32 +30,20 @@ static const char *ccel_path(void)
 	return env && *env ? env : "/sys/firmware/acpi/tables/data/CCEL";
 }
 
-static int write_all(const uint8_t *p, size_t len)
-{
-	if (len && fwrite(p, 1, len, stdout) != len)
-		return -1;
-	return fflush(stdout) ? -1 : 0;
-}
-
+/* A failed write leaves ferror(stdout) set: output_flush() reports it. */
 static int print_log(const struct tr_log *log, const char *format)
 {
-	int ret;
-
 	if (!strcmp(format, "text"))
-		ret = tr_print_text(stdout, log);
+		tr_print_text(stdout, log);
 	else if (!strcmp(format, "json"))
-		ret = tr_print_json(stdout, log);
+		tr_print_json(stdout, log);
 	else if (!strcmp(format, "cel-json"))
-		ret = tr_print_cel_json(stdout, log, false);
+		tr_print_cel_json(stdout, log, false);
 	else if (!strcmp(format, "cel-json-seq"))
-		ret = tr_print_cel_json(stdout, log, true);
+		tr_print_cel_json(stdout, log, true);
 	else
-		ret = write_all(log->buf, log->len);
-	if (ret || fflush(stdout)) {
-		errmsg("writing output failed");
-		return EXIT_ERROR;
-	}
-	return EXIT_OK;
+		fwrite(log->buf, 1, log->len, stdout);
+	return output_flush(NULL) ? EXIT_ERROR : EXIT_OK;
 }
 
 /* CCEL records, then the runtime records: parsed again as one log. */

@@ -5,6 +5,7 @@
  * live registers, and verify it against a TPM quote.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -32,6 +33,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+	atexit(close_stdout);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_ERROR;

@@ -385,7 +385,9 @@ int cmd_replay(int argc, char **argv)
 	if (!now)
 		goto out;
 	print_replay(now, flags);
-	fflush(stdout);
+	/* An agent must not take a verdict for values it never got. */
+	if (output_flush(NULL))
+		goto out;
 	ret = live ? compare(now, flags, &lv) : EXIT_OK;
 out:
 	if (now != log)

@@ -41,6 +41,26 @@ run() {
 	return 0
 }
 
+# As run, with stdout on /dev/full: every write to it fails with ENOSPC.
+run_full() {
+	"$@" > /dev/full 2> "$T/err"
+	rc=$?
+	if grep -qE "Sanitizer|runtime error:" "$T/err"; then
+		sanitizer_reports=$((sanitizer_reports + 1))
+		sed 's/^/# /' "$T/err"
+	fi
+	return 0
+}
+
+# The last run_full: exit 2 and exactly one stderr line naming the cause.
+full_refused() {
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] &&
+		grep -q "writing output: No space left on device" "$T/err" && return 0
+	echo "# exit $rc, stderr:"
+	sed 's/^/#   /' "$T/err"
+	return 1
+}
+
 hex() { printf '%s' "$1" | od -An -v -tx1 | tr -d ' \n'; }
 sha() { printf '%s' "$2" | "$1"sum | cut -d' ' -f1; }
 # extend HASH OLD_HEX DIGEST_HEX
@@ -150,6 +170,36 @@ test_replay() {
 	fi
 }
 
+# Output that cannot be written is a system error (exit 2, one line), never
+# a success with nothing printed: an agent would believe it has the values.
+test_stdout_full() {
+	$MKLOG "$T/full.log" sha256,sha384 16:a 23:b
+	st=0
+	for c in "" extend log replay quote; do
+		run_full $TSM $c --help
+		full_refused || { echo "# ($c --help)"; st=1; }
+	done
+	tap $st "--help of every command > /dev/full: exit 2, one line"
+	for f in text json cel-json cel-json-seq binary; do
+		run_full $TSM log --format $f "$T/full.log"
+		full_refused
+		tap $? "log --format $f > /dev/full: exit 2, one line"
+	done
+	run_full $TSM replay --no-live "$T/full.log"
+	full_refused
+	tap $? "replay --no-live FILE > /dev/full: exit 2, one line"
+	run_full $TSM replay --tpm "$T/full.log"
+	full_refused
+	tap $? "replay --tpm FILE > /dev/full: exit 2, one line"
+	# a failure that prints nothing keeps its own status and message
+	run_full $TSM replay "$T/none"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "No such file" "$T/err"
+	tap $? "replay of a missing FILE > /dev/full: its own one-line error"
+	run $TSM replay --no-live "$T/full.log" >&-
+	[ $rc -eq 0 ] && [ "$(wc -l < "$T/out")" -eq 4 ]
+	tap $? "replay --no-live FILE still prints 4 lines and exits 0"
+}
+
 test_fixtures() {
 	for f in "$HERE"/fixtures/*.bin; do
 		[ -e "$f" ] || { skip "kernel fixtures" "none"; return; }
@@ -250,6 +300,7 @@ test_quote() {
 test_usage
 test_formats
 test_replay
+test_stdout_full
 test_fixtures
 test_ccel
 test_quote
