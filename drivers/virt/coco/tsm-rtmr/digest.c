@@ -229,6 +229,13 @@ static size_t ascii_digests_len(const struct tsm_rtmr_dev *dev)
 	return len;
 }
 
+/* The numbers that open a line; @buf holds TSM_RTMR_ASCII_NUMBERS_MAX. */
+size_t tsm_rtmr_ascii_numbers(char *buf, u64 recnum, u32 log_index,
+			      u32 event_type)
+{
+	return sprintf(buf, ASCII_NUMBERS_FMT, recnum, log_index, event_type);
+}
+
 size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
 			       u32 log_index, size_t event_len)
 {
@@ -239,23 +246,27 @@ size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
 }
 
 /**
- * tsm_rtmr_format_ascii_head() - render the head of a record's line
+ * tsm_rtmr_format_ascii() - render a record as its whole ascii line
  * @dev: the provider's device (for its algorithms)
  * @recnum: the record's number
- * @rec: the record's bytes, at least up to its event data
- * @head: out: at least TSM_RTMR_ASCII_HEAD_MAX bytes
+ * @rec: the record's bytes
+ * @line: out: at least tsm_rtmr_ascii_line_len() + 1 bytes; not terminated
  *
- * Return: the head's length, its final space included; @head is not
- * NUL-terminated there.
+ * The reference rendering, which KUnit checks against the length above;
+ * ascii_event_log streams the same line piece by piece (securityfs.c).
+ *
+ * Return: the line's length, newline included.
  */
-size_t tsm_rtmr_format_ascii_head(const struct tsm_rtmr_dev *dev, u64 recnum,
-				  const u8 *rec, char *head)
+size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
+			     const u8 *rec, char *line)
 {
-	char *p = head;
+	u32 event_len = get_unaligned_le32(rec + tsm_rtmr_record_size(dev, 0) -
+					   4);
+	char *p = line;
 	unsigned int i;
 
-	p += sprintf(p, ASCII_NUMBERS_FMT, recnum, get_unaligned_le32(rec),
-		     get_unaligned_le32(rec + 4));
+	p += tsm_rtmr_ascii_numbers(p, recnum, get_unaligned_le32(rec),
+				    get_unaligned_le32(rec + 4));
 	rec += 12;
 	for (i = 0; i < dev->nr_algs; i++) {
 		p += sprintf(p, " %s:", dev->algs[i]->name);
@@ -263,28 +274,9 @@ size_t tsm_rtmr_format_ascii_head(const struct tsm_rtmr_dev *dev, u64 recnum,
 		rec += 2 + dev->algs[i]->digest_size;
 	}
 	*p++ = ' ';
-	return p - head;
-}
-
-/**
- * tsm_rtmr_format_ascii() - render a record as its whole ascii line
- * @dev: the provider's device (for its algorithms)
- * @recnum: the record's number
- * @rec: the record's bytes
- * @line: out: at least tsm_rtmr_ascii_line_len() + 1 bytes; not terminated
- *
- * Return: the line's length, newline included.
- */
-size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
-			     const u8 *rec, char *line)
-{
-	size_t head = tsm_rtmr_format_ascii_head(dev, recnum, rec, line);
-	size_t size = tsm_rtmr_record_size(dev, 0);
-	u32 event_len = get_unaligned_le32(rec + size - 4);
-	char *p = line + head;
-
+	rec += 4;
 	if (event_len)
-		p = bin2hex(p, rec + size, event_len);
+		p = bin2hex(p, rec, event_len);
 	else
 		*p++ = '-';
 	*p++ = '\n';

@@ -70,27 +70,16 @@ static const struct file_operations binary_log_fops = {
 };
 
 /*
- * ascii_event_log is rendered on the fly, a window at a time, from the
- * binary records: a read formats only the bytes it returns. All scratch
- * space belongs to one read() call and nothing belongs to the open file,
- * so any number of readers may share one file (pread, preadv, io_uring
- * take no lock on the file position) without sharing any state.
+ * ascii_event_log is rendered on the fly from the binary records, a piece
+ * at a time through small buffers on the stack: the numbers, each digest
+ * and the event data in hex, 32 bytes at a time. Pieces wholly before the
+ * wanted window are skipped without being formatted, so a read formats
+ * only about the bytes it returns. Nothing belongs to the open file but
+ * its device reference, so any number of readers may share one file
+ * (pread, preadv and io_uring take no file-position lock) without sharing
+ * any state.
  */
-#define ASCII_EVENT_CHUNK	960
-
-/**
- * struct ascii_scratch - one read() call's working space
- * @rec: the fixed part of the record being rendered
- * @head: its line up to the event data
- * @event: a chunk of its event data
- * @hex: that chunk in hex
- */
-struct ascii_scratch {
-	u8 rec[TSM_RTMR_RECORD_HEAD_MAX];
-	char head[TSM_RTMR_ASCII_HEAD_MAX];
-	u8 event[ASCII_EVENT_CHUNK];
-	char hex[2 * ASCII_EVENT_CHUNK];
-};
+#define ASCII_HEX_CHUNK		32
 
 /**
  * struct ascii_out - where a read() call's bytes go
@@ -130,20 +119,21 @@ static int ascii_put(struct ascii_out *o, const char *src, size_t len)
 	return 0;
 }
 
-/* The event data in hex, starting with the chunk that holds o->skip. */
-static int ascii_put_event(struct tsm_rtmr_log *log, struct ascii_scratch *s,
-			   size_t pos, u32 len, struct ascii_out *o)
+/* Log bytes [@pos, @pos + @len) in hex, from the chunk that holds o->skip */
+static int ascii_put_hex(struct tsm_rtmr_log *log, size_t pos, size_t len,
+			 struct ascii_out *o)
 {
-	u64 first = min_t(u64, o->skip / 2, len);
-	size_t n;
+	u8 bin[ASCII_HEX_CHUNK];
+	char hex[2 * ASCII_HEX_CHUNK];
+	size_t first = min_t(u64, o->skip / 2, len), n;
 	int rc;
 
 	o->skip -= 2 * first;
 	for (; first < len && !ascii_out_full(o); first += n) {
-		n = min_t(size_t, len - first, ASCII_EVENT_CHUNK);
-		tsm_rtmr_log_copy(log, pos + first, s->event, n);
-		bin2hex(s->hex, s->event, n);
-		rc = ascii_put(o, s->hex, 2 * n);
+		n = min_t(size_t, len - first, ASCII_HEX_CHUNK);
+		tsm_rtmr_log_copy(log, pos + first, bin, n);
+		bin2hex(hex, bin, n);
+		rc = ascii_put(o, hex, 2 * n);
 		if (rc)
 			return rc;
 	}
@@ -151,24 +141,37 @@ static int ascii_put_event(struct tsm_rtmr_log *log, struct ascii_scratch *s,
 }
 
 /* Entry @recnum's line, from byte o->skip on, as far as @o has room. */
-static int ascii_put_line(struct tsm_rtmr_dev *dev, struct ascii_scratch *s,
-			  u64 recnum, struct ascii_out *o)
+static int ascii_put_line(struct tsm_rtmr_dev *dev, u64 recnum,
+			  struct ascii_out *o)
 {
 	struct tsm_rtmr_log *log = &dev->log;
 	size_t pos = tsm_rtmr_log_pos(log, recnum).bin;
-	size_t size = tsm_rtmr_record_size(dev, 0);
-	size_t head;
+	char text[TSM_RTMR_ASCII_NUMBERS_MAX];
+	u8 fixed[12], size[4];
+	unsigned int i;
 	u32 event_len;
 	int rc;
 
-	tsm_rtmr_log_copy(log, pos, s->rec, size);
-	event_len = get_unaligned_le32(s->rec + size - 4);
-	head = tsm_rtmr_format_ascii_head(dev, recnum, s->rec, s->head);
-	rc = ascii_put(o, s->head, head);
+	tsm_rtmr_log_copy(log, pos, fixed, sizeof(fixed));
+	rc = ascii_put(o, text,
+		       tsm_rtmr_ascii_numbers(text, recnum,
+					      get_unaligned_le32(fixed),
+					      get_unaligned_le32(fixed + 4)));
+	pos += sizeof(fixed);
+	for (i = 0; !rc && i < dev->nr_algs; i++) {
+		const struct tsm_rtmr_alg_info *alg = dev->algs[i];
+
+		rc = ascii_put(o, text, sprintf(text, " %s:", alg->name)) ?:
+		     ascii_put_hex(log, pos + 2, alg->digest_size, o);
+		pos += 2 + alg->digest_size;
+	}
 	if (rc)
 		return rc;
-	rc = event_len ? ascii_put_event(log, s, pos + size, event_len, o) :
-			 ascii_put(o, "-", 1);
+	tsm_rtmr_log_copy(log, pos, size, sizeof(size));
+	event_len = get_unaligned_le32(size);
+	rc = ascii_put(o, " ", 1) ?:
+	     (event_len ? ascii_put_hex(log, pos + 4, event_len, o) :
+			  ascii_put(o, "-", 1));
 	return rc ?: ascii_put(o, "\n", 1);
 }
 
@@ -181,12 +184,10 @@ static ssize_t ascii_log_read(struct file *file, char __user *buf,
 {
 	struct tsm_rtmr_dev *dev = file->private_data;
 	struct ascii_out o = { .buf = buf, .count = count };
-	struct ascii_scratch *s;
 	struct tsm_rtmr_snap snap;
 	u64 recnum;
 	int rc = 0;
 
-	BUILD_BUG_ON(sizeof(*s) > PAGE_SIZE);
 	if (*ppos < 0)
 		return -EINVAL;
 	rc = tsm_rtmr_snapshot(dev, &snap);
@@ -194,17 +195,13 @@ static ssize_t ascii_log_read(struct file *file, char __user *buf,
 		return rc;
 	if (*ppos >= snap.ascii_len || !count)
 		return 0;
-	s = kmalloc(sizeof(*s), GFP_KERNEL);
-	if (!s)
-		return -ENOMEM;
 	recnum = tsm_rtmr_log_find_ascii(&dev->log, snap.count, *ppos);
 	o.skip = *ppos - tsm_rtmr_log_pos(&dev->log, recnum).ascii;
 	for (; !ascii_out_full(&o) && recnum < snap.count; recnum++) {
-		rc = ascii_put_line(dev, s, recnum, &o);
+		rc = ascii_put_line(dev, recnum, &o);
 		if (rc)
 			break;
 	}
-	kfree(s);
 	*ppos += o.done;
 	return o.done ?: rc;
 }

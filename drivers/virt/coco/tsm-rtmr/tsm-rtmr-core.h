@@ -41,14 +41,8 @@ struct seq_file;
 #define TSM_RTMR_RECORD_HEAD_MAX \
 	(4 + 4 + 4 + TSM_RTMR_MAX_ALGS * (2 + TSM_RTMR_MAX_DIGEST) + 4)
 
-/*
- * The head of an ascii_event_log line: "<u64> <u32> 0x<8 hex>", then
- * " <alg>:<hex>" per bank (names are at most 7 characters), a space, and
- * room for the NUL that sprintf() writes.
- */
-#define TSM_RTMR_ASCII_HEAD_MAX \
-	(20 + 1 + 10 + 1 + 10 + \
-	 TSM_RTMR_MAX_ALGS * (1 + 7 + 1 + 2 * TSM_RTMR_MAX_DIGEST) + 1 + 1)
+/* "<u64> <u32> 0x<8 hex>", the numbers that open an ascii line, and a NUL */
+#define TSM_RTMR_ASCII_NUMBERS_MAX	(20 + 1 + 10 + 1 + 10 + 1)
 
 /**
  * struct tsm_rtmr_log - an append-only TCG crypto-agile event log
@@ -193,8 +187,8 @@ void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
 			   unsigned int nr_algs, u8 *hdr);
 size_t tsm_rtmr_ascii_line_len(const struct tsm_rtmr_dev *dev, u64 recnum,
 			       u32 log_index, size_t event_len);
-size_t tsm_rtmr_format_ascii_head(const struct tsm_rtmr_dev *dev, u64 recnum,
-				  const u8 *rec, char *head);
+size_t tsm_rtmr_ascii_numbers(char *buf, u64 recnum, u32 log_index,
+			      u32 event_type);
 size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
 			     const u8 *rec, char *line);
 
