@@ -15,8 +15,8 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "tsm-rtmr-core.h"
 
 enum { FILE_BINARY, FILE_ASCII, FILE_COUNT, FILE_STATE };
@@ -80,30 +80,45 @@ static const struct file_operations binary_log_fops = {
  * any state.
  */
 #define ASCII_HEX_CHUNK		32
+#define ASCII_OUT_BUF		256
 
 /**
  * struct ascii_out - where a read() call's bytes go
- * @buf: the caller's buffer
+ * @ubuf: the caller's buffer
  * @count: bytes wanted
- * @done: bytes copied so far
+ * @done: bytes copied to @ubuf so far
  * @skip: bytes of the current line before the first one wanted
+ * @fill: bytes waiting in @buf
+ * @buf: pieces gathered for one copy_to_user() (pieces are small)
  */
 struct ascii_out {
-	char __user *buf;
+	char __user *ubuf;
 	size_t count;
 	size_t done;
 	u64 skip;
+	size_t fill;
+	char buf[ASCII_OUT_BUF];
 };
 
 static bool ascii_out_full(const struct ascii_out *o)
 {
-	return o->done == o->count;
+	return o->done + o->fill == o->count;
+}
+
+static int ascii_flush(struct ascii_out *o)
+{
+	if (copy_to_user(o->ubuf + o->done, o->buf, o->fill))
+		return -EFAULT;
+	o->done += o->fill;
+	o->fill = 0;
+	return 0;
 }
 
 /* Hand the next @len bytes of the line to @o, minus those it skips. */
 static int ascii_put(struct ascii_out *o, const char *src, size_t len)
 {
 	size_t n;
+	int rc;
 
 	if (o->skip >= len) {
 		o->skip -= len;
@@ -112,10 +127,17 @@ static int ascii_put(struct ascii_out *o, const char *src, size_t len)
 	src += o->skip;
 	len -= o->skip;
 	o->skip = 0;
-	n = min_t(size_t, len, o->count - o->done);
-	if (copy_to_user(o->buf + o->done, src, n))
-		return -EFAULT;
-	o->done += n;
+	len = min_t(size_t, len, o->count - o->done - o->fill);
+	for (; len; src += n, len -= n) {
+		if (o->fill == sizeof(o->buf)) {
+			rc = ascii_flush(o);
+			if (rc)
+				return rc;
+		}
+		n = min_t(size_t, len, sizeof(o->buf) - o->fill);
+		memcpy(o->buf + o->fill, src, n);
+		o->fill += n;
+	}
 	return 0;
 }
 
@@ -183,7 +205,7 @@ static ssize_t ascii_log_read(struct file *file, char __user *buf,
 			      size_t count, loff_t *ppos)
 {
 	struct tsm_rtmr_dev *dev = file->private_data;
-	struct ascii_out o = { .buf = buf, .count = count };
+	struct ascii_out o = { .ubuf = buf, .count = count };
 	struct tsm_rtmr_snap snap;
 	u64 recnum;
 	int rc = 0;
@@ -202,6 +224,8 @@ static ssize_t ascii_log_read(struct file *file, char __user *buf,
 		if (rc)
 			break;
 	}
+	if (!rc)
+		rc = ascii_flush(&o);
 	*ppos += o.done;
 	return o.done ?: rc;
 }
