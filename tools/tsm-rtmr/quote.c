@@ -4,9 +4,15 @@
  * with OpenSSL, and matched against the longest log prefix that replays to
  * the quoted PCR digest.
  *
- * The quote comes first and the log is read after it: the kernel appends
- * before it extends, so that log holds every entry the quote covers.
+ * Order matters. The provider's count is read before the quote is
+ * requested: the quote must cover every entry those count records hold
+ * on the quoted PCRs, else a reset (PCR 16 and 23 from locality 0) and a
+ * re-extend could make an old prefix match. count counts only entries
+ * whose extend is done. The log is read after the quote: a read waits for
+ * the commit in flight, so it holds every entry the quote covers; entries
+ * committed meanwhile only make it longer.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,13 +31,16 @@ static const char quote_help[] =
 "Quote PCRs LIST (e.g. 16,23 or 8-9,16) in every bank the log carries with a\n"
 "fresh restricted signing key, verify signature and nonce, and find the\n"
 "longest prefix of the log (PROVIDER's, default tpm, or FILE) that replays\n"
-"to the quoted PCR digest. PCRs the log does not touch are read with\n"
+"to the quoted PCR digest. That prefix must hold every entry on the quoted\n"
+"PCRs logged before the quote was requested (PROVIDER's count, read first;\n"
+"with FILE, all of its records). PCRs the log does not touch are read with\n"
 "TPM2_PCR_Read and taken as they are.\n"
 "  -l, --pcrs LIST     PCRs to quote\n"
 "  -n, --nonce HEX     qualifying data, 1-64 bytes\n"
 "  -T, --tcti CONF     TCTI (default device:/dev/tpmrm0)\n"
 "  -p, --provider NAME provider whose log to use (default tpm)\n"
-"Exit status 1 when a check fails or no prefix matches.\n";
+"Exit status 1 when a check fails, no prefix matches, or the matching prefix\n"
+"leaves out such an entry (a PCR reset, or an extend behind the log).\n";
 
 struct quote_args {
 	const char *provider, *tcti, *file;
@@ -328,10 +337,70 @@ static bool same_selection(const TPML_PCR_SELECTION *a,
 	return true;
 }
 
-/* Verify the quote and find the prefix; the TPM is done by now. */
+/* The entries the matching prefix leaves out, in one line. */
+static void explain_uncovered(const struct tr_log *log,
+			      const TPML_PCR_SELECTION *sel, size_t best,
+			      size_t count)
+{
+	uint32_t rec[16];
+	size_t n = tr_quote_uncovered(log, sel, best, count, rec, 16);
+	char list[16 * 11 + 32];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n && i < 16; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, " %u",
+					rec[i]);
+	if (n > 16)
+		snprintf(list + len, sizeof(list) - len, " ... (%zu in all)", n);
+	errmsg("signature and nonce verify, and the first %zu records replay to the quoted PCRs, but %zu %s logged on them before the quote %s not covered (a reset or an extend behind the log): recnum%s%s",
+	       best, n, n == 1 ? "entry" : "entries", n == 1 ? "is" : "are",
+	       n == 1 ? "" : "s", list);
+}
+
+/*
+ * The longest prefix of the log that replays to the quote; EXIT_OK when it
+ * holds the first @count records' entries on the quoted PCRs.
+ */
+static int match_log(const struct tr_log *log, const TPMS_ATTEST *attest,
+		     const struct tr_alg *hash, const struct pcr_values *pv,
+		     size_t count, size_t *best)
+{
+	const TPML_PCR_SELECTION *sel = &attest->attested.quote.pcrSelect;
+	struct tr_error err = { 0 };
+	int ret;
+
+	if (count > log->n_records) {
+		errmsg("the log has %zu records, fewer than the %zu counted before the quote",
+		       log->n_records, count);
+		return EXIT_VERIFY;
+	}
+	ret = tr_quote_find_prefix(log, sel, hash,
+				   attest->attested.quote.pcrDigest.buffer,
+				   lookup_pcr, (void *)pv, best, &err);
+	if (ret == TR_E_NOMATCH) {
+		errmsg("signature and nonce verify, but no prefix of the log's %zu records replays to the quoted PCR digest",
+		       log->n_records);
+		return EXIT_VERIFY;
+	}
+	if (ret) {
+		errmsg("%s", err.msg);
+		return EXIT_ERROR;
+	}
+	if (tr_quote_uncovered(log, sel, *best, count, NULL, 0)) {
+		explain_uncovered(log, sel, *best, count);
+		return EXIT_VERIFY;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Verify the quote and find the prefix; the TPM is done by now. @count:
+ * records in the log before the quote was requested.
+ */
 static int check_quote(const struct quote_args *a, const TPM2B_ATTEST *quoted,
 		       const TPMT_SIGNATURE *sig, const TPM2B_PUBLIC *pub,
-		       const struct pcr_values *pv, const char *path)
+		       const struct pcr_values *pv, const char *path,
+		       size_t count)
 {
 	struct tr_error err = { 0 };
 	const struct tr_alg *hash;
@@ -359,41 +428,64 @@ static int check_quote(const struct quote_args *a, const TPM2B_ATTEST *quoted,
 	log = load_log(path, NULL);
 	if (!log)
 		return EXIT_ERROR;
-	ret = tr_quote_find_prefix(log, &attest.attested.quote.pcrSelect, hash,
-				   attest.attested.quote.pcrDigest.buffer,
-				   lookup_pcr, (void *)pv, &best, &err);
-	if (ret == TR_E_NOMATCH) {
-		errmsg("signature and nonce verify, but no prefix of the log's %zu records replays to the quoted PCR digest",
-		       log->n_records);
-		ret = EXIT_VERIFY;
-	} else if (ret) {
-		errmsg("%s", err.msg);
-		ret = EXIT_ERROR;
-	} else {
+	ret = match_log(log, &attest, hash, pv, count, &best);
+	if (ret == EXIT_OK) {
 		char hex[2 * TR_MAX_DIGEST + 1];
 
 		tr_hex(attest.attested.quote.pcrDigest.buffer, hash->size, hex);
 		printf("quote: signature ok, nonce ok, pcrDigest %s:%s\n",
 		       hash->name, hex);
-		printf("prefix: %zu of %zu records replay to the quoted PCRs\n",
-		       best, log->n_records);
+		printf("prefix: %zu of %zu records replay to the quoted PCRs (%zu logged before the quote)\n",
+		       best, log->n_records, count);
 		print_quoted(log, best, &attest.attested.quote.pcrSelect, pv);
-		ret = EXIT_OK;
+		if (output_flush(NULL))
+			ret = EXIT_ERROR;
 	}
 	tr_log_free(log);
 	return ret;
 }
 
-/* The banks to quote: those of the log, read before the quote. */
-static int log_banks(const char *path, uint32_t pcrs, TPML_PCR_SELECTION *sel)
+/*
+ * The banks to quote: those of the log, read before the quote. *@records:
+ * how many records it has.
+ */
+static int log_banks(const char *path, uint32_t pcrs, TPML_PCR_SELECTION *sel,
+		     size_t *records)
 {
 	struct tr_log *log = load_log(path, NULL);
 
 	if (!log)
 		return -1;
 	select_pcrs(log, pcrs, sel);
+	*records = log->n_records;
 	tr_log_free(log);
 	return 0;
+}
+
+/* The provider's securityfs count: entries in its log now. */
+static int read_count(const char *provider, size_t *count)
+{
+	char path[512], *end;
+	unsigned long long n;
+	uint8_t *data;
+	size_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s/count", securityfs_root(), provider);
+	ret = read_whole(path, &data, &len, 64);
+	if (ret) {
+		errmsg("%s: %s", path, strerror(-ret));
+		return -1;
+	}
+	data[len < 64 ? len : 63] = '\0';
+	errno = 0;
+	n = strtoull((char *)data, &end, 10);
+	ret = end == (char *)data || (*end && *end != '\n') || errno ? -1 : 0;
+	if (ret)
+		errmsg("%s: not a number", path);
+	free(data);
+	*count = (size_t)n;
+	return ret;
 }
 
 int cmd_quote(int argc, char **argv)
@@ -406,6 +498,7 @@ int cmd_quote(int argc, char **argv)
 	struct pcr_values *pv;
 	struct tpm t = { 0 };
 	TPM2B_DATA qd = { 0 };
+	size_t count;
 	char path[512];
 	TSS2_RC rc;
 	int ret = EXIT_ERROR;
@@ -417,8 +510,11 @@ int cmd_quote(int argc, char **argv)
 	else
 		provider_log_path(a.provider, path, sizeof(path));
 	pv = calloc(1, sizeof(*pv));
-	if (!pv || log_banks(path, a.pcrs, &pv->sel) ||
+	if (!pv || log_banks(path, a.pcrs, &pv->sel, &count) ||
 	    tpm_open(&t, a.tcti) || create_ak(&t, &pub))
+		goto out;
+	/* Every record of FILE is older than the quote; else count them now. */
+	if (!a.file && read_count(a.provider, &count))
 		goto out;
 	qd.size = (UINT16)a.nonce_len;
 	memcpy(qd.buffer, a.nonce, a.nonce_len);
@@ -431,7 +527,7 @@ int cmd_quote(int argc, char **argv)
 	if (read_pcrs(&t, pv))
 		goto out;
 	tpm_close(&t);
-	ret = check_quote(&a, quoted, sig, pub, pv, path);
+	ret = check_quote(&a, quoted, sig, pub, pv, path, count);
 out:
 	tpm_close(&t);
 	Esys_Free(quoted);

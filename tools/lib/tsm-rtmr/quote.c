@@ -335,3 +335,21 @@ int tr_quote_find_prefix(const struct tr_log *log,
 			     tr_strstatus(ret));
 	return ret;
 }
+
+size_t tr_quote_uncovered(const struct tr_log *log,
+			  const TPML_PCR_SELECTION *sel, size_t prefix,
+			  size_t count, uint32_t *recnums, size_t max)
+{
+	size_t n = 0;
+
+	if (count > log->n_records)
+		count = log->n_records;
+	for (size_t i = prefix; i < count; i++) {
+		if (!touches_selection(sel, &log->records[i]))
+			continue;
+		if (n < max)
+			recnums[n] = log->records[i].recnum;
+		n++;
+	}
+	return n;
+}

@@ -275,4 +275,17 @@ int tr_quote_find_prefix(const struct tr_log *log,
 			 tr_pcr_lookup lookup, void *lookup_ctx, size_t *best,
 			 struct tr_error *err);
 
+/*
+ * What a quote whose PCRs are the replay of the first @prefix records of
+ * @log does not cover: the records among the first @count (those in the
+ * log before the quote was requested, clamped to the log) from @prefix on
+ * that extend a PCR selected in any bank of @sel. A verifier must fail
+ * such a quote: the PCRs were reset, or extended behind the log, after
+ * those entries were logged. Stores the first @max of their recnums in
+ * @recnums (may be NULL when @max is 0); returns how many there are.
+ */
+size_t tr_quote_uncovered(const struct tr_log *log,
+			  const TPML_PCR_SELECTION *sel, size_t prefix,
+			  size_t count, uint32_t *recnums, size_t max);
+
 #endif /* TSM_RTMR_LIB_H */

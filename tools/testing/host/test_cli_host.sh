@@ -267,9 +267,26 @@ replay_into_tpm() {
 	done
 }
 
+# Extend the TPM with records RECNUM... of log FILE (digests from the log).
+extend_records() {
+	f=$1
+	shift
+	for r in "$@"; do
+		$TSM log "$f" | awk -v r="$r" '$1 == r {
+			s = ""
+			for (i = 4; i < NF; i++) { d = $i; sub(/:/, "=", d); s = s (s ? "," : "") d }
+			print $2 ":" s
+		}' | while read -r spec; do
+			tpm2_pcrextend "$spec" > /dev/null || exit 1
+		done
+	done
+}
+
 test_quote() {
 	if ! start_swtpm; then
-		for t in quote quote-prefix quote-pcr0 quote-bad-log quote-tcti; do
+		for t in quote quote-file-uncovered quote-count-newer \
+			 quote-count-uncovered quote-full quote-pcr0 quote-reset \
+			 quote-restored quote-bad-log quote-tcti; do
 			skip "$t" "swtpm or tpm2-tools not installed"
 		done
 		return
@@ -282,12 +299,38 @@ test_quote() {
 	[ $rc -eq 0 ] && grep -q "^prefix: 3 of 3 records" "$T/out" &&
 		grep -q "^quote: signature ok, nonce ok" "$T/out"
 	tap $? "quote (swtpm): signature, nonce and the whole log verify"
+	# Every record of a FILE was logged before the quote was requested.
 	run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q4.log"
+	[ $rc -eq 1 ] && grep -q "first 3 records.*not covered.*: recnum 3$" "$T/err"
+	tap $? "quote FILE: a record the quote does not cover fails, exit 1 naming recnum 3"
+	# A provider's log: only the entries counted before the quote must be
+	# covered; later ones may be newer than the quote.
+	mkdir -p "$T/sfs/tpm"
+	cp "$T/q4.log" "$T/sfs/tpm/binary_event_log"
+	echo 3 > "$T/sfs/tpm/count"
+	TSM_RTMR_SECURITYFS=$T/sfs run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce
 	[ $rc -eq 0 ] && grep -q "^prefix: 3 of 4 records" "$T/out"
-	tap $? "quote: a log with a newer trailing entry verifies its 3-record prefix"
+	tap $? "quote -p tpm: count 3 before the quote, 4 records after: the 3-record prefix verifies"
+	echo 4 > "$T/sfs/tpm/count"
+	TSM_RTMR_SECURITYFS=$T/sfs run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce
+	[ $rc -eq 1 ] && grep -q "not covered.*: recnum 3$" "$T/err" && [ ! -s "$T/out" ]
+	tap $? "quote -p tpm: count 4 before the quote, 3 covered: exit 1 naming recnum 3"
+	run_full $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q.log"
+	full_refused
+	tap $? "quote > /dev/full: exit 2, one line"
 	run $TSM quote --tcti "$TCTI" --pcrs 0-1,16 --nonce 00 "$T/q.log"
 	[ $rc -eq 0 ] && grep -q "^0 sha256:.*(not in the log)" "$T/out"
 	tap $? "quote: PCRs the log does not touch are read and included"
+	# Reset PCR 16 and extend it again with an old prefix of its entries:
+	# the quote matches the first 2 records, but record 2 was logged too.
+	tpm2_pcrreset 16 > /dev/null && extend_records "$T/q.log" 0
+	run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q.log"
+	[ $rc -eq 1 ] && grep -q "first 2 records.*not covered.*: recnum 2$" "$T/err"
+	tap $? "quote: after tpm2_pcrreset 16 and a re-extended prefix, exit 1 naming recnum 2"
+	extend_records "$T/q.log" 2
+	run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q.log"
+	[ $rc -eq 0 ] && grep -q "^prefix: 3 of 3 records" "$T/out"
+	tap $? "quote: PCR 16 extended with the rest of its entries verifies again"
 	tpm2_pcrextend 23:sha384=$(zeros 96) > /dev/null
 	run $TSM quote --tcti "$TCTI" --pcrs 16,23 --nonce $nonce "$T/q.log"
 	[ $rc -eq 1 ] && grep -q "no prefix of the log's 3 records" "$T/err"

@@ -747,6 +747,18 @@ static void test_quote(void)
 				   pcr0_lookup, NULL, &best, &err);
 	ok(!ret && best == 2,
 	   "quote: PCRs 16,23 after 2 records (PCR 0 from lookup): prefix 2, not 3 or 4 (got %zu)", best);
+	{
+		uint32_t rec[4] = { 99, 99, 99, 99 };
+
+		/* 4 records counted before the quote: record 2 (PCR 16) is
+		 * left out; record 3 extends PCR 17, which is not quoted */
+		ok(tr_quote_uncovered(log, &out.attested.quote.pcrSelect, best,
+				      4, rec, 4) == 1 && rec[0] == 2 && rec[1] == 99,
+		   "quote: prefix 2 of 4 counted records: record 2 (PCR 16) uncovered, 3 (PCR 17) not quoted");
+		ok(tr_quote_uncovered(log, &out.attested.quote.pcrSelect, best,
+				      2, rec, 4) == 0,
+		   "quote: prefix 2 of 2 counted records: everything covered");
+	}
 	ret = tr_quote_verify(q.blob, q.blob_len, &q.sig, &q.pub, nonce, 7, &out, &err);
 	ok(ret == TR_E_NOMATCH && strstr(err.msg, "nonce"), "quote: wrong nonce: %s", err.msg);
 	q.blob[q.blob_len - 1] ^= 1;
@@ -774,6 +786,68 @@ static void test_quote(void)
 					       pcr0_lookup, NULL, &best, &err);
 	ok(ret == TR_E_NOMATCH, "quote: a PCR digest no prefix gives: TR_E_NOMATCH");
 	EVP_PKEY_free(q.key);
+	tr_log_free(log);
+	tr_buf_free(&b);
+}
+
+/*
+ * Coverage of a quote: records counted before it that extend a quoted PCR
+ * must be in the matching prefix. Synthetic log, PCR 16 and 23 quoted:
+ *   0: 16  1: 23  2: 10  3: 16  4: 16 EV_NO_ACTION  5: 23  6: 16
+ */
+static void test_quote_uncovered(void)
+{
+	TPML_PCR_SELECTION sel = { .count = 2 };
+	struct tr_buf b = { 0 };
+	struct tr_error err;
+	struct tr_log *log;
+	uint32_t rec[8];
+	size_t n;
+
+	tr_build_header(&b, tpm_algs, 2);
+	tr_build_record_hashed(&b, 16, 0x6, tpm_algs, 2, "a", 1);
+	tr_build_record_hashed(&b, 23, 0x6, tpm_algs, 2, "b", 1);
+	tr_build_record_hashed(&b, 10, 0x6, tpm_algs, 2, "c", 1);
+	tr_build_record_hashed(&b, 16, 0xd, tpm_algs, 2, "d", 1);
+	tr_build_record_hashed(&b, 16, TR_EV_NO_ACTION, tpm_algs, 2, "e", 1);
+	tr_build_record_hashed(&b, 23, 0x6, tpm_algs, 2, "f", 1);
+	tr_build_record_hashed(&b, 16, 0x6, tpm_algs, 2, "g", 1);
+	log = parse(&b, &err);
+	/* PCR 16 in the sha256 bank, 23 in the sha384 bank: their union */
+	sel.pcrSelections[0].hash = TPM2_ALG_SHA256;
+	sel.pcrSelections[0].sizeofSelect = 3;
+	sel.pcrSelections[0].pcrSelect[2] = 0x01;
+	sel.pcrSelections[1].hash = TPM2_ALG_SHA384;
+	sel.pcrSelections[1].sizeofSelect = 3;
+	sel.pcrSelections[1].pcrSelect[2] = 0x80;
+
+	ok(log && tr_quote_uncovered(log, &sel, 7, 7, rec, 8) == 0,
+	   "uncovered: the whole log matches: none");
+	ok(tr_quote_uncovered(log, &sel, 7, 4, rec, 8) == 0,
+	   "uncovered: a prefix longer than the count: none");
+	n = tr_quote_uncovered(log, &sel, 2, 7, rec, 8);
+	ok(n == 3 && rec[0] == 3 && rec[1] == 5 && rec[2] == 6,
+	   "uncovered: prefix 2 of 7: records 3, 5, 6 (not 2: PCR 10; not 4: EV_NO_ACTION) (got %zu)", n);
+	n = tr_quote_uncovered(log, &sel, 2, 5, rec, 8);
+	ok(n == 1 && rec[0] == 3,
+	   "uncovered: prefix 2, 5 counted: only record 3 (got %zu)", n);
+	n = tr_quote_uncovered(log, &sel, 3, 4, rec, 8);
+	ok(n == 1 && rec[0] == 3,
+	   "uncovered: prefix 3, 4 counted: record 3, the last counted (got %zu)", n);
+	n = tr_quote_uncovered(log, &sel, 0, 7, rec, 1);
+	ok(n == 5 && rec[0] == 0,
+	   "uncovered: prefix 0: 5 in all, the first stored when max is 1 (got %zu)", n);
+	ok(tr_quote_uncovered(log, &sel, 0, 7, NULL, 0) == 5,
+	   "uncovered: counting only, recnums NULL");
+	ok(tr_quote_uncovered(log, &sel, 6, 100, rec, 8) == 1 && rec[0] == 6,
+	   "uncovered: a count beyond the log is clamped to it");
+	sel.pcrSelections[0].pcrSelect[2] = 0;
+	n = tr_quote_uncovered(log, &sel, 0, 7, rec, 8);
+	ok(n == 2 && rec[0] == 1 && rec[1] == 5,
+	   "uncovered: only PCR 23 quoted: records 1 and 5 (got %zu)", n);
+	sel.count = 0;
+	ok(tr_quote_uncovered(log, &sel, 0, 7, rec, 8) == 0,
+	   "uncovered: nothing quoted: none");
 	tr_log_free(log);
 	tr_buf_free(&b);
 }
@@ -864,6 +938,7 @@ int main(int argc, char **argv)
 	test_formats();
 	test_sm3();
 	test_quote();
+	test_quote_uncovered();
 	test_fixtures(fixtures);
 	return tap_done();
 }
