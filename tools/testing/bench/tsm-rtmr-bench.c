@@ -34,6 +34,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -731,6 +732,60 @@ static void core_writer(struct handle *h, long n, int ready_fd, int go_fd,
 	_exit(0);
 }
 
+/*
+ * Readers anyone can run: uid 65534 at nice 19, looping on the provider's
+ * count and state and on a handle's value, each with pread on its own
+ * open fd. They must not slow a writer beyond the CPU time they take;
+ * nice 19 leaves the writer nearly all of it, so what remains is lock
+ * interference (a reader that holds the provider lock and is preempted).
+ */
+#define CORE_READERS	4
+
+static void core_reader(const char *value_path)
+{
+	const char *paths[3] = { SFS_ROOT "/sim/count", SFS_ROOT "/sim/state",
+				 value_path };
+	char buf[1024];
+	int fd[3], i;
+
+	if (nice(19) < 0 || setgid(65534) || setuid(65534))
+		_exit(2);
+	for (i = 0; i < 3; i++) {
+		fd[i] = open(paths[i], O_RDONLY);
+		if (fd[i] < 0)
+			_exit(3);
+	}
+	for (;;)
+		for (i = 0; i < 3; i++)
+			if (pread(fd[i], buf, sizeof(buf), 0) <= 0)
+				_exit(4);
+}
+
+static void core_readers_start(pid_t *pids, const char *value_path)
+{
+	int i;
+
+	for (i = 0; i < CORE_READERS; i++) {
+		pids[i] = fork();
+		if (pids[i] < 0)
+			die("fork");
+		if (!pids[i])
+			core_reader(value_path);
+	}
+}
+
+static void core_readers_stop(pid_t *pids)
+{
+	int i, st;
+
+	for (i = 0; i < CORE_READERS; i++)
+		kill(pids[i], SIGKILL);
+	for (i = 0; i < CORE_READERS; i++)
+		if (waitpid(pids[i], &st, 0) < 0 || !WIFSIGNALED(st))
+			die("unprivileged reader failed (exit %d)",
+			    WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 /* Wall time for @nw writers to do @total commits between them. */
 static double core_round(struct handle *hs, int nw, long total, bool floor)
 {
@@ -769,7 +824,8 @@ static double core_round(struct handle *hs, int nw, long total, bool floor)
 	return t1 - t0;
 }
 
-enum core_kind { C_COMMIT, C_FLOOR, C_FLOOR_OCW, C_EVENT, C_EVENT_INLINE };
+enum core_kind { C_COMMIT, C_FLOOR, C_FLOOR_OCW, C_EVENT, C_EVENT_INLINE,
+		 C_READERS };
 
 struct core_variant {
 	const char *metric;
@@ -846,7 +902,9 @@ static unsigned long long sim_counts(int nsims)
 static void bench_core(void)
 {
 	struct core_variant v[32];
-	struct handle hs[8], hsp[8];
+	struct handle hs[8], hsp[8], hr;
+	pid_t readers[CORE_READERS];
+	char value_path[300];
 	int nv = 0, nsims = nr_sims(), i, r, k;
 	long maxw = 0;
 	char name[32], param[16], label[96];
@@ -865,6 +923,7 @@ static void bench_core(void)
 		cv_add(v, &nv, "us-per-store-floor", C_FLOOR, writers[i], false, core_n);
 	cv_add(v, &nv, "us-per-open-write-close-floor", C_FLOOR_OCW, 1, false, core_n / 4);
 	cv_add(v, &nv, "us-per-commit-event64", C_EVENT, 1, false, core_n / 4);
+	cv_add(v, &nv, "us-per-commit-4-readers", C_READERS, 1, false, core_n);
 	if (hs_inline_probe())
 		cv_add(v, &nv, "us-per-commit-event64-inline", C_EVENT_INLINE,
 		       1, false, core_n / 4);
@@ -888,6 +947,9 @@ static void bench_core(void)
 		snprintf(name, sizeof(name), "bench-corep%d", i);
 		handle_open(&hsp[i], name, prov, 0);
 	}
+	/* the readers' value: register 0, the 1-writer rounds' register */
+	handle_open(&hr, "bench-reader", "sim", 0);
+	snprintf(value_path, sizeof(value_path), "%s/value", hr.dir);
 	/* warm-up: first use of every handle and register */
 	core_round(hs, maxw, maxw, false);
 	core_round(hsp, maxw, maxw, false);
@@ -902,13 +964,17 @@ static void bench_core(void)
 					 cv->kind == C_EVENT_INLINE ? 64 : 0;
 			use_inline = cv->kind == C_EVENT_INLINE;
 			core_floor_reopen = cv->kind == C_FLOOR_OCW;
+			if (cv->kind == C_READERS)
+				core_readers_start(readers, value_path);
 			t = core_round(cv->spread ? hsp : hs, cv->writers, n,
 				       cv->kind == C_FLOOR ||
 				       cv->kind == C_FLOOR_OCW);
+			if (cv->kind == C_READERS)
+				core_readers_stop(readers);
 			cv->us[r] = t * 1e6 / n;
 			cv->tput[r] = 1e6 / cv->us[r];
 			if (cv->kind == C_COMMIT || cv->kind == C_EVENT ||
-			    cv->kind == C_EVENT_INLINE)
+			    cv->kind == C_EVENT_INLINE || cv->kind == C_READERS)
 				expect += n;
 		}
 	}
@@ -980,6 +1046,10 @@ static void bench_core(void)
 		if (v[i].kind == C_EVENT_INLINE)
 			report_ratio("core: commit+64B event_inline / commit time (1 writer)",
 				     "info", 0, v[i].us, v[0].us, reps);
+		/* Readers never stall writers (spec section 4): a floor. */
+		if (v[i].kind == C_READERS)
+			report_ratio("core: commits/s with 4 unprivileged readers / without",
+				     ">=", 0.7, v[i].tput, v[0].tput, reps);
 		if (v[i].kind == C_FLOOR && v[i].writers == 1)
 			report_ratio("core: commit / configfs store time (1 writer)",
 				     "info", 0, v[0].us, v[i].us, reps);
@@ -992,6 +1062,7 @@ static void bench_core(void)
 		handle_close(&hs[i]);
 		handle_close(&hsp[i]);
 	}
+	handle_close(&hr);
 }
 
 /* -------------------------------------------------------- log section */
@@ -1149,10 +1220,59 @@ static void copy_file(const char *src, const char *dst, char *buf)
 	close(out);
 }
 
+/*
+ * ascii_event_log is rendered at read time: the same whole and random
+ * reads, against its bytes copied to tmpfs (info: the formatting is the
+ * cost), and the scaling target of the binary log, O(bytes read).
+ */
+static void bench_log_ascii(const char *alog, const char *copy, char *rbuf,
+			    int s, const char *param,
+			    double (*t_tsm)[MAX_SAMPLES],
+			    double (*t_tmp)[MAX_SAMPLES])
+{
+	double mb_tsm[MAX_SAMPLES], mb_tmp[MAX_SAMPLES];
+	double r_tsm[MAX_SAMPLES], r_tmp[MAX_SAMPLES];
+	size_t total = 0, t2;
+	char label[96];
+	int r;
+
+	copy_file(alog, copy, rbuf);
+	for (r = 0; r < reps; r++) {
+		t_tsm[s][r] = read_whole(alog, rbuf, &total);
+		t_tmp[s][r] = read_whole(copy, rbuf, &t2);
+		if (t2 != total)
+			die("tmpfs copy has %zu bytes, ascii log %zu", t2, total);
+		mb_tsm[r] = total / t_tsm[s][r] / 1e6;
+		mb_tmp[r] = total / t_tmp[s][r] / 1e6;
+		r_tsm[r] = read_random(alog, total, rbuf, rand_reads);
+		r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
+	}
+	unlink(copy);
+	report("log", "ascii-read-MBps-tsm-rtmr", param, "MB/s", mb_tsm, reps);
+	report("log", "ascii-read-MBps-tmpfs", param, "MB/s", mb_tmp, reps);
+	report("log", "ascii-read-4k-random-tsm-rtmr", param, "us", r_tsm, reps);
+	snprintf(label, sizeof(label),
+		 "log: ascii read throughput tsm-rtmr/tmpfs (N=%s)", param);
+	report_ratio(label, "info", 0, mb_tsm, mb_tmp, reps);
+	snprintf(label, sizeof(label),
+		 "log: ascii random 4K read tmpfs/tsm-rtmr time (N=%s)", param);
+	report_ratio(label, "info", 0, r_tmp, r_tsm, reps);
+	if (s) {
+		snprintf(label, sizeof(label),
+			 "log: ascii t(%ld)/t(%ld) whole read", log_sizes[s],
+			 log_sizes[s - 1]);
+		report_ratio_unpaired(label, "<=",
+				      12.0 * log_sizes[s] / log_sizes[s - 1] / 10,
+				      t_tsm[s], t_tsm[s - 1], reps);
+	}
+}
+
 static void bench_log(void)
 {
 	const char *log = SFS_ROOT "/sim/binary_event_log";
+	const char *alog = SFS_ROOT "/sim/ascii_event_log";
 	double t_tsm[8][MAX_SAMPLES], t_tmp[8][MAX_SAMPLES];
+	double ta_tsm[8][MAX_SAMPLES], ta_tmp[8][MAX_SAMPLES];
 	double mb_tsm[MAX_SAMPLES], mb_tmp[MAX_SAMPLES];
 	double r_tsm[MAX_SAMPLES], r_tmp[MAX_SAMPLES];
 	double perent[64], slab_pe[64], vm_pe[64], avail_pe[64], mf_pe[64];
@@ -1241,6 +1361,7 @@ static void bench_log(void)
 		unlink(copy);
 		snprintf(param, sizeof(param), "%llu", n);
 		fprintf(stderr, "  log: %llu entries, %zu bytes\n", n, total);
+		bench_log_ascii(alog, copy, rbuf, s, param, ta_tsm, ta_tmp);
 		{
 			double ms1[MAX_SAMPLES], ms2[MAX_SAMPLES];
 
