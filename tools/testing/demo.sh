@@ -3,7 +3,7 @@
 #
 # "make demo": boot Debian's kernel in QEMU with a fresh swtpm TPM 2.0
 # (sha256 and sha384 banks), load tsm-rtmr with its TPM provider, extend
-# PCR 16 and 23 through configfs, print the kernel's event log, and verify
+# PCR 14 and 15 through configfs, print the kernel's event log, and verify
 # it with tpm2-tools against the PCRs and a TPM quote. The guest side is
 # tools/testing/vm/demo-guest.sh. The last line is the verdict,
 # "DEMO: PASS ..." or "DEMO: FAIL ..."; the exit status follows it.

@@ -66,7 +66,7 @@ modprobe tsm_rtmr_tpm || { echo "# bench: modprobe tsm_rtmr_tpm failed"; fail=1;
 if [ -d /sys/kernel/security/tsm-rtmr/tpm ] && [ -e /dev/tpmrm0 ]; then
 	# shellcheck disable=SC2086
 	section tpm $bench_esys --out "$out" --tag tpm $TPM tpm
-	# tsm-rtmr really extended the TPM: its log replays to PCR 23.
+	# tsm-rtmr really extended the TPM: its log replays to PCR 15.
 	if command -v tsm-rtmr >/dev/null; then
 		section replay tsm-rtmr replay -p tpm
 	fi

@@ -17,7 +17,7 @@
  *   --tag NAME         prefix of those file names (sections joined by "-")
  *   --reps R           repetitions of every figure (5)
  *   --tpm-n N          commits per variant per TPM round (40)
- *   --tpm-pcr P        PCR the tsm-rtmr handle extends (23)
+ *   --tpm-pcr P        PCR the tsm-rtmr handle extends (15)
  *   --raw-pcr P        PCR the raw and peer paths extend (16)
  *   --event-sizes L    event data sizes, comma list (0,64)
  *   --core-n N         commits per core round, split across writers (4000)
@@ -259,7 +259,7 @@ static const char *tag;
 static const char *tmp_dir = "/tmp";
 static int reps = 5;
 static long tpm_n = 40;
-static int tpm_pcr = 23, raw_pcr = 16;
+static int tpm_pcr = 15, raw_pcr = 16;
 static long event_sizes[8] = { 0, 64 };
 static int nr_event_sizes = 2;
 static long core_n = 4000;

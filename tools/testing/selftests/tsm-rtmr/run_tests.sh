@@ -3,9 +3,14 @@
 #
 # Run every tsm-rtmr kselftest in this directory, inside the test guest, as
 # root (busybox sh is enough). Each executable test_* (binary or script) runs
-# in name order and prints TAP; a test that exits non-zero without printing
-# a "not ok" line gets one here. Exit status 4 (KSFT_SKIP) is a skip, not a
-# failure. Exits non-zero if anything failed.
+# and prints TAP, in name order except for two: test_tpm.sh runs just
+# before test_cli.sh, the first other test to commit to the TPM (it reloads
+# tsm_rtmr_tpm with and without allowed=, which only an empty tpm log
+# allows), test_tpm_unbind.sh last (it unbinds the TPM driver). Tests that
+# need tsm_rtmr unloadable sort before test_cli.sh (test_at_load). A test
+# that exits non-zero without printing a "not ok" line gets one here. Exit
+# status 4 (KSFT_SKIP) is a skip, not a failure. Exits non-zero if anything
+# failed.
 
 dir=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d 2>/dev/null || mktemp -d -p "$dir" 2>/dev/null) || tmp=
@@ -17,7 +22,24 @@ if ! modprobe tsm_rtmr; then
 	exit 1
 fi
 
-for t in "$dir"/test_*; do
+ordered() {
+	for t in "$dir"/test_*; do
+		case ${t##*/} in
+		test_cli.sh)
+			[ -e "$dir/test_tpm.sh" ] && echo "$dir/test_tpm.sh"
+			echo "$t"
+			;;
+		test_tpm.sh) [ -e "$dir/test_cli.sh" ] || echo "$t" ;;
+		test_tpm_unbind.sh) ;;
+		*) echo "$t" ;;
+		esac
+	done
+	if [ -e "$dir/test_tpm_unbind.sh" ]; then
+		echo "$dir/test_tpm_unbind.sh"
+	fi
+}
+
+for t in $(ordered); do
 	name=${t##*/}
 	case $name in
 	*.c | *.h | *.o | *.d) continue ;;

@@ -5,8 +5,10 @@
 # root in the VM (busybox sh, tpm2-tools; no python, no jq). TAP output.
 #
 # Uses the TPM provider when tsm_rtmr_tpm loads, else the simulator (and
-# skips the TPM-only tests). The behind-the-back test extends PCR 16 with
-# tpm2_pcrextend, then resets PCR 16 and re-extends it from the log, so
+# skips the TPM-only tests), with PCR 16 and 23, which are extendable only
+# when allowed= names them: it loads tsm_rtmr_tpm with allowed=8-9,11-16,23
+# unless it is loaded so already. The behind-the-back test extends PCR 16
+# with tpm2_pcrextend, then resets PCR 16 and re-extends it from the log, so
 # later tests still find PCR 16 equal to the replay of its log.
 #
 #   test_cli.sh                  run the tests
@@ -143,11 +145,24 @@ digests_of_cel() {
 	}'
 }
 
+# tsm_rtmr_tpm with PCR 16 and 23 extendable; fails when it is loaded with
+# another set and pinned by its log's entries.
+TPM_ALLOWED=8-9,11-16,23
+load_tpm() {
+	a=$(cat /sys/module/tsm_rtmr_tpm/parameters/allowed 2>/dev/null)
+	[ "$a" = "$TPM_ALLOWED" ] && return 0
+	if [ -n "$a" ] && ! rmmod tsm_rtmr_tpm 2>/dev/null; then
+		echo "# tsm_rtmr_tpm is pinned with allowed=$a, not $TPM_ALLOWED"
+		return 1
+	fi
+	modprobe tsm_rtmr_tpm allowed=$TPM_ALLOWED 2>/dev/null
+}
+
 setup() {
 	mkdir -p "$TMP" || exit 1
 	modprobe tsm_rtmr 2>/dev/null
-	if modprobe tsm_rtmr_tpm 2>/dev/null || [ -d "$SECFS/tpm" ]; then
-		[ -d "$SECFS/tpm" ] && P=tpm
+	if load_tpm && [ -d "$SECFS/tpm" ]; then
+		P=tpm
 	fi
 	if [ -z "$P" ]; then
 		echo "# tsm_rtmr_tpm not available: using the simulator"
@@ -214,6 +229,17 @@ test_extend() {
 	[ $rc -eq 2 ] && grep -q "event type" "$TMP/err"
 	tap $? "extend with EV_NO_ACTION is refused"
 
+	# An entry committed although its record number cannot be printed:
+	# exit 2, and the one-line message says it is committed.
+	count=$(cat "$SECFS/$P/count")
+	$TSM_RTMR extend -p $P -i $REG -s "stdout full" > /dev/full 2> "$TMP/err"
+	rc=$?
+	sed 's/^/# stderr: /' "$TMP/err"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$TMP/err")" -eq 1 ] &&
+		grep -q "writing output: No space left on device (the entry is committed, record $count)" "$TMP/err" &&
+		[ "$(cat "$SECFS/$P/count")" -eq $((count + 1)) ]
+	tap $? "extend > /dev/full: exit 2, one line naming the committed record $count"
+
 	left=$(ls /sys/kernel/config/tsm/rtmrs /sys/kernel/config/tsm-rtmr/rtmrs 2>/dev/null | grep -c '^cli-')
 	[ "$left" -eq 0 ]
 	tap $? "extend leaves no configfs handle behind"
@@ -223,6 +249,12 @@ test_replay() {
 	run $TSM_RTMR replay -p $P
 	[ $rc -eq 0 ] && grep -q "^$LOG_INDEX [a-z0-9_]*:[0-9a-f]*$" "$TMP/out"
 	tap $? "replay -p $P exits 0 after extends, printing log index $LOG_INDEX"
+
+	$TSM_RTMR replay -p $P > /dev/full 2> "$TMP/err"
+	rc=$?
+	[ $rc -eq 2 ] && [ "$(wc -l < "$TMP/err")" -eq 1 ] &&
+		grep -q "writing output: No space left on device" "$TMP/err"
+	tap $? "replay -p $P > /dev/full: exit 2, one line (got $rc)"
 }
 
 # Writers committing to two registers while replay runs: every replay must
