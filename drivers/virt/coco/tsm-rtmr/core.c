@@ -140,20 +140,16 @@ struct tsm_rtmr_dev *tsm_rtmr_dev_get_file(struct inode *inode)
  * @dev: the device
  * @snap: out: the published extent
  *
- * Taken under the device lock, so that a reader never sees the log while
- * an extend is in flight: whatever the register holds at the moment of the
- * snapshot is covered by the log it returns. The wait is for one provider
- * call at most, and killable.
+ * A reader never sees the log while an extend is in flight: whatever the
+ * register holds at the moment of the snapshot is covered by the log it
+ * returns. It waits for at most one provider call, killably, and never
+ * for the device lock, so it never holds up a writer.
  *
  * Return: 0, or -EINTR when a fatal signal interrupted the wait.
  */
 int tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap)
 {
-	if (mutex_lock_killable(&dev->lock))
-		return -EINTR;
-	tsm_rtmr_log_snapshot(&dev->log, snap);
-	mutex_unlock(&dev->lock);
-	return 0;
+	return tsm_rtmr_log_snapshot_settled(&dev->log, snap);
 }
 
 /*
@@ -310,18 +306,22 @@ enum tsm_rtmr_outcome {
 };
 
 /*
- * The provider failed. Read the register back: still the old value means
- * nothing happened; the predicted new value means the extend landed despite
- * the error. Anything else, or a failed read, leaves us unable to tell.
+ * The provider failed with @rc. -ENODEV means its hardware is gone and
+ * nothing was sent. Otherwise read the register back: still the old value
+ * means nothing happened; the predicted new value means the extend landed
+ * despite the error. Anything else, or a failed read, leaves us unable to
+ * tell.
  */
 static enum tsm_rtmr_outcome tsm_rtmr_reconcile(struct tsm_rtmr_dev *dev,
 						unsigned int index,
-						const u8 *digests)
+						const u8 *digests, int rc)
 {
 	u8 now[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 	u8 next[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 	const u8 *shadow = tsm_rtmr_shadow(dev, index);
 
+	if (rc == -ENODEV)
+		return TSM_RTMR_UNCHANGED;
 	if (!test_bit(index, dev->shadow_valid))
 		return TSM_RTMR_UNCERTAIN;
 	if (tsm_rtmr_call_read(dev, index, now))
@@ -359,35 +359,33 @@ static u64 tsm_rtmr_publish(struct tsm_rtmr_dev *dev,
 }
 
 /*
- * The extend, and what the log keeps of it. -ENODEV from the provider
- * means its hardware is gone and nothing was sent: the register is
- * unchanged, so there is nothing to read back.
+ * The extend, and what the log keeps of it. Readers of the log wait for
+ * it from tsm_rtmr_log_begin() until the record is published or abandoned.
  */
 static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 				  const struct tsm_rtmr_entry *e, size_t len,
 				  u64 *recnum)
 {
+	enum tsm_rtmr_outcome outcome = TSM_RTMR_EXTENDED;
 	int rc;
 
 	tsm_rtmr_shadow_load(dev, e->index);
+	tsm_rtmr_log_begin(&dev->log);
 	rc = tsm_rtmr_call_extend(dev, e->index, e->digests);
-	if (rc == -ENODEV)
+	if (rc)
+		outcome = tsm_rtmr_reconcile(dev, e->index, e->digests, rc);
+	switch (outcome) {
+	case TSM_RTMR_UNCHANGED:
+		tsm_rtmr_log_abandon(&dev->log);
 		return rc;
-	if (!rc) {
+	case TSM_RTMR_EXTENDED:
 		tsm_rtmr_shadow_advance(dev, e->index, e->digests);
-	} else {
-		switch (tsm_rtmr_reconcile(dev, e->index, e->digests)) {
-		case TSM_RTMR_UNCHANGED:
-			return rc;
-		case TSM_RTMR_EXTENDED:
-			tsm_rtmr_shadow_advance(dev, e->index, e->digests);
-			rc = 0;
-			break;
-		case TSM_RTMR_UNCERTAIN:
-			tsm_rtmr_shadow_forget(dev, e->index);
-			rc = -EIO;
-			break;
-		}
+		rc = 0;
+		break;
+	case TSM_RTMR_UNCERTAIN:
+		tsm_rtmr_shadow_forget(dev, e->index);
+		rc = -EIO;
+		break;
 	}
 
 	*recnum = tsm_rtmr_publish(dev, e, len);

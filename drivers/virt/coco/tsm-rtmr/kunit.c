@@ -587,6 +587,59 @@ static void log_uncertain(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, f->log.uncertain[i], 3 * i);
 }
 
+struct settled_reader {
+	struct tsm_rtmr_log *log;
+	struct tsm_rtmr_snap snap;
+	struct completion done;
+	int rc;
+};
+
+static int settled_reader_fn(void *arg)
+{
+	struct settled_reader *r = arg;
+
+	r->rc = tsm_rtmr_log_snapshot_settled(r->log, &r->snap);
+	complete(&r->done);
+	return 0;
+}
+
+/*
+ * A reader of the log's bytes waits for the commit in flight and then sees
+ * the extent it left: with its record when published, without when not.
+ */
+static void log_reader_waits_for_commit(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+	struct settled_reader r = { .log = &f->log };
+	struct task_struct *t;
+	unsigned int round;
+
+	for (round = 0; round < 2; round++) {
+		bool publish = round == 0;
+
+		KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf, 40, SIZE_MAX), 0);
+		tsm_rtmr_log_begin(&f->log);
+		init_completion(&r.done);
+		t = kthread_run(settled_reader_fn, &r, "tsm_rtmr_kunit_rd");
+		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+		/* still in flight: the reader must not have returned */
+		KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&r.done,
+								  HZ / 10), 0);
+		if (publish)
+			tsm_rtmr_log_publish(&f->log, 40, 2);
+		else
+			tsm_rtmr_log_abandon(&f->log);
+		KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&r.done, 5 * HZ),
+				0);
+		KUNIT_EXPECT_EQ(test, r.rc, 0);
+		KUNIT_EXPECT_EQ(test, r.snap.count, 1);
+		KUNIT_EXPECT_EQ(test, r.snap.len, 69 + 40);
+	}
+	/* nothing in flight: no wait at all */
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_snapshot_settled(&f->log, &r.snap), 0);
+	KUNIT_EXPECT_EQ(test, r.snap.count, 1);
+}
+
 static struct kunit_case log_cases[] = {
 	KUNIT_CASE(log_header),
 	KUNIT_CASE(log_offsets_across_pages),
@@ -594,6 +647,7 @@ static struct kunit_case log_cases[] = {
 	KUNIT_CASE(log_limit),
 	KUNIT_CASE(log_stage_overwrite),
 	KUNIT_CASE(log_uncertain),
+	KUNIT_CASE(log_reader_waits_for_commit),
 	{}
 };
 

@@ -9,9 +9,15 @@
  *
  * Appends are serialised by the owner; bytes below log->len are immutable,
  * which is what lets readers copy them without a lock. The published
- * extent (len, ascii_len, count) and the uncertain list change under
- * log->lock as well, so that readers who need nothing but those never
- * wait for the owner's lock, which is held across provider calls.
+ * extent (len, ascii_len, count), the uncertain list and the in-flight
+ * state change under log->lock as well, so that no reader ever waits for
+ * the owner's lock, which is held across provider calls.
+ *
+ * A commit is "in flight" from just before its extend until its record is
+ * published or abandoned. While one is, the register may already be ahead
+ * of the published log, so readers of the log's bytes wait (killably) for
+ * that one commit to end; the extent they then read is the one published
+ * at its end, when no extend was in flight: the log covered the registers.
  *
  * The pages are not charged to the writer's memory cgroup: the log is
  * global, outlives whichever container wrote an entry, and (as IMA's
@@ -24,6 +30,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "tsm-rtmr-core.h"
 
@@ -161,9 +168,32 @@ int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const struct kvec *vec,
 	return 0;
 }
 
+/* The staged record's extend is about to start. */
+void tsm_rtmr_log_begin(struct tsm_rtmr_log *log)
+{
+	spin_lock(&log->lock);
+	log->in_flight = true;
+	spin_unlock(&log->lock);
+}
+
+/* The commit in flight has ended; log->lock held. */
+static void log_end_locked(struct tsm_rtmr_log *log)
+{
+	log->in_flight = false;
+	log->ended++;
+}
+
+/* Wake the readers waiting for the commit that just ended. */
+static void log_end_wake(struct tsm_rtmr_log *log)
+{
+	if (wq_has_sleeper(&log->waitq))
+		wake_up_all(&log->waitq);
+}
+
 /*
  * Make the staged record of @len bytes, whose ascii line is @ascii_len
- * bytes, part of the log; returns its recnum.
+ * bytes, part of the log, and end the commit in flight; returns its
+ * recnum.
  */
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len)
@@ -180,8 +210,19 @@ u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 	log->len += len;
 	log->ascii_len += ascii_len;
 	recnum = log->count++;
+	log_end_locked(log);
 	spin_unlock(&log->lock);
+	log_end_wake(log);
 	return recnum;
+}
+
+/* End the commit in flight without its record: the register is unchanged. */
+void tsm_rtmr_log_abandon(struct tsm_rtmr_log *log)
+{
+	spin_lock(&log->lock);
+	log_end_locked(log);
+	spin_unlock(&log->lock);
+	log_end_wake(log);
 }
 
 void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum)
@@ -192,15 +233,54 @@ void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum)
 	spin_unlock(&log->lock);
 }
 
-/* The published extent, for readers that do not hold the owner's lock. */
+static void log_extent_locked(struct tsm_rtmr_log *log,
+			      struct tsm_rtmr_snap *snap)
+{
+	snap->len = log->len;
+	snap->ascii_len = log->ascii_len;
+	snap->count = log->count;
+}
+
+/* The published extent, for count: entries whose commit has ended. */
 void tsm_rtmr_log_snapshot(struct tsm_rtmr_log *log,
 			   struct tsm_rtmr_snap *snap)
 {
 	spin_lock(&log->lock);
-	snap->len = log->len;
-	snap->ascii_len = log->ascii_len;
-	snap->count = log->count;
+	log_extent_locked(log, snap);
 	spin_unlock(&log->lock);
+}
+
+/**
+ * tsm_rtmr_log_snapshot_settled() - the extent for a reader of log bytes
+ * @log: the log
+ * @snap: out: an extent published when no extend was in flight
+ *
+ * Waits for the commit in flight, if any: at most one provider call, and
+ * killable. Never waits for the owner's lock.
+ *
+ * Return: 0, or -EINTR when a fatal signal interrupted the wait.
+ */
+int tsm_rtmr_log_snapshot_settled(struct tsm_rtmr_log *log,
+				  struct tsm_rtmr_snap *snap)
+{
+	u64 ended;
+
+	spin_lock(&log->lock);
+	if (log->in_flight) {
+		ended = log->ended;
+		spin_unlock(&log->lock);
+		if (wait_event_killable(log->waitq,
+					READ_ONCE(log->ended) != ended))
+			return -EINTR;
+		spin_lock(&log->lock);
+	}
+	/*
+	 * Another commit may be in flight again, but the extent can only
+	 * have been published at the end of one: it covered the registers.
+	 */
+	log_extent_locked(log, snap);
+	spin_unlock(&log->lock);
+	return 0;
 }
 
 /* "ok", or "uncertain" and every uncertain recnum, then a newline. */
@@ -278,6 +358,7 @@ int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len)
 	xa_init(&log->pages);
 	xa_init(&log->offsets);
 	spin_lock_init(&log->lock);
+	init_waitqueue_head(&log->waitq);
 	rc = log_ensure_bytes(log, 0, len);
 	if (rc) {
 		tsm_rtmr_log_destroy(log);

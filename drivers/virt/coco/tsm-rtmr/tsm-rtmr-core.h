@@ -11,9 +11,10 @@
  * The handle lock and the device lock are held across provider calls, so
  * every wait for them is killable. The log lock and the shadow lock are
  * spinlocks that protect only what readers copy out (the published
- * extent, the uncertain list, confirmed register values): readers of
- * count, state and value take them and never the device lock, except
- * value when the core has no confirmed copy of the register.
+ * extent, the uncertain list, the commit in flight, confirmed register
+ * values). Readers never take the device lock, except value when the core
+ * has no confirmed copy of the register; readers of the log's bytes wait
+ * on the log's wait queue for the commit in flight (see log.c).
  */
 #ifndef _TSM_RTMR_CORE_H
 #define _TSM_RTMR_CORE_H
@@ -24,6 +25,7 @@
 #include <linux/spinlock.h>
 #include <linux/tsm-rtmr.h>
 #include <linux/uio.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 struct crypto_shash;
@@ -49,6 +51,9 @@ struct seq_file;
  * @pages: page number -> page of the serialised log byte stream
  * @offsets: recnum / TSM_RTMR_POS_PER_PAGE -> page of struct tsm_rtmr_pos
  * @lock: the fields below, for readers without the owner's lock
+ * @waitq: readers waiting for the commit in flight to end
+ * @in_flight: a staged record's extend has started and not yet ended
+ * @ended: commits ended (published or abandoned), for @waitq
  * @len: bytes of published records, header included
  * @ascii_len: bytes of the ascii rendering of the published records
  * @count: published entries, header excluded
@@ -64,7 +69,10 @@ struct seq_file;
 struct tsm_rtmr_log {
 	struct xarray pages;
 	struct xarray offsets;
-	spinlock_t lock;	/* published extent and uncertain list */
+	spinlock_t lock;	/* published extent, uncertain list, in flight */
+	wait_queue_head_t waitq;
+	bool in_flight;
+	u64 ended;
 	size_t len;
 	u64 ascii_len;
 	u64 count;
@@ -197,11 +205,15 @@ int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len);
 void tsm_rtmr_log_destroy(struct tsm_rtmr_log *log);
 int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const struct kvec *vec,
 		       unsigned int nr, size_t limit);
+void tsm_rtmr_log_begin(struct tsm_rtmr_log *log);
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len);
+void tsm_rtmr_log_abandon(struct tsm_rtmr_log *log);
 void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum);
 void tsm_rtmr_log_snapshot(struct tsm_rtmr_log *log,
 			   struct tsm_rtmr_snap *snap);
+int tsm_rtmr_log_snapshot_settled(struct tsm_rtmr_log *log,
+				  struct tsm_rtmr_snap *snap);
 void tsm_rtmr_log_show_state(struct tsm_rtmr_log *log, struct seq_file *m);
 struct tsm_rtmr_pos tsm_rtmr_log_pos(struct tsm_rtmr_log *log, u64 recnum);
 u64 tsm_rtmr_log_find_ascii(struct tsm_rtmr_log *log, u64 count, u64 pos);
