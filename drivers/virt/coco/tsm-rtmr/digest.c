@@ -9,8 +9,8 @@
 #include <linux/kernel.h>
 #include <linux/math.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "tsm-rtmr-core.h"
 
 static const struct tsm_rtmr_alg_info tsm_rtmr_algs[] = {

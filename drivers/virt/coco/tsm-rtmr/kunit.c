@@ -16,8 +16,8 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "tsm-rtmr-core.h"
 
 /* Offset of the first byte where @a and @b differ, or -1 (no MEMEQ in 6.1). */

@@ -6,34 +6,18 @@
  *
  * Kernels that export the TDCALL wrappers (tdx_mcall_get_report0() from 6.2,
  * tdx_mcall_extend_rtmr() from 6.16, both with CONFIG_INTEL_TDX_GUEST) are
- * used as they are; elsewhere the module issues TDCALL itself.
+ * used, through compat.h; elsewhere the module issues TDCALL itself. On
+ * Debian's 6.12 that means the kernel's TDG.MR.REPORT and our own
+ * TDG.MR.RTMR.EXTEND.
  */
 #include <linux/errno.h>
 #include <linux/io.h>
 #include <linux/kconfig.h>
 #include <linux/types.h>
-#include <linux/version.h>
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
 
-/*
- * The spec asks for version guards (the project builds against Debian's
- * 6.1 and must keep building on newer kernels); this is the only place
- * that compares versions.
- */
-#define TDX_RTMR_KERNEL_SINCE(major, minor)				\
-	(IS_ENABLED(CONFIG_INTEL_TDX_GUEST) &&				\
-	 KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
-
-/* Exported TDG.MR.REPORT wrapper, tdx_mcall_get_report0() */
-#define TDX_RTMR_KERNEL_REPORT	TDX_RTMR_KERNEL_SINCE(6, 2)
-/* Exported TDG.MR.RTMR.EXTEND wrapper, tdx_mcall_extend_rtmr() */
-#define TDX_RTMR_KERNEL_EXTEND	TDX_RTMR_KERNEL_SINCE(6, 16)
-
-#if TDX_RTMR_KERNEL_REPORT
-#include <asm/tdx.h>
-#endif
-
+#include "compat.h"
 #include "tdx.h"
 
 /* TDCALL leaves (Intel TDX Module ABI) */
@@ -56,7 +40,7 @@ static void tdx_hw_cpuid(u32 leaf, u32 subleaf, struct tdx_rtmr_cpuid *r)
 	cpuid_count(leaf, subleaf, &r->eax, &r->ebx, &r->ecx, &r->edx);
 }
 
-#if !TDX_RTMR_KERNEL_REPORT || !TDX_RTMR_KERNEL_EXTEND
+#if !TSM_RTMR_HAVE_TDX_REPORT0 || !TSM_RTMR_HAVE_TDX_EXTEND_RTMR
 /*
  * TDCALL, as bytes for assemblers that do not know it. RAX is the leaf in
  * and the completion status out. The TDX module returns outputs of some
@@ -77,8 +61,8 @@ static u64 tdx_tdcall(u64 leaf, u64 rcx, u64 rdx, u64 r8)
 
 static int tdx_hw_extend(u8 index, u8 *data)
 {
-#if TDX_RTMR_KERNEL_EXTEND
-	return tdx_mcall_extend_rtmr(index, data);
+#if TSM_RTMR_HAVE_TDX_EXTEND_RTMR
+	return tsm_rtmr_tdx_extend_rtmr(index, data);
 #else
 	return tdx_rtmr_status_errno(tdx_tdcall(TDX_RTMR_LEAF_EXTEND,
 						virt_to_phys(data), index, 0));
@@ -87,8 +71,8 @@ static int tdx_hw_extend(u8 index, u8 *data)
 
 static int tdx_hw_report(u8 *reportdata, u8 *tdreport)
 {
-#if TDX_RTMR_KERNEL_REPORT
-	return tdx_mcall_get_report0(reportdata, tdreport);
+#if TSM_RTMR_HAVE_TDX_REPORT0
+	return tsm_rtmr_tdx_report0(reportdata, tdreport);
 #else
 	return tdx_rtmr_status_errno(tdx_tdcall(TDX_RTMR_LEAF_REPORT,
 						virt_to_phys(tdreport),

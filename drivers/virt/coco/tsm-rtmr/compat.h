@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tsm-rtmr: what differs between the kernels these modules build against
+ * (Debian's 6.1 and 6.12, and later ones), each difference behind one named
+ * helper. This is the only file that compares LINUX_VERSION_CODE; a source
+ * file that needs one of these includes it instead of the kernel header.
+ *
+ * Merged into a kernel, this file reduces to its newest branches.
+ */
+#ifndef _TSM_RTMR_COMPAT_H
+#define _TSM_RTMR_COMPAT_H
+
+#include <linux/errno.h>
+#include <linux/kconfig.h>
+#include <linux/types.h>
+#include <linux/version.h>
+
+#define TSM_RTMR_KERNEL_SINCE(major, minor)			\
+	(KERNEL_VERSION(major, minor, 0) <= LINUX_VERSION_CODE)
+
+/*
+ * get_unaligned_le32() and friends: 6.12 moved the header from
+ * asm/unaligned.h to linux/unaligned.h (the old one is gone).
+ */
+#if TSM_RTMR_KERNEL_SINCE(6, 12)
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
+/*
+ * task_pid_nr(): 6.1 defines it in linux/sched.h, 6.12 in linux/pid.h
+ * (which includes linux/sched.h). Both headers exist on both kernels, so
+ * both are included, and no version is compared.
+ */
+#include <linux/pid.h>
+#include <linux/sched.h>
+
+/*
+ * TDX guest TDCALL wrappers exported by the kernel (CONFIG_INTEL_TDX_GUEST):
+ * tdx_mcall_get_report0() since 6.2, tdx_mcall_extend_rtmr() since 6.16.
+ * Where a wrapper is missing, tdx-tdcall.c issues that TDCALL itself.
+ */
+#define TSM_RTMR_HAVE_TDX_REPORT0					\
+	(IS_ENABLED(CONFIG_INTEL_TDX_GUEST) && TSM_RTMR_KERNEL_SINCE(6, 2))
+#define TSM_RTMR_HAVE_TDX_EXTEND_RTMR					\
+	(IS_ENABLED(CONFIG_INTEL_TDX_GUEST) && TSM_RTMR_KERNEL_SINCE(6, 16))
+
+#if TSM_RTMR_HAVE_TDX_REPORT0
+#include <asm/tdx.h>
+
+/**
+ * tsm_rtmr_tdx_report0() - TDG.MR.REPORT subtype 0 through the kernel
+ * @reportdata: 64 bytes, 64-byte aligned
+ * @tdreport: 1024 bytes, 1024-byte aligned
+ *
+ * From 6.16, tdx_mcall_get_report0() returns -ENXIO for TDX_OPERAND_INVALID,
+ * -EBUSY for TDX_OPERAND_BUSY and -EIO for anything else, which is what the
+ * provider expects (tdx_rtmr_status_errno()). Before 6.16 it returned
+ * -EINVAL for the first and -EIO for both others, so a report that lost a
+ * race with another vCPU's RTMR extend read as a hard failure, and the
+ * provider's bounded retry of -EBUSY never ran. TDG.MR.REPORT changes no
+ * state, so retrying any failure is safe: there, -EIO is reported as -EBUSY
+ * (a failure that lasts ends as -EBUSY after the retries, not as -EIO).
+ *
+ * Return: 0, -ENXIO, -EBUSY or -EIO.
+ */
+static inline int tsm_rtmr_tdx_report0(u8 *reportdata, u8 *tdreport)
+{
+	int rc = tdx_mcall_get_report0(reportdata, tdreport);
+
+	if (TSM_RTMR_KERNEL_SINCE(6, 16))
+		return rc;
+	if (rc == -EINVAL)
+		return -ENXIO;
+	if (rc == -EIO)
+		return -EBUSY;
+	return rc;
+}
+#endif
+
+#if TSM_RTMR_HAVE_TDX_EXTEND_RTMR
+/**
+ * tsm_rtmr_tdx_extend_rtmr() - TDG.MR.RTMR.EXTEND through the kernel
+ * @index: RTMR index
+ * @data: 48 bytes in a 64-byte aligned buffer
+ *
+ * Return: 0, -ENXIO, -EBUSY or -EIO, as tdx_rtmr_status_errno().
+ */
+static inline int tsm_rtmr_tdx_extend_rtmr(u8 index, u8 *data)
+{
+	return tdx_mcall_extend_rtmr(index, data);
+}
+#endif
+
+#endif /* _TSM_RTMR_COMPAT_H */
