@@ -7,6 +7,10 @@
 # tpm2-tools/tss2 for the CLI and verification, clang/valgrind for the host
 # tests and fuzzers.
 #
+# Two kernels: Debian's 6.1 (linux-*-amd64) and bookworm's 6.12 (the
+# linux-*-6.12-amd64 meta-packages pull the newest 6.12.<N>+deb12 that apt
+# offers; linux-source-6.12 is the in-tree build's tree).
+#
 # Idempotent and fast when everything is present: one dpkg-query, no apt.
 set -eu
 
@@ -15,6 +19,9 @@ PACKAGES="
 	linux-image-amd64
 	linux-headers-amd64
 	linux-source-6.1
+	linux-image-6.12-amd64
+	linux-headers-6.12-amd64
+	linux-source-6.12
 	busybox-static
 	swtpm
 	swtpm-tools
