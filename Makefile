@@ -14,10 +14,17 @@
 
 TOP := $(CURDIR)
 
-# Default: the running kernel's build tree, else Debian's 6.1 headers.
-KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		    $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
-export KDIR
+# KDIR, the kernel build tree: default the running kernel's, else Debian's
+# 6.1 headers. "check", "demo" and "bench" run "deps" first, which may
+# install those headers, and then a new make: that make must look for them
+# itself. So the default is never exported (an exported empty KDIR used to
+# reach it and stop it looking), and an empty KDIR counts as none. A KDIR
+# given on the command line or in the environment is passed on as it is.
+ifeq ($(strip $(KDIR)),)
+override KDIR = $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
+		$(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+unexport KDIR
+endif
 
 MODDIR := drivers/virt/coco/tsm-rtmr
 KCONFIG := CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
@@ -30,7 +37,7 @@ all: modules
 
 modules:
 	@test -n "$(KDIR)" || { echo "No kernel headers: set KDIR or run 'make deps'" >&2; exit 2; }
-	$(MAKE) -C $(KDIR) M=$(TOP) $(KCONFIG) modules
+	$(MAKE) -C $(KDIR) M=$(TOP) W=1 $(KCONFIG) modules
 
 modules_install:
 	$(MAKE) -C $(KDIR) M=$(TOP) $(KCONFIG) modules_install

@@ -6,7 +6,11 @@
 #
 #   check.sh [STAGE...]     (default: all stages, in this order)
 #
-#   lint           checkpatch --strict and sparse        (tools/testing/lint.sh)
+#   setup          "make demo" and "make check" on a simulated fresh machine:
+#                  no kernel headers until the set-up step installs them
+#                  (tools/testing/fresh-setup.sh)
+#   lint           checkpatch --strict; W=1 and sparse against Debian's 6.1
+#                  and 6.12 headers                     (tools/testing/lint.sh)
 #   host           host unit tests         (make -C tools/testing/host check)
 #   provider-unit  provider unit tests     (make -C tools/testing/provider-unit check)
 #   fuzz           fuzzers, short runs     (make -C tools/testing/fuzz check)
@@ -28,10 +32,11 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 tapdir=build/tap
-ALL_STAGES="lint host provider-unit fuzz vm vm-notpm bench-smoke reliability"
+ALL_STAGES="setup lint host provider-unit fuzz vm vm-notpm bench-smoke reliability"
 
 stage_cmd() {	# prints the command of a stage, or nothing to skip it
 	case $1 in
+	setup)	echo tools/testing/fresh-setup.sh ;;
 	lint)	echo tools/testing/lint.sh ;;
 	host|provider-unit|fuzz)
 		[ -f "tools/testing/$1/Makefile" ] &&
