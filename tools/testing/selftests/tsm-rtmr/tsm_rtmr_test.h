@@ -1074,4 +1074,181 @@ static inline bool snap_same(const struct snap *a, const struct snap *b,
 	EXPECT_STREQ(want, __b);					\
 } while (0)
 
+/* ------------------------------------------------------------------ */
+/* hardening tests (issue 12): raw writes, capabilities, the kernel    */
+/* log, core reloads, an independent ascii rendering, timing           */
+
+#include <linux/capability.h>
+#include <sys/klog.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+/* One write() of @len bytes to @path: bytes written (maybe short) or -errno. */
+static inline ssize_t write_raw(const char *path, const void *data, size_t len)
+{
+	ssize_t n;
+	int fd, e;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	e = errno;
+	close(fd);
+	return n < 0 ? -e : n;
+}
+
+/*
+ * Drop capability @cap from the bounding, effective, permitted and
+ * inheritable sets of the calling thread; every other capability stays
+ * (a uid-0 task keeps CAP_DAC_OVERRIDE, so file modes do not stop it).
+ */
+static inline int caps_drop(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+		return -errno;
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[CAP_TO_INDEX(cap)].effective &= ~CAP_TO_MASK(cap);
+	data[CAP_TO_INDEX(cap)].permitted &= ~CAP_TO_MASK(cap);
+	data[CAP_TO_INDEX(cap)].inheritable &= ~CAP_TO_MASK(cap);
+	if (syscall(SYS_capset, &hdr, data))
+		return -errno;
+	return 0;
+}
+
+/* The calling thread has @cap in its effective set: 1, 0, or -errno. */
+static inline int cap_effective(int cap)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	return !!(data[CAP_TO_INDEX(cap)].effective & CAP_TO_MASK(cap));
+}
+
+/* Lines of the kernel log buffer (as dmesg prints it) that contain @needle. */
+static inline long kmsg_count(const char *needle)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0);
+	char *buf, *line, *save = NULL;
+	long n = 0;
+	int len;
+
+	if (size <= 0)
+		return -errno;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -ENOMEM;
+	len = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (len < 0) {
+		free(buf);
+		return -errno;
+	}
+	buf[len] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		n += strstr(line, needle) != NULL;
+	free(buf);
+	return n;
+}
+
+static inline double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * Unload everything that uses the core (handles, the simulator, the TPM
+ * provider while its log is empty) and load tsm_rtmr again with @params
+ * (NULL: the defaults), with kmod's modprobe. 0 when the core is loaded
+ * afterwards; -EBUSY when it could not be unloaded (a provider's log with
+ * entries pins it); -ENOEXEC when the load failed (the module is absent).
+ */
+static inline int core_reload(const char *params)
+{
+	handles_remove_all();
+	sim_unload();
+	if (exists("/sys/module/tsm_rtmr_tpm"))
+		sh("rmmod tsm_rtmr_tpm 2>/dev/null");
+	if (exists("/sys/module/tsm_rtmr") && sh("rmmod tsm_rtmr"))
+		return -EBUSY;
+	if (exists("/sys/module/tsm_rtmr"))
+		return -EBUSY;
+	sh("/sbin/modprobe tsm_rtmr %s", params ? params : "");
+	return exists("/sys/module/tsm_rtmr") ? 0 : -ENOEXEC;
+}
+
+/*
+ * An independent rendering of ascii_event_log from a parsed binary log
+ * (spec section 5): "<recnum> <log_index> 0x<type:8> <alg>:<hex>...
+ * <event hex or ->\n" per entry. Returns a malloc'd string.
+ */
+static inline char *ascii_render(const struct tlog *l, size_t *lenp)
+{
+	size_t cap = 4096, len = 0, k;
+	char *out = malloc(cap);
+	int i;
+
+	for (k = 0; out && k < l->n; k++) {
+		const struct log_entry *e = &l->e[k];
+		size_t need = 64 + 2 * (size_t)e->event_size + 2;
+
+		for (i = 0; i < e->ds.n; i++)
+			need += 16 + 2 * e->ds.alg[i]->size;
+		if (len + need > cap) {
+			char *nb;
+
+			while (len + need > cap)
+				cap *= 2;
+			nb = realloc(out, cap);
+			if (!nb) {
+				free(out);
+				return NULL;
+			}
+			out = nb;
+		}
+		len += sprintf(out + len, "%zu %u 0x%08x", k, e->log_index,
+			       e->event_type);
+		for (i = 0; i < e->ds.n; i++) {
+			len += sprintf(out + len, " %s:", e->ds.alg[i]->name);
+			hexenc(e->ds.d[i], e->ds.alg[i]->size, out + len);
+			len += 2 * e->ds.alg[i]->size;
+		}
+		out[len++] = ' ';
+		if (e->event_size) {
+			hexenc(e->event, e->event_size, out + len);
+			len += 2 * (size_t)e->event_size;
+		} else {
+			out[len++] = '-';
+		}
+		out[len++] = '\n';
+	}
+	if (out)
+		out[len] = '\0';
+	*lenp = len;
+	return out;
+}
+
+/* The simulator's extend delay (extend_delay_ms), in milliseconds. */
+static inline int sim_extend_delay(unsigned int ms)
+{
+	char b[16];
+
+	snprintf(b, sizeof(b), "%u\n", ms);
+	return write_str(SIM_PARAMS "/extend_delay_ms", b);
+}
+
 #endif /* TSM_RTMR_TEST_H */
