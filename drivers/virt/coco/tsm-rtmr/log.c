@@ -27,7 +27,6 @@
 
 #include <linux/gfp.h>
 #include <linux/mm.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -283,17 +282,35 @@ int tsm_rtmr_log_snapshot_settled(struct tsm_rtmr_log *log,
 	return 0;
 }
 
-/* "ok", or "uncertain" and every uncertain recnum, then a newline. */
-void tsm_rtmr_log_show_state(struct tsm_rtmr_log *log, struct seq_file *m)
+/**
+ * tsm_rtmr_log_format_state() - render the state file
+ * @log: the log
+ * @buf: where to
+ * @size: bytes at @buf
+ *
+ * "ok\n", or "uncertain" and every uncertain recnum, then "\n".
+ *
+ * Return: the length, or, when it is larger than @size, the size needed
+ * (nothing is written then).
+ */
+size_t tsm_rtmr_log_format_state(struct tsm_rtmr_log *log, char *buf,
+				 size_t size)
 {
+	size_t len = 0, need;
 	unsigned int i;
 
 	spin_lock(&log->lock);
-	seq_puts(m, log->nr_uncertain ? "uncertain" : "ok");
+	need = sizeof("uncertain\n") + 21 * log->nr_uncertain;
+	if (need > size) {
+		spin_unlock(&log->lock);
+		return need;
+	}
+	len = scnprintf(buf, size, log->nr_uncertain ? "uncertain" : "ok");
 	for (i = 0; i < log->nr_uncertain; i++)
-		seq_printf(m, " %llu", log->uncertain[i]);
+		len += scnprintf(buf + len, size - len, " %llu",
+				 log->uncertain[i]);
 	spin_unlock(&log->lock);
-	seq_putc(m, '\n');
+	return len + scnprintf(buf + len, size - len, "\n");
 }
 
 /* Where published entry @recnum starts. */

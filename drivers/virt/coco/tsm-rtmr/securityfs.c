@@ -12,11 +12,10 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/security.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/unaligned.h>
 
-#include "compat.h"
 #include "tsm-rtmr-core.h"
 
 enum { FILE_BINARY, FILE_ASCII, FILE_COUNT, FILE_STATE };
@@ -238,69 +237,63 @@ static const struct file_operations ascii_log_fops = {
 	.release = log_release,
 };
 
-/* count and state never wait for the device lock: see log.c. */
-static int count_show(struct seq_file *m, void *v)
+/*
+ * count and state never wait for anything but the log's spinlock, and
+ * render a fresh answer for every read() call at its offset: no rendering
+ * is kept in the open file for another reader of it to get a stale part of
+ * (as seq_file would, to a pread at a non-zero offset).
+ */
+static ssize_t count_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
 {
-	struct tsm_rtmr_dev *dev = m->private;
+	struct tsm_rtmr_dev *dev = file->private_data;
 	struct tsm_rtmr_snap snap;
+	char text[24];
 
 	tsm_rtmr_log_snapshot(&dev->log, &snap);
-	seq_printf(m, "%llu\n", snap.count);
-	return 0;
+	return simple_read_from_buffer(buf, count, ppos, text,
+				       scnprintf(text, sizeof(text), "%llu\n",
+						 snap.count));
 }
 
-static int state_show(struct seq_file *m, void *v)
+static ssize_t state_read(struct file *file, char __user *buf, size_t count,
+			  loff_t *ppos)
 {
-	struct tsm_rtmr_dev *dev = m->private;
+	struct tsm_rtmr_dev *dev = file->private_data;
+	size_t size = 64, len;
+	ssize_t rc;
+	char *text;
 
-	tsm_rtmr_log_show_state(&dev->log, m);
-	return 0;
-}
-
-static int single_dev_open(struct inode *inode, struct file *file,
-			   int (*show)(struct seq_file *, void *))
-{
-	struct tsm_rtmr_dev *dev = tsm_rtmr_dev_get_file(inode);
-	int rc;
-
-	if (!dev)
-		return -ENODEV;
-	rc = single_open(file, show, dev);
-	if (rc)
-		tsm_rtmr_dev_put(dev);
+	/* The list may grow between sizing and formatting: size again. */
+	for (;;) {
+		text = kvmalloc(size, GFP_KERNEL);
+		if (!text)
+			return -ENOMEM;
+		len = tsm_rtmr_log_format_state(&dev->log, text, size);
+		if (len <= size)
+			break;
+		kvfree(text);
+		size = len;
+	}
+	rc = simple_read_from_buffer(buf, count, ppos, text, len);
+	kvfree(text);
 	return rc;
-}
-
-static int single_dev_release(struct inode *inode, struct file *file)
-{
-	tsm_rtmr_dev_put(((struct seq_file *)file->private_data)->private);
-	return single_release(inode, file);
-}
-
-static int count_open(struct inode *inode, struct file *file)
-{
-	return single_dev_open(inode, file, count_show);
-}
-
-static int state_open(struct inode *inode, struct file *file)
-{
-	return single_dev_open(inode, file, state_show);
 }
 
 static const struct file_operations count_fops = {
 	.owner = THIS_MODULE,
-	.open = count_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_dev_release,
+	.open = log_open,
+	.read = count_read,
+	.llseek = default_llseek,
+	.release = log_release,
 };
 
 static const struct file_operations state_fops = {
 	.owner = THIS_MODULE,
-	.open = state_open,
-	.read = seq_read,
-	.llseek = seq_lseek,
-	.release = single_dev_release,
+	.open = log_open,
+	.read = state_read,
+	.llseek = default_llseek,
+	.release = log_release,
 };
 
 static const struct {

@@ -30,7 +30,6 @@
 
 struct crypto_shash;
 struct dentry;
-struct seq_file;
 
 #define TSM_RTMR_NAME_MAX	32
 #define TSM_RTMR_DEFAULT_EVENT	0x6	/* EV_EVENT_TAG */
@@ -214,7 +213,8 @@ void tsm_rtmr_log_snapshot(struct tsm_rtmr_log *log,
 			   struct tsm_rtmr_snap *snap);
 int tsm_rtmr_log_snapshot_settled(struct tsm_rtmr_log *log,
 				  struct tsm_rtmr_snap *snap);
-void tsm_rtmr_log_show_state(struct tsm_rtmr_log *log, struct seq_file *m);
+size_t tsm_rtmr_log_format_state(struct tsm_rtmr_log *log, char *buf,
+				 size_t size);
 struct tsm_rtmr_pos tsm_rtmr_log_pos(struct tsm_rtmr_log *log, u64 recnum);
 u64 tsm_rtmr_log_find_ascii(struct tsm_rtmr_log *log, u64 count, u64 pos);
 void tsm_rtmr_log_copy(struct tsm_rtmr_log *log, size_t pos, void *dst,
