@@ -14,8 +14,8 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <asm/unaligned.h>
 
+#include "compat.h"
 #include "tsm-rtmr-core.h"
 
 enum { FILE_BINARY, FILE_ASCII, FILE_COUNT, FILE_STATE };
