@@ -14,6 +14,7 @@ struct tpm_chip *fake_default_chip;
 bool fake_is_snp;
 int fake_extend_rc, fake_read_rc;
 int fake_extend_calls, fake_read_calls;
+bool fake_chip_removed;
 u32 fake_extend_pcr;
 struct tpm_digest fake_extend_digests[TPM2_MAX_PCR_BANKS];
 
@@ -34,12 +35,21 @@ bool cc_platform_has(enum cc_attr attr)
 	return attr == CC_ATTR_GUEST_SEV_SNP && fake_is_snp;
 }
 
+int tpm_is_tpm2(struct tpm_chip *chip)
+{
+	if (fake_chip_removed)
+		return -ENODEV;
+	return !!(chip->flags & TPM_CHIP_FLAG_TPM2);
+}
+
 int tpm_pcr_extend(struct tpm_chip *chip, u32 pcr_idx,
 		   struct tpm_digest *digests)
 {
 	u32 i;
 
 	fake_extend_calls++;
+	if (fake_chip_removed)
+		return -EIO;	/* as tpm_try_get_ops() of 6.1 */
 	for (i = 0; i < chip->nr_allocated_banks; i++)
 		if (digests[i].alg_id != chip->allocated_banks[i].alg_id)
 			return -EINVAL;

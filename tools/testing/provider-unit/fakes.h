@@ -27,6 +27,7 @@ extern struct tpm_chip *fake_default_chip;
 extern bool fake_is_snp;
 extern int fake_extend_rc, fake_read_rc;
 extern int fake_extend_calls, fake_read_calls;
+extern bool fake_chip_removed;		/* driver unbound: commands fail */
 extern u32 fake_extend_pcr;
 extern struct tpm_digest fake_extend_digests[TPM2_MAX_PCR_BANKS];
 

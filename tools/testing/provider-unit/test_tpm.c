@@ -219,6 +219,16 @@ static void t_extend_errors(void)
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ENODEV);
 	fake_extend_rc = -ETIME;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ETIME);
+	/*
+	 * A removed chip: -ENODEV (nothing sent), not the -EIO that
+	 * tpm_pcr_extend() of 6.1 returns, and tpm_pcr_extend() not called.
+	 */
+	fake_extend_rc = 0;
+	fake_chip_removed = true;
+	fake_extend_calls = 0;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ENODEV);
+	UT_EXPECT_EQ(fake_extend_calls, 0);
+	fake_chip_removed = false;
 	tpm_rtmr_remove(&tpm_rtmr);
 }
 
@@ -269,7 +279,7 @@ static const struct ut_case tpm_cases[] = {
 	{ "allowed PCR 16/23: one warning naming them; 17-22: none", t_resettable_warning },
 	{ "algorithms follow the chip's bank order", t_bank_order },
 	{ "extend: one tpm_digest per bank from the concatenation", t_extend_layout },
-	{ "extend: TPM response code -> EIO, errno passed on", t_extend_errors },
+	{ "extend: TPM response code -> EIO, errno passed on, chip removed -> ENODEV", t_extend_errors },
 	{ "read: tpm_pcr_read per bank, concatenated", t_read_layout },
 	{ "read: errors mapped and returned", t_read_errors },
 };

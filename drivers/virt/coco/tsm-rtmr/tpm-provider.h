@@ -77,6 +77,15 @@ static int tpm_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
 	struct tpm_chip *chip = tr->chip;
 	unsigned int i;
 
+	/*
+	 * Once the chip is removed (its driver unbound) every command fails
+	 * before reaching the TPM. Say so with -ENODEV, so the core drops the
+	 * entry instead of listing it as uncertain. tpm_is_tpm2() only takes
+	 * and drops the chip's ops; it sends nothing.
+	 */
+	if (tpm_is_tpm2(chip) < 0)
+		return -ENODEV;
+
 	/* Banks as checked at probe: nr_allocated_banks == p->nr_algs */
 	for (i = 0; i < p->nr_algs; i++) {
 		u16 size = chip->allocated_banks[i].digest_size;

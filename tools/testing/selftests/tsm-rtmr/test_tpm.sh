@@ -174,7 +174,8 @@ restore16() {
 recs_of() { awk -v p="$1" '$2 == p && $3 != "0x00000003" { print $1 }' "$SFS/ascii_event_log"; }
 
 # Last: the TPM goes away under the provider. Its driver is unbound, so
-# tpm_pcr_extend() fails with ENODEV before it sends anything: the register
+# the provider finds the chip gone (tpm_is_tpm2() < 0) and returns ENODEV
+# before it sends anything (6.1's tpm_pcr_extend() would say EIO): the register
 # is unchanged, so the commit fails with that error and logs nothing (spec
 # 4), never a silent success, nor an uncertain entry for a command never
 # sent. PCR 14 is extendable in the default set and in $ALLOWED.

@@ -39,6 +39,8 @@ struct tpm_chip {
 struct tpm_chip *tpm_default_chip(void);
 int tpm_pcr_extend(struct tpm_chip *chip, u32 pcr_idx,
 		   struct tpm_digest *digests);
+/* 1 for a TPM 2.0, 0 for 1.2, -ENODEV once the chip is removed */
+int tpm_is_tpm2(struct tpm_chip *chip);
 int tpm_pcr_read(struct tpm_chip *chip, u32 pcr_idx,
 		 struct tpm_digest *digest);
 
