@@ -14,6 +14,9 @@
 #   host           host unit tests         (make -C tools/testing/host check)
 #   provider-unit  provider unit tests     (make -C tools/testing/provider-unit check)
 #   fuzz           fuzzers, short runs     (make -C tools/testing/fuzz check)
+#   intree-6.12    the sources dropped into linux-source-6.12 next to
+#                  configfs-tsm, built modular and built-in (compile only;
+#                  debug-kernel/intree.sh --kernel 6.12)
 #   vm             kselftests in one QEMU+swtpm guest  (tools/testing/vm/run-vm.sh)
 #   vm-notpm       the rules that need a guest without a TPM (no provider at
 #                  mkdir: ENODEV; tsm_rtmr_tpm refuses to load)
@@ -32,7 +35,7 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 tapdir=build/tap
-ALL_STAGES="setup lint host provider-unit fuzz vm vm-notpm bench-smoke reliability"
+ALL_STAGES="setup lint host provider-unit fuzz intree-6.12 vm vm-notpm bench-smoke reliability"
 
 stage_cmd() {	# prints the command of a stage, or nothing to skip it
 	case $1 in
@@ -42,6 +45,8 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 		[ -f "tools/testing/$1/Makefile" ] &&
 			echo make --no-print-directory -C "tools/testing/$1" check
 		;;
+	intree-6.12)
+		echo tools/testing/debug-kernel/intree.sh --kernel 6.12 ;;
 	vm)	echo tools/testing/vm/run-vm.sh --timeout 1200 --log-dir build/vm/check \
 			-- /tests/tsm-rtmr/run_tests.sh ;;
 	vm-notpm)
