@@ -265,3 +265,60 @@ out:
 	free(t.ok);
 	return ret;
 }
+
+/* @regs[i] of log index @index, or NULL; binary search when @sorted. */
+static const struct tr_coverage *find_coverage(const struct tr_coverage *regs,
+					       size_t n, bool sorted,
+					       uint32_t index)
+{
+	size_t lo = 0, hi = n;
+
+	if (!sorted) {
+		for (size_t i = 0; i < n; i++)
+			if (regs[i].index == index)
+				return &regs[i];
+		return NULL;
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (regs[mid].index == index)
+			return &regs[mid];
+		if (regs[mid].index < index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+size_t tr_registers_uncovered(const struct tr_log *log,
+			      const struct tr_coverage *regs, size_t n_regs,
+			      size_t count, uint32_t *recnums, size_t max)
+{
+	size_t n = 0, from = count;
+	bool sorted = true;
+
+	if (count > log->n_records)
+		count = log->n_records;
+	for (size_t i = 0; i < n_regs; i++) {
+		if (regs[i].prefix < from)
+			from = regs[i].prefix;
+		if (i && regs[i].index <= regs[i - 1].index)
+			sorted = false;
+	}
+	for (size_t i = from; i < count; i++) {
+		const struct tr_record *rec = &log->records[i];
+		const struct tr_coverage *c;
+
+		if (rec->event_type == TR_EV_NO_ACTION)
+			continue;
+		c = find_coverage(regs, n_regs, sorted, rec->log_index);
+		if (!c || i < c->prefix)
+			continue;
+		if (n < max)
+			recnums[n] = rec->recnum;
+		n++;
+	}
+	return n;
+}

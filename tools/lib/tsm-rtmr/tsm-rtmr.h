@@ -227,6 +227,27 @@ int tr_longest_prefix(const struct tr_log *log, unsigned int flags,
 		      const struct tr_target *targets, size_t n_targets,
 		      size_t *best, struct tr_error *err);
 
+/* A register whose value is the replay of the first @prefix records. */
+struct tr_coverage {
+	uint32_t index;		/* log index */
+	size_t prefix;
+};
+
+/*
+ * What live register values read one register at a time do not cover
+ * (tr_quote_uncovered for values that need not be of one prefix): the
+ * records among the first @count (those in the log before the values were
+ * read, clamped to the log) that extend a register of @regs at or after
+ * its prefix. A verifier must fail such values: the register was reset,
+ * or extended behind the log, after those entries were logged. Registers
+ * not in @regs are not looked at. Stores the first @max of those recnums,
+ * in log order, in @recnums (may be NULL when @max is 0); returns how many
+ * there are.
+ */
+size_t tr_registers_uncovered(const struct tr_log *log,
+			      const struct tr_coverage *regs, size_t n_regs,
+			      size_t count, uint32_t *recnums, size_t max);
+
 /* ---- output formats ------------------------------------------------- */
 
 /* The kernel's ascii_event_log: one line per record. */

@@ -852,6 +852,68 @@ static void test_quote_uncovered(void)
 	tr_buf_free(&b);
 }
 
+/*
+ * Coverage of live values read register by register: each register's
+ * value is the replay of its own prefix; records counted before the read
+ * that extend it must be in that prefix. Synthetic log:
+ *   0: 16  1: 23  2: 10  3: 16  4: 16 EV_NO_ACTION  5: 23  6: 16
+ */
+static void test_registers_uncovered(void)
+{
+	struct tr_coverage both[2] = { { 16, 7 }, { 23, 7 } };
+	struct tr_coverage rev[2] = { { 23, 2 }, { 16, 4 } };
+	struct tr_coverage one[1] = { { 16, 0 } };
+	struct tr_buf b = { 0 };
+	struct tr_error err;
+	struct tr_log *log;
+	uint32_t rec[8];
+	size_t n;
+
+	tr_build_header(&b, tpm_algs, 2);
+	tr_build_record_hashed(&b, 16, 0x6, tpm_algs, 2, "a", 1);
+	tr_build_record_hashed(&b, 23, 0x6, tpm_algs, 2, "b", 1);
+	tr_build_record_hashed(&b, 10, 0x6, tpm_algs, 2, "c", 1);
+	tr_build_record_hashed(&b, 16, 0xd, tpm_algs, 2, "d", 1);
+	tr_build_record_hashed(&b, 16, TR_EV_NO_ACTION, tpm_algs, 2, "e", 1);
+	tr_build_record_hashed(&b, 23, 0x6, tpm_algs, 2, "f", 1);
+	tr_build_record_hashed(&b, 16, 0x6, tpm_algs, 2, "g", 1);
+	log = parse(&b, &err);
+
+	ok(log && tr_registers_uncovered(log, both, 2, 7, rec, 8) == 0,
+	   "registers uncovered: both of the whole log: none");
+	both[0].prefix = 3;
+	n = tr_registers_uncovered(log, both, 2, 7, rec, 8);
+	ok(n == 2 && rec[0] == 3 && rec[1] == 6,
+	   "registers uncovered: 16 of 3 records: 3 and 6, not 4 (EV_NO_ACTION) (got %zu)", n);
+	n = tr_registers_uncovered(log, both, 2, 5, rec, 8);
+	ok(n == 1 && rec[0] == 3,
+	   "registers uncovered: 16 of 3 records, 5 counted: only 3 (got %zu)", n);
+	ok(tr_registers_uncovered(log, both, 2, 3, rec, 8) == 0,
+	   "registers uncovered: 16 of 3 records, 3 counted: none (later ones may be newer than the read)");
+	n = tr_registers_uncovered(log, rev, 2, 7, rec, 8);
+	ok(n == 2 && rec[0] == 5 && rec[1] == 6,
+	   "registers uncovered: 23 of 2, 16 of 4, listed out of order: 5 and 6, in log order (got %zu)", n);
+	n = tr_registers_uncovered(log, one, 1, 7, rec, 8);
+	ok(n == 3 && rec[0] == 0 && rec[1] == 3 && rec[2] == 6,
+	   "registers uncovered: only 16 listed, at its initial value: 0, 3, 6; not 23's nor 10's (got %zu)", n);
+	n = tr_registers_uncovered(log, one, 1, 7, rec, 1);
+	ok(n == 3 && rec[0] == 0,
+	   "registers uncovered: 3 in all, the first stored when max is 1 (got %zu)", n);
+	ok(tr_registers_uncovered(log, one, 1, 7, NULL, 0) == 3,
+	   "registers uncovered: counting only, recnums NULL");
+	one[0].prefix = 6;
+	n = tr_registers_uncovered(log, one, 1, 100, rec, 8);
+	ok(n == 1 && rec[0] == 6,
+	   "registers uncovered: a count beyond the log is clamped to it (got %zu)", n);
+	one[0].prefix = 9;
+	ok(tr_registers_uncovered(log, one, 1, 7, rec, 8) == 0,
+	   "registers uncovered: a prefix beyond the count: none");
+	ok(tr_registers_uncovered(log, NULL, 0, 7, rec, 8) == 0,
+	   "registers uncovered: no register listed: none");
+	tr_log_free(log);
+	tr_buf_free(&b);
+}
+
 /* ---- fixtures from the kernel module ------------------------------------ */
 
 static char *slurp(const char *path, size_t *len)
@@ -939,6 +1001,7 @@ int main(int argc, char **argv)
 	test_sm3();
 	test_quote();
 	test_quote_uncovered();
+	test_registers_uncovered();
 	test_fixtures(fixtures);
 	return tap_done();
 }
