@@ -40,6 +40,11 @@ struct tr_log *load_log(const char *path, const struct tr_parse_opts *opts);
 /* securityfs binary_event_log path of @provider. */
 void provider_log_path(const char *provider, char *buf, size_t size);
 bool provider_is_tpm(const char *provider);
+/*
+ * @provider's securityfs count: entries in its log whose extend is done.
+ * 0, or -1 after a one-line message.
+ */
+int read_count(const char *provider, size_t *count);
 
 /* A configfs handle directory, removed by handle_close (and on signals). */
 struct handle {

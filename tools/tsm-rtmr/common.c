@@ -182,6 +182,31 @@ struct tr_log *load_log(const char *path, const struct tr_parse_opts *opts)
 	return log;
 }
 
+int read_count(const char *provider, size_t *count)
+{
+	char path[512], *end;
+	unsigned long long n;
+	uint8_t *data;
+	size_t len;
+	int ret;
+
+	snprintf(path, sizeof(path), "%s/%s/count", securityfs_root(), provider);
+	ret = read_whole(path, &data, &len, 64);
+	if (ret) {
+		errmsg("%s: %s", path, strerror(-ret));
+		return -1;
+	}
+	data[len < 64 ? len : 63] = '\0';
+	errno = 0;
+	n = strtoull((char *)data, &end, 10);
+	ret = end == (char *)data || (*end && *end != '\n') || errno ? -1 : 0;
+	if (ret)
+		errmsg("%s: not a number", path);
+	free(data);
+	*count = (size_t)n;
+	return ret;
+}
+
 /* ---- configfs handles ---------------------------------------------- */
 
 static const char *configfs_root(void)

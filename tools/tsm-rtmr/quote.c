@@ -19,11 +19,8 @@
 #include <string.h>
 
 #include <openssl/rand.h>
-#include <tss2/tss2_esys.h>
-#include <tss2/tss2_rc.h>
-#include <tss2/tss2_tctildr.h>
 
-#include "cli.h"
+#include "tpm.h"
 
 static const char quote_help[] =
 "usage: tsm-rtmr quote --pcrs LIST --nonce HEX [--tcti CONF] [-p PROVIDER]\n"
@@ -47,12 +44,6 @@ struct quote_args {
 	uint32_t pcrs;		/* bit n: PCR n */
 	uint8_t nonce[64];
 	size_t nonce_len;
-};
-
-struct tpm {
-	TSS2_TCTI_CONTEXT *tcti;
-	ESYS_CONTEXT *ctx;
-	ESYS_TR key;
 };
 
 /* PCR values read from the TPM right after the quote, per bank. */
@@ -132,42 +123,6 @@ static int parse_quote_args(int argc, char **argv, struct quote_args *a)
 	}
 	a->file = optind < argc ? argv[optind] : NULL;
 	return 0;
-}
-
-static void tpm_error(const char *what, TSS2_RC rc)
-{
-	errmsg("%s: %s", what, Tss2_RC_Decode(rc));
-}
-
-static int tpm_open(struct tpm *t, const char *conf)
-{
-	TSS2_RC rc;
-
-	/* The TSS logs to stderr; we print one line per failure ourselves. */
-	setenv("TSS2_LOG", "all+NONE", 0);
-	rc = Tss2_TctiLdr_Initialize(conf, &t->tcti);
-
-	t->key = ESYS_TR_NONE;
-	if (rc) {
-		errmsg("TCTI '%s': %s", conf, Tss2_RC_Decode(rc));
-		return -1;
-	}
-	rc = Esys_Initialize(&t->ctx, t->tcti, NULL);
-	if (rc) {
-		tpm_error("Esys_Initialize", rc);
-		return -1;
-	}
-	return 0;
-}
-
-static void tpm_close(struct tpm *t)
-{
-	if (t->ctx && t->key != ESYS_TR_NONE)
-		Esys_FlushContext(t->ctx, t->key);
-	if (t->ctx)
-		Esys_Finalize(&t->ctx);
-	if (t->tcti)
-		Tss2_TctiLdr_Finalize(&t->tcti);
 }
 
 /*
@@ -462,35 +417,9 @@ static int log_banks(const char *path, uint32_t pcrs, TPML_PCR_SELECTION *sel,
 	return 0;
 }
 
-/* The provider's securityfs count: entries in its log now. */
-static int read_count(const char *provider, size_t *count)
-{
-	char path[512], *end;
-	unsigned long long n;
-	uint8_t *data;
-	size_t len;
-	int ret;
-
-	snprintf(path, sizeof(path), "%s/%s/count", securityfs_root(), provider);
-	ret = read_whole(path, &data, &len, 64);
-	if (ret) {
-		errmsg("%s: %s", path, strerror(-ret));
-		return -1;
-	}
-	data[len < 64 ? len : 63] = '\0';
-	errno = 0;
-	n = strtoull((char *)data, &end, 10);
-	ret = end == (char *)data || (*end && *end != '\n') || errno ? -1 : 0;
-	if (ret)
-		errmsg("%s: not a number", path);
-	free(data);
-	*count = (size_t)n;
-	return ret;
-}
-
 int cmd_quote(int argc, char **argv)
 {
-	struct quote_args a = { .provider = "tpm", .tcti = "device:/dev/tpmrm0" };
+	struct quote_args a = { .provider = "tpm", .tcti = DEFAULT_TCTI };
 	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
 	TPM2B_ATTEST *quoted = NULL;
 	TPMT_SIGNATURE *sig = NULL;

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tsm-rtmr replay: replay the log per register and algorithm, and compare
- * with the live register values read through a configfs handle.
+ * with the live register values: for the TPM providers (tpm, snp-vtpm)
+ * the PCRs read from the TPM itself, which show an extend made behind
+ * tsm-rtmr's back; for the others (sim, tdx) configfs value, the kernel's
+ * confirmed copy of each register, which does not.
  *
- * Order matters: the live values are read after a first read of the log
- * (which names the registers) and before a second one, against which they
- * are compared. The kernel appends before it extends, so the second log
- * holds every entry the values include; entries committed meanwhile only
- * make it longer, so each register must be the replay of some prefix of it
- * (IMA's rule), all of its banks of the same prefix.
+ * Order matters. The provider's count is read first: every entry it
+ * counts has been extended, and must be in the prefix its register
+ * matches, else a reset (PCR 16 and 23 from locality 0) and a re-extend
+ * could make an old prefix match (quote's rule). Then a first read of the
+ * log names the registers, the live values are read, and a second read of
+ * the log is what they are compared with. A read of the log waits for the
+ * commit in flight, so the second log holds every entry the values
+ * include; entries committed meanwhile only make it longer, so each
+ * register must be the replay of some prefix of it (IMA's rule), all of
+ * its banks of the same prefix.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,18 +23,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "tpm.h"
 
 static const char replay_help[] =
-"usage: tsm-rtmr replay [-p PROVIDER] [--tpm] [--no-live] [FILE]\n"
+"usage: tsm-rtmr replay [-p PROVIDER] [--tpm] [--no-live] [--tcti CONF]\n"
+"                       [FILE]\n"
 "Replay the event log of PROVIDER (default: the first under securityfs) or\n"
 "FILE, print '<log index> <alg>:<hex>' per register and algorithm, and\n"
 "compare with PROVIDER's live registers (with FILE: only when -p is given).\n"
+"Live values of tpm and snp-vtpm are the PCRs read from the TPM with\n"
+"TPM2_PCR_Read, in every bank the log carries. For other providers (sim,\n"
+"tdx) they are the kernel's confirmed copy of each register (configfs\n"
+"value), which does not show an extend made behind the kernel's back; for\n"
+"TDX a verifier checks the RTMRs of a TDREPORT or quote instead.\n"
+"Each register must be the replay of a prefix of the log, and that prefix\n"
+"must hold every entry on the register among the first PROVIDER count\n"
+"entries (count is read before the live values; with FILE, every record of\n"
+"FILE counts).\n"
 "  -p, --provider NAME  provider whose log and registers to use\n"
 "      --tpm            TPM initial values (PCRs 17-22 all-0xFF); implied\n"
 "                       by providers tpm and snp-vtpm\n"
 "      --no-live        do not compare with live registers\n"
-"Exit status 1 when a live value is not the replay of the log.\n";
+"  -T, --tcti CONF      TCTI of the TPM for tpm and snp-vtpm (default\n"
+"                       " DEFAULT_TCTI ")\n"
+"Exit status 1 when a live value is not the replay of a prefix of the log,\n"
+"or its prefix leaves out such a counted entry (a reset, or an extend\n"
+"behind the log).\n";
 
 struct live {
 	struct tr_target *targets;
@@ -38,6 +59,7 @@ struct live {
 struct replay_args {
 	const char *provider;
 	const char *file;
+	const char *tcti;	/* NULL: DEFAULT_TCTI */
 	bool tpm, no_live;
 };
 
@@ -121,13 +143,59 @@ static int read_registers(struct handle *h, const struct tr_log *log,
 	return 0;
 }
 
-static int read_live(const char *provider, const struct tr_log *log,
+/* sim, tdx: configfs value, the kernel's confirmed copy of each register. */
+static int read_configfs(const char *provider, const struct tr_log *log,
+			 const struct tr_replay *r, struct live *lv)
+{
+	struct handle h = { 0 };
+	int ret = handle_open(&h);
+
+	if (ret) {
+		errmsg("cannot create a configfs handle to read registers: %s",
+		       strerror(-ret));
+	} else if ((ret = handle_printf(&h, "provider", "%s", provider))) {
+		errmsg("provider %s: %s", provider, strerror(-ret));
+	} else {
+		ret = read_registers(&h, log, r, lv);
+	}
+	handle_close(&h);
+	return ret ? -1 : 0;
+}
+
+/*
+ * tpm, snp-vtpm: the PCRs themselves, which an extend behind tsm-rtmr's
+ * back (tpm2_pcrextend) changes too. PCR n is log index n.
+ */
+static int read_tpm(const char *tcti, const struct tr_log *log,
+		    const struct tr_replay *r, struct live *lv)
+{
+	struct tpm t = { 0 };
+	int ret = tpm_open(&t, tcti);
+
+	for (size_t i = 0; !ret && i < r->n_regs; i++) {
+		uint32_t pcr = r->regs[i].index;
+		uint8_t values[TR_MAX_ALGS][TR_MAX_DIGEST];
+
+		ret = tpm_read_pcr(&t, pcr, log, values);
+		for (unsigned int b = 0; !ret && b < log->n_banks; b++) {
+			struct tr_target *tg = &lv->targets[lv->n];
+
+			tg->index = pcr;
+			tg->alg_id = log->banks[b].alg_id;
+			memcpy(tg->value, values[b], log->banks[b].size);
+			lv->registers[lv->n++] = pcr;
+		}
+	}
+	tpm_close(&t);
+	return ret;
+}
+
+static int read_live(const struct replay_args *a, const struct tr_log *log,
 		     unsigned int flags, struct live *lv)
 {
 	struct tr_error err = { 0 };
-	struct handle h = { 0 };
 	struct tr_replay r;
-	int ret;
+	int ret = -1;
 
 	if (tr_replay_init(&r, log, flags, &err)) {
 		errmsg("%s", err.msg);
@@ -135,18 +203,14 @@ static int read_live(const char *provider, const struct tr_log *log,
 	}
 	lv->targets = calloc(r.n_regs * TR_MAX_ALGS + 1, sizeof(*lv->targets));
 	lv->registers = calloc(r.n_regs * TR_MAX_ALGS + 1, sizeof(*lv->registers));
-	ret = lv->targets && lv->registers ? handle_open(&h) : -ENOMEM;
-	if (ret) {
-		errmsg("cannot create a configfs handle to read registers: %s",
-		       strerror(-ret));
-	} else if ((ret = handle_printf(&h, "provider", "%s", provider))) {
-		errmsg("provider %s: %s", provider, strerror(-ret));
-	} else {
-		ret = read_registers(&h, log, &r, lv);
-	}
-	handle_close(&h);
+	if (!lv->targets || !lv->registers)
+		errmsg("out of memory");
+	else if (provider_is_tpm(a->provider))
+		ret = read_tpm(a->tcti ? a->tcti : DEFAULT_TCTI, log, &r, lv);
+	else
+		ret = read_configfs(a->provider, log, &r, lv);
 	tr_replay_free(&r);
-	return ret ? -1 : 0;
+	return ret;
 }
 
 static void print_replay(const struct tr_log *log, unsigned int flags)
@@ -268,10 +332,77 @@ static void explain_register(const struct tr_log *log, const struct live *lv,
 			   lv->targets[worst].index), also);
 }
 
+/*
+ * Registers with an uncovered entry; *@k: the first target of the one of
+ * log index @index.
+ */
+static size_t uncovered_registers(const struct tr_log *log,
+				  const struct live *lv,
+				  const struct tr_coverage *cov, size_t n_cov,
+				  size_t count, uint32_t index, size_t *k)
+{
+	size_t regs = 0;
+
+	for (size_t i = 0, c = 0, end; i < lv->n && c < n_cov; i = end, c++) {
+		end = group_end(lv, i);
+		if (lv->targets[i].index == index)
+			*k = i;
+		if (tr_registers_uncovered(log, &cov[c], 1, count, NULL, 0))
+			regs++;
+	}
+	return regs;
+}
+
+/*
+ * Every entry among the first @count (counted before the live values were
+ * read) must be in the prefix its register matches: a shorter match means
+ * the register was reset and extended again with an old prefix of its
+ * entries, or something like it.
+ */
+static int check_coverage(const struct tr_log *log, const struct live *lv,
+			  const struct matches *m, size_t count)
+{
+	struct tr_coverage *cov = calloc(lv->n + 1, sizeof(*cov));
+	size_t n_cov = 0, n, k = 0, regs, len = 0;
+	char list[16 * 11 + 32];
+	uint32_t rec[16];
+
+	if (!cov) {
+		errmsg("out of memory");
+		return EXIT_ERROR;
+	}
+	for (size_t i = 0, end; i < lv->n; i = end) {
+		end = group_end(lv, i);
+		cov[n_cov].index = lv->targets[i].index;
+		cov[n_cov++].prefix = (size_t)m->reg_best[i];
+	}
+	n = tr_registers_uncovered(log, cov, n_cov, count, rec, 16);
+	if (!n) {
+		free(cov);
+		return EXIT_OK;
+	}
+	/* Name the register of the first entry left out. */
+	regs = uncovered_registers(log, lv, cov, n_cov, count,
+				   log->records[rec[0]].log_index, &k);
+	free(cov);
+	for (size_t i = 0; i < n && i < 16; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, " %u",
+					rec[i]);
+	if (n > 16)
+		snprintf(list + len, sizeof(list) - len, " ... (%zu in all)", n);
+	errmsg("register %u (log index %u) is the replay of only the first %ld records%s, but %zu %s logged before the live values were read %s not covered (a reset or an extend behind the log): recnum%s%s",
+	       lv->registers[k], lv->targets[k].index, m->reg_best[k],
+	       regs > 1 ? " (and other registers of shorter prefixes)" : "",
+	       n, n == 1 ? "entry" : "entries", n == 1 ? "is" : "are",
+	       n == 1 ? "" : "s", list);
+	return EXIT_VERIFY;
+}
+
 static int verdict(const struct tr_log *log, const struct live *lv,
-		   const struct matches *m)
+		   const struct matches *m, size_t count)
 {
 	size_t bad = 0, lagging = 0, first_bad = 0, bad_end = 0;
+	int ret;
 
 	for (size_t i = 0, end; i < lv->n; i = end) {
 		end = group_end(lv, i);
@@ -287,14 +418,23 @@ static int verdict(const struct tr_log *log, const struct live *lv,
 		explain_register(log, lv, m, first_bad, bad_end, bad > 1);
 		return EXIT_VERIFY;
 	}
+	if (count > log->n_records) {
+		errmsg("the log has %zu records, fewer than the %zu counted before the live values were read",
+		       log->n_records, count);
+		return EXIT_VERIFY;
+	}
+	ret = check_coverage(log, lv, m, count);
+	if (ret != EXIT_OK)
+		return ret;
 	if (lagging)
 		notice("%zu register(s) are the replay of a shorter prefix of the log's %zu records (entries committed meanwhile)",
 		       lagging, log->n_records);
 	return EXIT_OK;
 }
 
+/* @count: records in the log before the live values were read. */
 static int compare(const struct tr_log *log, unsigned int flags,
-		   const struct live *lv)
+		   const struct live *lv, size_t count)
 {
 	struct matches m = { .lv = lv };
 	struct tr_error err = { 0 };
@@ -314,7 +454,7 @@ static int compare(const struct tr_log *log, unsigned int flags,
 		errmsg("%s", err.msg);
 		goto out;
 	}
-	ret = verdict(log, lv, &m);
+	ret = verdict(log, lv, &m, count);
 out:
 	free(m.now);
 	free(m.target_best);
@@ -326,17 +466,19 @@ static int parse_replay_args(int argc, char **argv, struct replay_args *a)
 {
 	static const struct option opts[] = {
 		{ "provider", required_argument, NULL, 'p' },
-		{ "tpm", no_argument, NULL, 'T' },
+		{ "tpm", no_argument, NULL, 'P' },
 		{ "no-live", no_argument, NULL, 'N' },
+		{ "tcti", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:T:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': a->provider = optarg; break;
-		case 'T': a->tpm = true; break;
+		case 'T': a->tcti = optarg; break;
+		case 'P': a->tpm = true; break;
 		case 'N': a->no_live = true; break;
 		case 'h': fputs(replay_help, stdout); exit(EXIT_OK);
 		default: return -1;
@@ -357,6 +499,7 @@ int cmd_replay(int argc, char **argv)
 	struct tr_log *log, *now = NULL;
 	char name[256], path[512];
 	unsigned int flags;
+	size_t count = 0;
 	bool live;
 	int ret = EXIT_ERROR;
 
@@ -370,6 +513,14 @@ int cmd_replay(int argc, char **argv)
 		       securityfs_root());
 		return EXIT_ERROR;
 	}
+	if (live && a.tcti && !provider_is_tpm(a.provider)) {
+		errmsg("--tcti: provider %s is not a TPM; its live values are the kernel's (configfs value)",
+		       a.provider);
+		return EXIT_ERROR;
+	}
+	/* Entries the live values must include; with FILE, all of its. */
+	if (live && !a.file && read_count(a.provider, &count))
+		return EXIT_ERROR;
 	if (a.file)
 		snprintf(path, sizeof(path), "%s", a.file);
 	else
@@ -379,7 +530,9 @@ int cmd_replay(int argc, char **argv)
 	log = load_log(path, NULL);
 	if (!log)
 		return EXIT_ERROR;
-	if (live && read_live(a.provider, log, flags, &lv))
+	if (a.file)
+		count = log->n_records;
+	if (live && read_live(&a, log, flags, &lv))
 		goto out;
 	now = live && !a.file ? load_log(path, NULL) : log;
 	if (!now)
@@ -388,7 +541,7 @@ int cmd_replay(int argc, char **argv)
 	/* An agent must not take a verdict for values it never got. */
 	if (output_flush(NULL))
 		goto out;
-	ret = live ? compare(now, flags, &lv) : EXIT_OK;
+	ret = live ? compare(now, flags, &lv, count) : EXIT_OK;
 out:
 	if (now != log)
 		tr_log_free(now);

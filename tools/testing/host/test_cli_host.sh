@@ -340,6 +340,76 @@ test_quote() {
 	tap $? "quote: unreachable TPM: exit 2"
 }
 
+# replay -p tpm reads the PCRs from the TPM itself (here the swtpm of
+# test_quote, through --tcti), with the provider's count and log in a fake
+# securityfs: an extend behind the log shows, and every entry counted
+# before the read must be in the prefix its PCR matches.
+test_replay_tpm() {
+	if [ -z "$swtpm_pid" ]; then
+		for t in replay-tpm replay-tpm-newer replay-tpm-uncovered \
+			 replay-tpm-file replay-tpm-foreign replay-tpm-reset \
+			 replay-tpm-restored replay-tpm-bank replay-tpm-tcti \
+			 replay-sim-tcti; do
+			skip "$t" "swtpm or tpm2-tools not installed"
+		done
+		return
+	fi
+	tpm2_pcrreset 16 > /dev/null && tpm2_pcrreset 23 > /dev/null
+	$MKLOG "$T/r.log" sha256,sha384 16:one 23:two 10/3:noaction 16:three
+	$MKLOG "$T/r5.log" sha256,sha384 16:one 23:two 10/3:noaction 16:three 23:four-not-yet
+	extend_records "$T/r.log" 0 1 3
+	mkdir -p "$T/rsfs/tpm"
+	cp "$T/r.log" "$T/rsfs/tpm/binary_event_log"
+	echo 4 > "$T/rsfs/tpm/count"
+	TSM_RTMR_SECURITYFS=$T/rsfs run $TSM replay -p tpm --tcti "$TCTI"
+	[ $rc -eq 0 ] && [ ! -s "$T/err" ] && [ "$(wc -l < "$T/out")" -eq 4 ]
+	tap $? "replay -p tpm: PCRs 16 and 23 read from the TPM equal the replay, exit 0"
+	# An entry logged after count was read may be newer than the PCRs.
+	cp "$T/r5.log" "$T/rsfs/tpm/binary_event_log"
+	TSM_RTMR_SECURITYFS=$T/rsfs run $TSM replay -p tpm --tcti "$TCTI"
+	[ $rc -eq 0 ] && grep -q "shorter prefix of the log's 5 records" "$T/err"
+	sed "s|^|# |" "$T/err"
+	tap $? "replay -p tpm: count 4, a 5th entry not yet in PCR 23: exit 0"
+	echo 5 > "$T/rsfs/tpm/count"
+	TSM_RTMR_SECURITYFS=$T/rsfs run $TSM replay -p tpm --tcti "$TCTI"
+	[ $rc -eq 1 ] && [ "$(wc -l < "$T/err")" -eq 1 ] &&
+		grep -q "register 23 (log index 23) is the replay of only the first 4 records, but 1 entry .* not covered .*: recnum 4$" "$T/err"
+	sed "s|^|# |" "$T/err"
+	tap $? "replay -p tpm: count 5, PCR 23 without entry 4: exit 1 naming recnum 4"
+	run $TSM replay -p tpm --tcti "$TCTI" "$T/r5.log"
+	[ $rc -eq 1 ] && grep -q "not covered .*: recnum 4$" "$T/err"
+	tap $? "replay -p tpm FILE: every record of FILE counts: exit 1 naming recnum 4"
+	# PCR 16 reset and extended again with its first entry only.
+	tpm2_pcrreset 16 > /dev/null && extend_records "$T/r.log" 0
+	run $TSM replay -p tpm --tcti "$TCTI" "$T/r.log"
+	[ $rc -eq 1 ] && [ "$(wc -l < "$T/err")" -eq 1 ] &&
+		grep -q "register 16 (log index 16) is the replay of only the first 3 records, but 1 entry .*(a reset or an extend behind the log): recnum 3$" "$T/err"
+	sed "s|^|# |" "$T/err"
+	tap $? "replay -p tpm: PCR 16 reset and re-extended with an old prefix: exit 1 naming recnum 3"
+	extend_records "$T/r.log" 3
+	run $TSM replay -p tpm --tcti "$TCTI" "$T/r.log"
+	[ $rc -eq 0 ]
+	tap $? "replay -p tpm: PCR 16 extended with the rest of its entries: exit 0 again"
+	tpm2_pcrextend 16:sha256=$(zeros 64) > /dev/null
+	run $TSM replay -p tpm --tcti "$TCTI" "$T/r.log"
+	[ $rc -eq 1 ] && [ "$(wc -l < "$T/err")" -eq 1 ] &&
+		grep -q "^tsm-rtmr: replay: register 16 (log index 16) sha256: live value is not the replay of any prefix" "$T/err"
+	sed "s|^|# |" "$T/err"
+	tap $? "replay -p tpm: after a foreign extend of PCR 16 (sha256 only), exit 1 naming register 16 sha256"
+	$MKLOG "$T/r512.log" sha256,sha512 16:x
+	run $TSM replay -p tpm --tcti "$TCTI" "$T/r512.log"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "no bank 0x000d (sha512)" "$T/err"
+	sed "s|^|# |" "$T/err"
+	tap $? "replay -p tpm: a bank the TPM lacks: exit 2, one line naming it"
+	run $TSM replay -p tpm --tcti "swtpm:host=127.0.0.1,port=1" "$T/r.log"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ]
+	sed "s|^|# |" "$T/err"
+	tap $? "replay -p tpm: unreachable TPM: exit 2, one line"
+	run $TSM replay -p sim --tcti "$TCTI" "$T/r.log"
+	[ $rc -eq 2 ] && grep -q "provider sim is not a TPM" "$T/err"
+	tap $? "replay -p sim --tcti: exit 2 (sim's live values are the kernel's)"
+}
+
 test_usage
 test_formats
 test_replay
@@ -347,6 +417,7 @@ test_stdout_full
 test_fixtures
 test_ccel
 test_quote
+test_replay_tpm
 [ $sanitizer_reports -eq 0 ]
 tap $? "no sanitizer reports from the CLI ($sanitizer_reports)"
 echo "1..$n"
