@@ -145,9 +145,12 @@ sparse_build() {
 		result FAIL "$rel: W=1 build of every module" "$tmp/kos"
 	fi
 	# Warnings located in project files, whichever way kbuild spells
-	# the path (absolute under the copy, or relative).
-	grep -E "^($out/)?(drivers/virt/coco/tsm-rtmr|include/linux)/[^:]*:[0-9]+(:[0-9]+)?: (warning|error):" \
-		"$log" > "$tmp/sparse-warn" || true
+	# the path (absolute under the copy, or relative). The copy's path
+	# is stripped as a string: a release such as 6.12.117+deb12-amd64
+	# is no regular expression.
+	awk -v p="$out/" 'index($0, p) == 1 { $0 = substr($0, length(p) + 1) } 1' "$log" |
+		grep -E "^(drivers/virt/coco/tsm-rtmr|include/linux)/[^:]*:[0-9]+(:[0-9]+)?: (warning|error):" \
+		> "$tmp/sparse-warn" || true
 	if [ -s "$tmp/sparse-warn" ]; then
 		result FAIL "$rel: $(wc -l < "$tmp/sparse-warn") sparse or W=1 warning(s) in project files" "$tmp/sparse-warn"
 	else
