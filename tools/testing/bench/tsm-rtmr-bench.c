@@ -1220,63 +1220,103 @@ static void copy_file(const char *src, const char *dst, char *buf)
 	close(out);
 }
 
-/*
- * ascii_event_log is rendered at read time: the same whole and random
- * reads, against its bytes copied to tmpfs (info: the formatting is the
- * cost), and the scaling target of the binary log, O(bytes read).
+/**
+ * struct log_file - one securityfs log file, as the log section reads it
+ * @path: the file
+ * @name: "" (binary_event_log) or "ascii-", before each metric's name
+ * @label: "" or "ascii ", in each ratio's name
+ * @target: the throughput targets, ">=" (binary) or "info" (ascii: it is
+ *	rendered at read time, so tmpfs is no peer; scaling is still judged)
+ * @t_tsm: whole-read seconds per log size and repetition, tsm-rtmr
+ * @t_tmp: the same for the bytes copied to tmpfs
  */
-static void bench_log_ascii(const char *alog, const char *copy, char *rbuf,
-			    int s, const char *param,
-			    double (*t_tsm)[MAX_SAMPLES],
-			    double (*t_tmp)[MAX_SAMPLES])
+struct log_file {
+	const char *path;
+	const char *name;
+	const char *label;
+	const char *target;
+	double t_tsm[8][MAX_SAMPLES];
+	double t_tmp[8][MAX_SAMPLES];
+};
+
+/*
+ * Whole and random 4K reads of @f at log size @s against its bytes on
+ * tmpfs, interleaved (which goes first alternates); returns its size.
+ */
+static size_t bench_log_file(struct log_file *f, const char *copy,
+			     char *rbuf, int s, const char *param)
 {
 	double mb_tsm[MAX_SAMPLES], mb_tmp[MAX_SAMPLES];
 	double r_tsm[MAX_SAMPLES], r_tmp[MAX_SAMPLES];
-	size_t total = 0, t2;
-	char label[96];
+	double ms1[MAX_SAMPLES], ms2[MAX_SAMPLES];
+	size_t total = 0, t2 = 0;
+	char metric[64], label[128];
 	int r;
 
-	copy_file(alog, copy, rbuf);
+	copy_file(f->path, copy, rbuf);
 	for (r = 0; r < reps; r++) {
-		t_tsm[s][r] = read_whole(alog, rbuf, &total);
-		t_tmp[s][r] = read_whole(copy, rbuf, &t2);
+		if (r % 2) {
+			f->t_tmp[s][r] = read_whole(copy, rbuf, &t2);
+			f->t_tsm[s][r] = read_whole(f->path, rbuf, &total);
+		} else {
+			f->t_tsm[s][r] = read_whole(f->path, rbuf, &total);
+			f->t_tmp[s][r] = read_whole(copy, rbuf, &t2);
+		}
 		if (t2 != total)
-			die("tmpfs copy has %zu bytes, ascii log %zu", t2, total);
-		mb_tsm[r] = total / t_tsm[s][r] / 1e6;
-		mb_tmp[r] = total / t_tmp[s][r] / 1e6;
-		r_tsm[r] = read_random(alog, total, rbuf, rand_reads);
-		r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
+			die("tmpfs copy has %zu bytes, %s %zu", t2, f->path,
+			    total);
+		mb_tsm[r] = total / f->t_tsm[s][r] / 1e6;
+		mb_tmp[r] = total / f->t_tmp[s][r] / 1e6;
+		ms1[r] = f->t_tsm[s][r] * 1e3;
+		ms2[r] = f->t_tmp[s][r] * 1e3;
+		if (r % 2) {
+			r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
+			r_tsm[r] = read_random(f->path, total, rbuf, rand_reads);
+		} else {
+			r_tsm[r] = read_random(f->path, total, rbuf, rand_reads);
+			r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
+		}
 	}
 	unlink(copy);
-	report("log", "ascii-read-MBps-tsm-rtmr", param, "MB/s", mb_tsm, reps);
-	report("log", "ascii-read-MBps-tmpfs", param, "MB/s", mb_tmp, reps);
-	report("log", "ascii-read-4k-random-tsm-rtmr", param, "us", r_tsm, reps);
+#define LOG_REPORT(what, unit, v) do {					\
+		snprintf(metric, sizeof(metric), "%s" what, f->name);	\
+		report("log", metric, param, unit, v, reps);		\
+	} while (0)
+	LOG_REPORT("read-whole-tsm-rtmr", "ms", ms1);
+	LOG_REPORT("read-whole-tmpfs", "ms", ms2);
+	LOG_REPORT("read-MBps-tsm-rtmr", "MB/s", mb_tsm);
+	LOG_REPORT("read-MBps-tmpfs", "MB/s", mb_tmp);
+	LOG_REPORT("read-4k-random-tsm-rtmr", "us", r_tsm);
+	LOG_REPORT("read-4k-random-tmpfs", "us", r_tmp);
+#undef LOG_REPORT
 	snprintf(label, sizeof(label),
-		 "log: ascii read throughput tsm-rtmr/tmpfs (N=%s)", param);
-	report_ratio(label, "info", 0, mb_tsm, mb_tmp, reps);
+		 "log: %sread throughput tsm-rtmr/tmpfs (N=%s)", f->label, param);
+	report_ratio(label, f->target, 0.5, mb_tsm, mb_tmp, reps);
 	snprintf(label, sizeof(label),
-		 "log: ascii random 4K read tmpfs/tsm-rtmr time (N=%s)", param);
-	report_ratio(label, "info", 0, r_tmp, r_tsm, reps);
+		 "log: %srandom 4K read tmpfs/tsm-rtmr time (N=%s)", f->label,
+		 param);
+	report_ratio(label, f->target, 0.5, r_tmp, r_tsm, reps);
 	if (s) {
-		snprintf(label, sizeof(label),
-			 "log: ascii t(%ld)/t(%ld) whole read", log_sizes[s],
-			 log_sizes[s - 1]);
+		snprintf(label, sizeof(label), "log: %st(%ld)/t(%ld) whole read",
+			 f->label, log_sizes[s], log_sizes[s - 1]);
 		report_ratio_unpaired(label, "<=",
 				      12.0 * log_sizes[s] / log_sizes[s - 1] / 10,
-				      t_tsm[s], t_tsm[s - 1], reps);
+				      f->t_tsm[s], f->t_tsm[s - 1], reps);
+		snprintf(label, sizeof(label),
+			 "log: tmpfs %st(%ld)/t(%ld) whole read (reference)",
+			 f->label, log_sizes[s], log_sizes[s - 1]);
+		report_ratio_unpaired(label, "info", 0, f->t_tmp[s],
+				      f->t_tmp[s - 1], reps);
 	}
+	return total;
 }
 
 static void bench_log(void)
 {
-	const char *log = SFS_ROOT "/sim/binary_event_log";
-	const char *alog = SFS_ROOT "/sim/ascii_event_log";
-	double t_tsm[8][MAX_SAMPLES], t_tmp[8][MAX_SAMPLES];
-	double ta_tsm[8][MAX_SAMPLES], ta_tmp[8][MAX_SAMPLES];
-	double mb_tsm[MAX_SAMPLES], mb_tmp[MAX_SAMPLES];
-	double r_tsm[MAX_SAMPLES], r_tmp[MAX_SAMPLES];
+	struct log_file *binary = calloc(2, sizeof(*binary));
+	struct log_file *ascii = binary + 1;
 	double perent[64], slab_pe[64], vm_pe[64], avail_pe[64], mf_pe[64];
-	int nseg = 0, s, r, i;
+	int nseg = 0, s, i;
 	struct meminfo m0, m1, mbase;
 	unsigned long long c_prev, c_base, maxn = 0;
 	size_t rec_size, total = 0;
@@ -1289,6 +1329,13 @@ static void bench_log(void)
 	for (i = 0; i < nr_log_sizes; i++)
 		if ((unsigned long long)log_sizes[i] > maxn)
 			maxn = log_sizes[i];
+	if (!binary || !rbuf)
+		die("out of memory");
+	*binary = (struct log_file) { .path = SFS_ROOT "/sim/binary_event_log",
+				      .name = "", .label = "", .target = ">=" };
+	*ascii = (struct log_file) { .path = SFS_ROOT "/sim/ascii_event_log",
+				     .name = "ascii-", .label = "ascii ",
+				     .target = "info" };
 	handle_open(&h, "bench-log", "sim", 0);
 	rec_size = 12 + 2 * h.nr_algs + h.digests_size + 4;	/* no event */
 	snprintf(copy, sizeof(copy), "%s/bench-log.copy", tmp_dir);
@@ -1335,66 +1382,10 @@ static void bench_log(void)
 		}
 
 		/* whole-log and random reads vs the same bytes on tmpfs */
-		copy_file(log, copy, rbuf);
-		for (r = 0; r < reps; r++) {
-			size_t t2;
-
-			if (r % 2) {
-				t_tmp[s][r] = read_whole(copy, rbuf, &t2);
-				t_tsm[s][r] = read_whole(log, rbuf, &total);
-			} else {
-				t_tsm[s][r] = read_whole(log, rbuf, &total);
-				t_tmp[s][r] = read_whole(copy, rbuf, &t2);
-			}
-			if (t2 != total)
-				die("tmpfs copy has %zu bytes, log %zu", t2, total);
-			mb_tsm[r] = total / t_tsm[s][r] / 1e6;
-			mb_tmp[r] = total / t_tmp[s][r] / 1e6;
-			if (r % 2) {
-				r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
-				r_tsm[r] = read_random(log, total, rbuf, rand_reads);
-			} else {
-				r_tsm[r] = read_random(log, total, rbuf, rand_reads);
-				r_tmp[r] = read_random(copy, total, rbuf, rand_reads);
-			}
-		}
-		unlink(copy);
 		snprintf(param, sizeof(param), "%llu", n);
+		total = bench_log_file(binary, copy, rbuf, s, param);
 		fprintf(stderr, "  log: %llu entries, %zu bytes\n", n, total);
-		bench_log_ascii(alog, copy, rbuf, s, param, ta_tsm, ta_tmp);
-		{
-			double ms1[MAX_SAMPLES], ms2[MAX_SAMPLES];
-
-			for (r = 0; r < reps; r++) {
-				ms1[r] = t_tsm[s][r] * 1e3;
-				ms2[r] = t_tmp[s][r] * 1e3;
-			}
-			report("log", "read-whole-tsm-rtmr", param, "ms", ms1, reps);
-			report("log", "read-whole-tmpfs", param, "ms", ms2, reps);
-		}
-		report("log", "read-MBps-tsm-rtmr", param, "MB/s", mb_tsm, reps);
-		report("log", "read-MBps-tmpfs", param, "MB/s", mb_tmp, reps);
-		report("log", "read-4k-random-tsm-rtmr", param, "us", r_tsm, reps);
-		report("log", "read-4k-random-tmpfs", param, "us", r_tmp, reps);
-		snprintf(label, sizeof(label),
-			 "log: read throughput tsm-rtmr/tmpfs (N=%llu)", n);
-		report_ratio(label, ">=", 0.5, mb_tsm, mb_tmp, reps);
-		snprintf(label, sizeof(label),
-			 "log: random 4K read tmpfs/tsm-rtmr time (N=%llu)", n);
-		report_ratio(label, ">=", 0.5, r_tmp, r_tsm, reps);
-		if (s) {
-			snprintf(label, sizeof(label),
-				 "log: t(%ld)/t(%ld) whole read", log_sizes[s],
-				 log_sizes[s - 1]);
-			report_ratio_unpaired(label, "<=",
-				     12.0 * log_sizes[s] / log_sizes[s - 1] / 10,
-				     t_tsm[s], t_tsm[s - 1], reps);
-			snprintf(label, sizeof(label),
-				 "log: tmpfs t(%ld)/t(%ld) whole read (reference)",
-				 log_sizes[s], log_sizes[s - 1]);
-			report_ratio_unpaired(label, "info", 0, t_tmp[s],
-					      t_tmp[s - 1], reps);
-		}
+		bench_log_file(ascii, copy, rbuf, s, param);
 		fprintf(sum_csv, "log,bytes,%llu,B,%zu,%zu,%zu,1\n", n, total,
 			total, total);
 	}
@@ -1430,6 +1421,8 @@ static void bench_log(void)
 			     nseg < MAX_SAMPLES ? nseg : MAX_SAMPLES);
 	}
 	handle_close(&h);
+	free(binary);
+	free(rbuf);
 }
 
 /* ---------------------------------------------------------------- main */
