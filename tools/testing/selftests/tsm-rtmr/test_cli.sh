@@ -7,9 +7,10 @@
 # Uses the TPM provider when tsm_rtmr_tpm loads, else the simulator (and
 # skips the TPM-only tests), with PCR 16 and 23, which are extendable only
 # when allowed= names them: it loads tsm_rtmr_tpm with allowed=8-9,11-16,23
-# unless it is loaded so already. The behind-the-back test extends PCR 16
-# with tpm2_pcrextend, then resets PCR 16 and re-extends it from the log, so
-# later tests still find PCR 16 equal to the replay of its log.
+# unless it is loaded so already. The behind-the-back tests extend PCR 16
+# with tpm2_pcrextend, or reset it and re-extend an old prefix of its log,
+# then reset PCR 16 and re-extend it from the whole log, so later tests
+# still find PCR 16 equal to the replay of its log.
 #
 #   test_cli.sh                  run the tests
 #   test_cli.sh --validate-json  check that stdin is one JSON text (awk)
@@ -315,7 +316,9 @@ test_log_formats() {
 
 test_tpm() {
 	if [ "$P" != tpm ]; then
-		for t in "quote" "behind-the-back replay" "behind-the-back quote" "PCR 16 restored"; do
+		for t in "quote" "behind-the-back replay" "behind-the-back quote" \
+			 "PCR 16 restored" "replay after a commit" \
+			 "replay of a reset PCR" "PCR 16 restored again"; do
 			skip "$t" "no TPM provider"
 		done
 		return
@@ -339,14 +342,37 @@ test_tpm() {
 	run $TSM_RTMR replay -p tpm
 	[ $rc -eq 0 ]
 	tap $? "PCR 16 reset and re-extended from its log: replay exits 0 again"
+
+	run $TSM_RTMR extend -p tpm -i 16 -s "test_cli $$ after the restore"
+	st=$rc
+	last=$(cat "$TMP/out")
+	run $TSM_RTMR replay -p tpm
+	[ $st -eq 0 ] && [ $rc -eq 0 ]
+	tap $? "after a genuine commit to PCR 16 (record $last), replay exits 0"
+
+	# PCR 16 reset and re-extended with all of its entries but the last:
+	# an old prefix of the log matches, but count (read before the PCRs)
+	# holds record $last, which it leaves out.
+	restore_pcr16 "$last"
+	run $TSM_RTMR replay -p tpm
+	[ $rc -eq 1 ] && [ "$(wc -l < "$TMP/err")" -eq 1 ] &&
+		grep -q "register 16 (log index 16) is the replay of only the first $last records, but 1 entry .* not covered .*: recnum $last\$" "$TMP/err"
+	tap $? "PCR 16 reset and re-extended without record $last: replay exits 1 naming recnum $last"
+
+	restore_pcr16
+	run $TSM_RTMR replay -p tpm
+	[ $rc -eq 0 ]
+	tap $? "PCR 16 reset and re-extended from its whole log: replay exits 0"
 }
 
 # Later tests replay PCR 16 from its log: undo the foreign extend by
 # resetting the (debug, locality-0 resettable) PCR and extending it again
-# with every logged digest, in log order.
-restore_pcr16() {
+# with every logged digest, in log order; with BEFORE, only those of the
+# records before record number BEFORE.
+restore_pcr16() {	# [BEFORE]
 	tpm2_pcrreset 16 > /dev/null 2>&1 || echo "# tpm2_pcrreset 16 failed"
-	$TSM_RTMR log -p tpm | awk '$2 == 16 && $3 != "0x00000003" {
+	$TSM_RTMR log -p tpm | awk -v before="${1:-}" '$2 == 16 && $3 != "0x00000003" &&
+	    (before == "" || $1 < before + 0) {
 		s = ""
 		for (i = 4; i < NF; i++) { d = $i; sub(/:/, "=", d); s = s (s ? "," : "") d }
 		print "16:" s
