@@ -10,11 +10,15 @@
 #                      per case) and every kselftest (/tests/tsm-rtmr)
 #   stress+fuzz        the stress and fault campaign, the ABI fuzzer and
 #                      the resource limits (tools/testing/{stress,abi-fuzz})
+#   enomem             ENOMEM injected while staging an event and while
+#                      committing (failslab + fail_page_alloc with a task
+#                      filter: selftests/tsm-rtmr/debug_enomem, which only
+#                      this kernel can run)
 #   intree             the sources dropped into a copy of the debug kernel's
 #                      tree and built there, modular and built-in
 #                      (debug-kernel/intree.sh)
 #
-#   reliability.sh [--full] [--seed N] [STAGE...]   (stages: kunit stress intree)
+#   reliability.sh [--full] [--seed N] [STAGE...]   (stages: kunit stress enomem intree)
 #
 # Default sizes fit "make check" (see the figures printed as "# time");
 # --full runs the issue's sizes: 16 writers x 5000 commits, a 30-minute
@@ -29,12 +33,12 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--full) full=1 ;;
 	--seed) seed=${2:?}; shift ;;
-	kunit|stress|intree) stages+=("$1") ;;
+	kunit|stress|enomem|intree) stages+=("$1") ;;
 	*) echo "reliability.sh: unknown argument '$1'" >&2; exit 2 ;;
 	esac
 	shift
 done
-[ ${#stages[@]} -gt 0 ] || stages=(kunit stress intree)
+[ ${#stages[@]} -gt 0 ] || stages=(kunit stress enomem intree)
 
 if [ $full = 1 ]; then
 	W=16 N=5000 FUZZ=300 CYCLES=100000 TMO=14400
@@ -123,6 +127,12 @@ echo \"# time abi-fuzz: \$((\$(date +%s) - t0)) s\"
 t0=\$(date +%s); /opt/rel/limits -c $CYCLES || rc=1
 echo \"# time limits: \$((\$(date +%s) - t0)) s\"
 exit \$rc"
+		;;
+	enomem)
+		# Not a test_*: run_tests.sh (the Debian kernel too) leaves it out.
+		run enomem build/vm/debug-enomem -- '
+/sbin/modprobe tsm_rtmr || echo "not ok - modprobe tsm_rtmr (enomem)"
+/tests/tsm-rtmr/debug_enomem'
 		;;
 	intree)
 		tools/testing/debug-kernel/intree.sh | tee "$tapdir/reliability-intree.tap"

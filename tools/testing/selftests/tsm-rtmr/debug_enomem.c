@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ENOMEM while staging and while committing (spec section 4: a failure to
+ * stage event data is sticky, every commit fails with it until the next
+ * successful write to `event`, and an entry never carries other event data
+ * than what was written; issue 12 item 7).
+ *
+ * Needs the debug kernel's fault injection (CONFIG_FAILSLAB,
+ * CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS): failslab and
+ * fail_page_alloc fail every allocation of a task whose
+ * /proc/<pid>/make-it-fail is 1 (task-filter). Not a test_* file, so
+ * run_tests.sh leaves it out of the normal-kernel run: the reliability tier
+ * runs it on the debug kernel (tools/testing/reliability.sh, stage
+ * enomem), where a missing fault-injection knob is a failure, not a skip.
+ *
+ * The armed window is one system call, on memory already touched, so that
+ * only the kernel's allocations for that call fail:
+ *   staging: configfs applies `event` data when the file is closed, so the
+ *     close is armed; the module's copy of the data fails.
+ *   commit: the digest file's page buffer is allocated by configfs on the
+ *     first write, so an invalid write (EINVAL) comes first, unarmed; the
+ *     armed write of a valid digest line then fails in the commit. The
+ *     staged event spans several pages, so the commit cannot fit its record
+ *     into log memory allocated before: it must allocate, and fail.
+ */
+#include "tsm_rtmr_test.h"
+#include "kselftest_harness.h"
+
+#define BANKS	"sha256,sha384"
+#define PROV	"sim"
+#define NREGS	4
+#define FS	"/sys/kernel/debug/failslab"
+#define FPA	"/sys/kernel/debug/fail_page_alloc"
+
+static const struct {
+	const char *path;
+	const char *val;
+} fi_knobs[] = {
+	{ FS "/probability", "100" },
+	{ FS "/interval", "1" },
+	{ FS "/times", "-1" },
+	{ FS "/task-filter", "Y" },
+	{ FS "/ignore-gfp-wait", "N" },
+	{ FS "/verbose", "0" },
+	{ FPA "/probability", "100" },
+	{ FPA "/interval", "1" },
+	{ FPA "/times", "-1" },
+	{ FPA "/task-filter", "Y" },
+	{ FPA "/ignore-gfp-wait", "N" },
+	{ FPA "/ignore-gfp-highmem", "N" },
+	{ FPA "/min-order", "0" },
+	{ FPA "/verbose", "0" },
+};
+
+FIXTURE(enomem) {
+	int mif;		/* /proc/self/make-it-fail, opened beforehand */
+	struct digests d;
+	struct snap s0;
+};
+
+static int arm(FIXTURE_DATA(enomem) *self, bool on)
+{
+	return pwrite(self->mif, on ? "1" : "0", 1, 0) == 1 ? 0 : -errno;
+}
+
+FIXTURE_SETUP(enomem)
+{
+	unsigned int i;
+
+	self->mif = -1;
+	for (i = 0; i < ARRAY_SIZE(fi_knobs); i++) {
+		int r = write_str(fi_knobs[i].path, fi_knobs[i].val);
+
+		if (r)
+			TH_LOG("%s = %s: %s (a debug kernel with CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS, debugfs mounted?)",
+			       fi_knobs[i].path, fi_knobs[i].val, errname(r));
+		ASSERT_OK(r);
+	}
+	self->mif = open("/proc/self/make-it-fail", O_WRONLY);
+	ASSERT_LE(0, self->mif);
+	ASSERT_OK(arm(self, false));
+	ASSERT_EQ(0, sim_load(SIM_2BANKS));
+	ASSERT_OK(h_open("h", PROV, 1));
+	ASSERT_OK(h_open("obs", PROV, -1));
+	ASSERT_OK(digests_of_str(&self->d, BANKS, "before"));
+	ASSERT_OK(h_commit("h", &self->d));
+}
+
+FIXTURE_TEARDOWN(enomem)
+{
+	if (self->mif >= 0) {
+		arm(self, false);
+		close(self->mif);
+	}
+	write_str(FS "/probability", "0");
+	write_str(FPA "/probability", "0");
+	snap_free(&self->s0);
+	tsm_cleanup();
+}
+
+/* The last entry carries exactly @ev and the digests @d. */
+static void last_entry_is(struct __test_metadata *_metadata, size_t n,
+			  const struct digests *d, const void *ev, size_t len)
+{
+	unsigned char *raw = NULL;
+	char err[256] = "";
+	struct tlog l;
+
+	ASSERT_OK(prov_log_parse(PROV, &raw, NULL, &l, err, sizeof(err)));
+	ASSERT_EQ(n, l.n);
+	if (l.e[n - 1].event_size != len)
+		TH_LOG("entry %zu carries %u bytes of event data, want %zu",
+		       n - 1, l.e[n - 1].event_size, len);
+	ASSERT_EQ(len, l.e[n - 1].event_size);
+	EXPECT_EQ(0, memcmp(ev, l.e[n - 1].event, len));
+	EXPECT_TRUE(digests_equal(d, &l.e[n - 1].ds));
+	log_free(&l);
+	free(raw);
+}
+
+TEST_F(enomem, staging_failure_is_sticky)
+{
+	static const char old[] = "staged first", ev[] = "lost to ENOMEM",
+		good[] = "written again";
+	struct digests d;
+	int fd, r, rc;
+
+	ASSERT_OK(h_event("h", old, strlen(old)));
+	fd = open(CFS_ROOT "/h/event", O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(ev), write(fd, ev, strlen(ev)));
+	/* configfs applies the data at this close: the module's copy fails */
+	ASSERT_OK(arm(self, true));
+	rc = close(fd);
+	r = arm(self, false);
+	ASSERT_OK(r);
+	TH_LOG("the armed close returned %d", rc);
+	ASSERT_OK(snap_take(&self->s0, PROV, "obs", NREGS));
+
+	/* sticky: neither the old event nor none is committed */
+	ASSERT_OK(digests_of_str(&d, BANKS, ev));
+	EXPECT_ERRNO(ENOMEM, h_commit("h", &d));
+	EXPECT_ERRNO(ENOMEM, h_commit("h", &d));
+	ASSERT_OK(digests_of_str(&d, BANKS, old));
+	EXPECT_ERRNO(ENOMEM, h_commit("h", &d));
+	EXPECT_UNCHANGED(&self->s0, PROV, "obs", NREGS);
+	EXPECT_ATTR("h", "last_recnum", "0\n");
+
+	/* a successful write to event clears it */
+	ASSERT_OK(h_event("h", good, strlen(good)));
+	ASSERT_OK(digests_of_str(&d, BANKS, good));
+	ASSERT_OK(h_commit("h", &d));
+	last_entry_is(_metadata, 2, &d, good, strlen(good));
+}
+
+TEST_F(enomem, commit_failure_keeps_the_staged_event)
+{
+	static unsigned char ev[3 * 4096 + 123];
+	char line[1024];
+	struct digests d;
+	size_t k;
+	ssize_t n;
+	int fd, e, r;
+
+	for (k = 0; k < sizeof(ev); k++)
+		ev[k] = k * 131 + 7;
+	ASSERT_OK(h_event("h", ev, sizeof(ev)));
+	ASSERT_OK(digests_of(&d, BANKS, ev, sizeof(ev)));
+	snprintf(line, sizeof(line), "%s", DIGEST_STR(&d));
+	ASSERT_OK(snap_take(&self->s0, PROV, "obs", NREGS));
+
+	fd = open(CFS_ROOT "/h/digest", O_WRONLY);
+	ASSERT_LE(0, fd);
+	/* unarmed: configfs allocates the file's page buffer here */
+	EXPECT_EQ(-1, write(fd, "x\n", 2));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_OK(arm(self, true));
+	n = pwrite(fd, line, strlen(line), 0);
+	e = errno;
+	r = arm(self, false);
+	ASSERT_OK(r);
+	close(fd);
+	if (n != -1 || e != ENOMEM)
+		TH_LOG("armed commit: %s, want ENOMEM",
+		       n >= 0 ? "success" : errname(-e));
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ENOMEM, e);
+
+	/* nothing logged or extended; the event is still staged */
+	EXPECT_UNCHANGED(&self->s0, PROV, "obs", NREGS);
+	EXPECT_ATTR("h", "last_recnum", "0\n");
+	ASSERT_OK(h_commit("h", &d));
+	last_entry_is(_metadata, 2, &d, ev, sizeof(ev));
+}
+
+TEST_HARNESS_MAIN
