@@ -500,7 +500,9 @@ int tsm_rtmr_configfs_init(void)
 	rc = tsm_rtmr_configfs_register("tsm");
 #endif
 	if (rc == -EEXIST) {
-		pr_info("configfs \"tsm\" is taken: using /sys/kernel/config/tsm-rtmr/rtmrs\n");
+		pr_info("configfs \"tsm\" is %s: using /sys/kernel/config/tsm-rtmr/rtmrs\n",
+			IS_ENABLED(CONFIG_TSM_REPORTS) ?
+			"configfs-tsm's (CONFIG_TSM_REPORTS)" : "taken");
 		rc = tsm_rtmr_configfs_register("tsm-rtmr");
 	}
 	return rc;
