@@ -70,16 +70,17 @@ static const struct file_operations binary_log_fops = {
 
 /*
  * ascii_event_log is rendered on the fly from the binary records, a piece
- * at a time through small buffers on the stack: the numbers, each digest
- * and the event data in hex, 32 bytes at a time. Pieces wholly before the
+ * at a time through small buffers on the stack: a record's fixed part is
+ * copied once, then the numbers, each digest and the event data in hex,
+ * 64 bytes at a time, are gathered for copy_to_user(). Pieces wholly before the
  * wanted window are skipped without being formatted, so a read formats
  * only about the bytes it returns. Nothing belongs to the open file but
  * its device reference, so any number of readers may share one file
  * (pread, preadv and io_uring take no file-position lock) without sharing
  * any state.
  */
-#define ASCII_HEX_CHUNK		32
-#define ASCII_OUT_BUF		256
+#define ASCII_HEX_CHUNK		64
+#define ASCII_OUT_BUF		512
 
 /**
  * struct ascii_out - where a read() call's bytes go
@@ -140,9 +141,12 @@ static int ascii_put(struct ascii_out *o, const char *src, size_t len)
 	return 0;
 }
 
-/* Log bytes [@pos, @pos + @len) in hex, from the chunk that holds o->skip */
-static int ascii_put_hex(struct tsm_rtmr_log *log, size_t pos, size_t len,
-			 struct ascii_out *o)
+/*
+ * @len bytes in hex, from the chunk that holds o->skip on: from @mem, or,
+ * when @mem is NULL, from the log at @pos.
+ */
+static int ascii_put_hex(struct ascii_out *o, const u8 *mem,
+			 struct tsm_rtmr_log *log, size_t pos, size_t len)
 {
 	u8 bin[ASCII_HEX_CHUNK];
 	char hex[2 * ASCII_HEX_CHUNK];
@@ -152,8 +156,9 @@ static int ascii_put_hex(struct tsm_rtmr_log *log, size_t pos, size_t len,
 	o->skip -= 2 * first;
 	for (; first < len && !ascii_out_full(o); first += n) {
 		n = min_t(size_t, len - first, ASCII_HEX_CHUNK);
-		tsm_rtmr_log_copy(log, pos + first, bin, n);
-		bin2hex(hex, bin, n);
+		if (!mem)
+			tsm_rtmr_log_copy(log, pos + first, bin, n);
+		bin2hex(hex, mem ? mem + first : bin, n);
 		rc = ascii_put(o, hex, 2 * n);
 		if (rc)
 			return rc;
@@ -167,31 +172,32 @@ static int ascii_put_line(struct tsm_rtmr_dev *dev, u64 recnum,
 {
 	struct tsm_rtmr_log *log = &dev->log;
 	size_t pos = tsm_rtmr_log_pos(log, recnum).bin;
+	size_t size = tsm_rtmr_record_size(dev, 0);
 	char text[TSM_RTMR_ASCII_NUMBERS_MAX];
-	u8 fixed[12], size[4];
+	u8 rec[TSM_RTMR_RECORD_HEAD_MAX];
+	const u8 *p = rec + 12;
 	unsigned int i;
 	u32 event_len;
 	int rc;
 
-	tsm_rtmr_log_copy(log, pos, fixed, sizeof(fixed));
+	/* the record up to its event data: one copy, then all from the stack */
+	tsm_rtmr_log_copy(log, pos, rec, size);
 	rc = ascii_put(o, text,
 		       tsm_rtmr_ascii_numbers(text, recnum,
-					      get_unaligned_le32(fixed),
-					      get_unaligned_le32(fixed + 4)));
-	pos += sizeof(fixed);
+					      get_unaligned_le32(rec),
+					      get_unaligned_le32(rec + 4)));
 	for (i = 0; !rc && i < dev->nr_algs; i++) {
 		const struct tsm_rtmr_alg_info *alg = dev->algs[i];
 
 		rc = ascii_put(o, text, sprintf(text, " %s:", alg->name)) ?:
-		     ascii_put_hex(log, pos + 2, alg->digest_size, o);
-		pos += 2 + alg->digest_size;
+		     ascii_put_hex(o, p + 2, NULL, 0, alg->digest_size);
+		p += 2 + alg->digest_size;
 	}
 	if (rc)
 		return rc;
-	tsm_rtmr_log_copy(log, pos, size, sizeof(size));
-	event_len = get_unaligned_le32(size);
+	event_len = get_unaligned_le32(p);
 	rc = ascii_put(o, " ", 1) ?:
-	     (event_len ? ascii_put_hex(log, pos + 4, event_len, o) :
+	     (event_len ? ascii_put_hex(o, NULL, log, pos + size, event_len) :
 			  ascii_put(o, "-", 1));
 	return rc ?: ascii_put(o, "\n", 1);
 }
