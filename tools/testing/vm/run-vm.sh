@@ -41,9 +41,12 @@ set -euo pipefail
 
 # Kernel console lines that fail a run, as extended regular expressions.
 # "kmemleak" alone would match the debug kernel's boot banner, so only its
-# leak reports count.
+# leak reports count. A BUG_ON() prints "kernel BUG at file:line!" and then
+# "invalid opcode" (the ud2 it traps on), neither of which has "BUG:".
 CONSOLE_FAIL_PATTERNS=(
 	'BUG:'
+	'kernel BUG at'
+	'invalid opcode'
 	'WARNING:'
 	'Oops'
 	'general protection fault'

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Self-test of run-vm.sh (not part of "make check": five VM boots, ~1 min).
-# Checks that the guest's exit status comes back, that the TPM and the
-# tools are there, that a hung guest is killed at the timeout and that a
-# kernel warning or panic fails the run. Prints TAP.
+# Self-test of run-vm.sh (not part of "make check": seven VM boots, ~1.5
+# min). Checks that the guest's exit status comes back, that the TPM and
+# the tools are there, that a hung guest is killed at the timeout and that
+# a kernel warning, a "kernel BUG at" line, an "invalid opcode" line or a
+# panic fails the run. Prints TAP.
 
 set -uo pipefail
 
@@ -33,6 +34,13 @@ check "timeout" 124 $? "$out" '^not ok - vm: timeout after 20 s'
 
 "$vm" --quiet --no-tpm -- 'echo "WARNING: harness self-test" > /dev/kmsg' > "$out" 2>&1
 check "console warning fails the run" 1 $? "$out" '^not ok - vm: kernel console: .*WARNING: harness self-test'
+
+# A BUG_ON() prints these two lines, neither with "BUG:" in it.
+"$vm" --quiet --no-tpm -- 'echo "kernel BUG at harness-self-test.c:1!" > /dev/kmsg' > "$out" 2>&1
+check "console 'kernel BUG at' fails the run" 1 $? "$out" '^not ok - vm: kernel console: .*kernel BUG at harness-self-test'
+
+"$vm" --quiet --no-tpm -- 'echo "invalid opcode: 0000 [#1] harness self-test" > /dev/kmsg' > "$out" 2>&1
+check "console 'invalid opcode' fails the run" 1 $? "$out" '^not ok - vm: kernel console: .*invalid opcode: 0000 \[#1\] harness self-test'
 
 "$vm" --quiet --no-tpm -- 'echo c > /proc/sysrq-trigger' > "$out" 2>&1
 check "panic fails the run" 125 $? "$out" '^not ok - vm: kernel console: .*(Kernel panic|Oops|BUG:)'
