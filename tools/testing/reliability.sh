@@ -122,7 +122,7 @@ t0=\$(date +%s); /opt/rel/stress -w $W -n $N -s $seed || rc=1
 echo \"# time stress: \$((\$(date +%s) - t0)) s\"
 t0=\$(date +%s); /opt/rel/stress -w $W -n $((N / 2)) -F -p sim -p sim1 -s $((seed + 1)) || rc=1
 echo \"# time fault campaign: \$((\$(date +%s) - t0)) s\"
-t0=\$(date +%s); /opt/rel/abi-fuzz -t $FUZZ -j 4 -R -s $seed || rc=1
+t0=\$(date +%s); /opt/rel/abi-fuzz -t $FUZZ -j 4 -T 3 -R -s $seed || rc=1
 echo \"# time abi-fuzz: \$((\$(date +%s) - t0)) s\"
 t0=\$(date +%s); /opt/rel/limits -c $CYCLES || rc=1
 echo \"# time limits: \$((\$(date +%s) - t0)) s\"

@@ -2,7 +2,7 @@
 /*
  * tsm-rtmr ABI fuzzer, run in the guest.
  *
- *   abi-fuzz [-t SECONDS] [-j PROCS] [-s SEED] [-R]
+ *   abi-fuzz [-t SECONDS] [-j PROCS] [-s SEED] [-R] [-T THREADS]
  *
  * PROCS processes (default 4), each seeded from SEED, perform random
  * operations for SECONDS (default 60) on /sys/kernel/config/tsm/rtmrs and
@@ -15,6 +15,16 @@
  * Before each reload the other processes pause and the simulator's logs
  * are checked as below, since the reload discards them.
  *
+ * With -T, each process also runs THREADS threads that share one set of
+ * open files: every attribute of the process's own handle "fzt<N>" and the
+ * four securityfs files of every provider. They interleave pread, preadv,
+ * read, write and lseek on those same fds (the way a multi-threaded agent,
+ * or processes sharing fds after fork, would). Every pread/preadv of a log
+ * through a shared fd is compared with the same range read afterwards
+ * through the thread's own fd of that log (logs are append-only). The set
+ * is closed and reopened now and then (which also applies the event data
+ * written to it), and around every reload.
+ *
  * Afterwards: no fault pending, every log parses, `count` equals its
  * records, every register replays from its log with each uncertain record
  * in or out. Errors returned to the fuzzer are expected; what counts is
@@ -22,8 +32,10 @@
  * and the seed; the same seed replays the same operation sequence (the
  * interleaving of the processes is the scheduler's).
  */
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 
 #include "../stress/check.h"
@@ -46,10 +58,13 @@ struct shared {
 	int paused, procs;
 	long ops, reloads, commits_ok, commits_eio;
 	long reload_checks, reload_check_records, reload_check_failures;
+	/* -T: threads on shared fds */
+	long t_ops, t_commits_ok, t_checked, t_mismatch, t_reopens;
+	char t_why[4][256];
 };
 
 static struct shared *sh_;
-static uint64_t rng;
+static __thread uint64_t rng;	/* per thread: -T threads draw their own */
 static unsigned char *big;
 
 static uint64_t rnd(void)
@@ -283,6 +298,305 @@ static void op_log_read(void)
 	close(fd);
 }
 
+/* ------------------------------------------------------------------ */
+/* -T: threads sharing one set of open files                           */
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+#define TS_MAX_THREADS	16
+#define TS_MAX_PROV	8
+#define TS_BUF		(1 << 16)
+
+enum { LOG_BIN, LOG_ASCII, LOG_COUNT, LOG_STATE, LOG_NR };
+
+/* A shared fd and what it is. */
+struct tfd {
+	int fd;
+	int kind;		/* LOG_* for logs, -1 for an attribute */
+	int prov;		/* index into the providers, for logs */
+	const char *attr;	/* attribute name, for attributes */
+};
+
+/**
+ * struct tset - one process's set of shared fds, used by its threads
+ * @lock: threads hold it for reading around each operation; the process's
+ *	main thread holds it for writing to close and reopen the set (writer
+ *	preferred, so threads park while it waits)
+ * @open: the fds are open
+ * @f: the shared fds
+ * @nf: how many
+ * @priv: each thread's own fd of the binary and ascii log of every provider
+ * @nprov: providers at open time
+ */
+struct tset {
+	pthread_rwlock_t lock;
+	bool open;
+	struct tfd f[ARRAY_SIZE(attrs) + TS_MAX_PROV * LOG_NR];
+	int nf;
+	int priv[TS_MAX_THREADS][TS_MAX_PROV][2];
+	int nprov;
+	char handle[32];
+};
+
+static struct tset tset;
+static int nthreads;
+static pthread_t tids[TS_MAX_THREADS];
+
+static void tset_close(void)
+{
+	int i, p;
+
+	if (!nthreads)
+		return;
+	pthread_rwlock_wrlock(&tset.lock);
+	if (tset.open) {
+		for (i = 0; i < tset.nf; i++)
+			close(tset.f[i].fd);
+		for (i = 0; i < nthreads; i++)
+			for (p = 0; p < tset.nprov; p++) {
+				close(tset.priv[i][p][0]);
+				close(tset.priv[i][p][1]);
+			}
+		tset.nf = 0;
+		tset.open = false;
+		h_rmdir(tset.handle);
+	}
+	/* still held: the threads wait until tset_open() */
+}
+
+static void tset_open(void)
+{
+	char names[TS_MAX_PROV][32];
+	int i, p, k;
+
+	if (!nthreads)
+		return;
+	tset.nf = 0;
+	if (!h_mkdir_raw(tset.handle) || errno == EEXIST) {
+		for (i = 0; i < (int)ARRAY_SIZE(attrs); i++) {
+			char path[256];
+			int fd;
+
+			snprintf(path, sizeof(path), CFS_ROOT "/%s/%s",
+				 tset.handle, attrs[i]);
+			fd = open(path, O_RDWR);
+			if (fd < 0)
+				fd = open(path, O_WRONLY);
+			if (fd < 0)
+				fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			tset.f[tset.nf++] = (struct tfd) {
+				.fd = fd, .kind = -1, .attr = attrs[i],
+			};
+		}
+	}
+	tset.nprov = nprov_names(names, TS_MAX_PROV);
+	for (p = 0; p < tset.nprov; p++) {
+		for (k = 0; k < LOG_NR; k++) {
+			char path[256];
+			int fd;
+
+			snprintf(path, sizeof(path), SFS_ROOT "/%s/%s",
+				 names[p], sfs_files[k]);
+			fd = open(path, O_RDONLY);
+			if (fd < 0)
+				continue;
+			tset.f[tset.nf++] = (struct tfd) {
+				.fd = fd, .kind = k, .prov = p,
+			};
+		}
+		/* the threads' own fds, opened now: the same log */
+		for (i = 0; i < nthreads; i++)
+			for (k = 0; k < 2; k++) {
+				char path[256];
+
+				snprintf(path, sizeof(path), SFS_ROOT "/%s/%s",
+					 names[p], sfs_files[k]);
+				tset.priv[i][p][k] = open(path, O_RDONLY);
+			}
+	}
+	tset.open = true;
+	__atomic_add_fetch(&sh_->t_reopens, 1, __ATOMIC_RELAXED);
+	pthread_rwlock_unlock(&tset.lock);
+}
+
+static void t_fail(const char *fmt, ...)
+{
+	long k = __atomic_fetch_add(&sh_->t_mismatch, 1, __ATOMIC_RELAXED);
+	va_list ap;
+
+	if (k >= 4)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(sh_->t_why[k], sizeof(sh_->t_why[k]), fmt, ap);
+	va_end(ap);
+	printf("# abi-fuzz: shared fd: %s\n", sh_->t_why[k]);
+}
+
+/* The bytes a shared fd returned equal the thread's own fd's, same range. */
+static void t_check(int priv, const struct tfd *f, const char *how,
+		    const unsigned char *got, size_t n, off_t off,
+		    unsigned char *tmp)
+{
+	size_t have = 0;
+	ssize_t m;
+
+	if (priv < 0 || !n)
+		return;
+	while (have < n) {
+		m = pread(priv, tmp + have, n - have, off + have);
+		if (m <= 0)
+			break;
+		have += m;
+	}
+	__atomic_add_fetch(&sh_->t_checked, 1, __ATOMIC_RELAXED);
+	if (have < n || memcmp(got, tmp, n)) {
+		size_t at = 0;
+
+		while (at < have && at < n && got[at] == tmp[at])
+			at++;
+		t_fail("%s %s(offset %lld, %zu bytes): differs at byte %zu from the same range read again (%zu bytes)",
+		       sfs_files[f->kind], how, (long long)off, n, at, have);
+	}
+}
+
+static void t_op(int tid, unsigned char *buf, unsigned char *tmp,
+		 uint64_t *end)
+{
+	struct tfd *f;
+	struct iovec iov[3];
+	off_t off;
+	size_t len, left, at;
+	ssize_t n;
+	int k;
+
+	pthread_rwlock_rdlock(&tset.lock);
+	if (!tset.open || !tset.nf) {
+		pthread_rwlock_unlock(&tset.lock);
+		usleep(1000);
+		return;
+	}
+	f = &tset.f[rn(tset.nf)];
+	if (f->kind == LOG_BIN || f->kind == LOG_ASCII) {
+		uint64_t *e = &end[f->prov * 2 + f->kind];
+
+		off = rn(4) ? rn(*e + 1) : (off_t)*e;
+		if (!rn(2) && *e > 8192)
+			off = *e - rn(8192);
+	} else {
+		off = rn(4) ? 0 : rn(256);
+	}
+	len = 1 + (rn(8) ? rn(4096) : rn(TS_BUF - 1));
+	switch (rn(10)) {
+	case 0: case 1: case 2: case 3:
+		n = pread(f->fd, buf, len, off);
+		if (n > 0 && f->kind >= 0 && f->kind <= LOG_ASCII) {
+			t_check(tset.priv[tid][f->prov][f->kind], f, "pread",
+				buf, n, off, tmp);
+			if ((uint64_t)(off + n) > end[f->prov * 2 + f->kind])
+				end[f->prov * 2 + f->kind] = off + n;
+		}
+		break;
+	case 4: case 5:
+		left = len;
+		at = 0;
+		for (k = 0; k < 3 && left; k++) {
+			size_t part = k == 2 ? left : 1 + rn(left);
+
+			iov[k].iov_base = buf + at;
+			iov[k].iov_len = part;
+			at += part;
+			left -= part;
+		}
+		n = preadv(f->fd, iov, k, off);
+		if (n > 0 && f->kind >= 0 && f->kind <= LOG_ASCII)
+			t_check(tset.priv[tid][f->prov][f->kind], f, "preadv",
+				buf, n, off, tmp);
+		break;
+	case 6:
+		if (read(f->fd, buf, len) < 0)
+			(void)0;
+		break;
+	case 7:
+		lseek(f->fd, rn(3) ? off : (off_t)rnd(),
+		      (int[]){ SEEK_SET, SEEK_CUR, SEEK_END }[rn(3)]);
+		break;
+	default:	/* write: whatever the attribute takes, or junk */
+		if (f->kind >= 0 || !strcmp(f->attr, "event")) {
+			len = rn(300);
+			for (at = 0; at < len; at++)
+				buf[at] = rnd();
+		} else {
+			len = gen_value(tset.handle, f->attr, (char *)buf,
+					TS_BUF);
+		}
+		n = rn(4) ? write(f->fd, buf, len) : pwrite(f->fd, buf, len, off);
+		if (f->kind < 0 && !strcmp(f->attr, "digest") && n > 0)
+			__atomic_add_fetch(&sh_->t_commits_ok, 1,
+					   __ATOMIC_RELAXED);
+		break;
+	}
+	pthread_rwlock_unlock(&tset.lock);
+	__atomic_add_fetch(&sh_->t_ops, 1, __ATOMIC_RELAXED);
+}
+
+struct targ {
+	int tid;
+	uint64_t seed;
+};
+
+static void *t_main(void *p)
+{
+	struct targ *a = p;
+	unsigned char *buf = malloc(TS_BUF), *tmp = malloc(TS_BUF);
+	uint64_t end[TS_MAX_PROV * 2] = { 0 };
+
+	rng = a->seed ? a->seed : 1;
+	while (buf && tmp && !sh_->stop)
+		t_op(a->tid, buf, tmp, end);
+	free(buf);
+	free(tmp);
+	return NULL;
+}
+
+static void threads_start(int id, uint64_t seed)
+{
+	static struct targ a[TS_MAX_THREADS];
+	pthread_rwlockattr_t ra;
+	int i;
+
+	if (!nthreads)
+		return;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra,
+			PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&tset.lock, &ra);
+	snprintf(tset.handle, sizeof(tset.handle), "fzt%d", id);
+	pthread_rwlock_wrlock(&tset.lock);
+	tset_open();
+	for (i = 0; i < nthreads; i++) {
+		a[i] = (struct targ) { .tid = i,
+				       .seed = seed * 2862933555777941757ULL + i };
+		if (pthread_create(&tids[i], NULL, t_main, &a[i])) {
+			nthreads = i;
+			break;
+		}
+	}
+}
+
+static void threads_stop(void)
+{
+	int i;
+
+	for (i = 0; i < nthreads; i++)
+		pthread_join(tids[i], NULL);
+	tset_close();
+	if (nthreads)
+		pthread_rwlock_unlock(&tset.lock);
+}
+
 static int check_provider(const char *name, bool quiet, long *records);
 static void quiesce(void);
 
@@ -345,6 +659,7 @@ static void op_param(bool may_reload)
 			char cmd[160];
 
 			/* quiesce() also drops the handles that pin the module */
+			tset_close();
 			check_sims_before_reload();
 			if (!sh("rmmod tsm_rtmr_sim 2>/dev/null")) {
 				static const char * const algs[] = {
@@ -359,6 +674,7 @@ static void op_param(bool may_reload)
 						   __ATOMIC_RELAXED);
 			}
 			sh_->pause = 0;
+			tset_open();
 		} else if (may_reload && !exists(SIM_MODDIR)) {
 			sh("modprobe tsm_rtmr_sim algs=sha256,sha384");
 		}
@@ -369,15 +685,24 @@ static void op_param(bool may_reload)
 static void worker(int id, uint64_t seed, bool reload)
 {
 	rng = seed ? seed : 1;
+	threads_start(id, seed);
 	while (!sh_->stop) {
 		unsigned int o = rn(100);
 
 		if (sh_->pause && id) {
+			/* the shared set's handle would pin the simulator */
+			tset_close();
 			__atomic_add_fetch(&sh_->paused, 1, __ATOMIC_RELEASE);
 			while (sh_->pause && !sh_->stop)
 				usleep(1000);
 			__atomic_sub_fetch(&sh_->paused, 1, __ATOMIC_RELEASE);
+			tset_open();
 			continue;
+		}
+		/* now and then a fresh set: the last close applies its event */
+		if (nthreads && !rn(200)) {
+			tset_close();
+			tset_open();
 		}
 
 		if (o < 70)
@@ -388,6 +713,7 @@ static void worker(int id, uint64_t seed, bool reload)
 			op_param(id == 0 && reload);
 		__atomic_add_fetch(&sh_->ops, 1, __ATOMIC_RELAXED);
 	}
+	threads_stop();
 	_exit(0);
 }
 
@@ -513,23 +839,31 @@ int main(int argc, char **argv)
 	int opt, i, status;
 	pid_t *pids;
 
-	while ((opt = getopt(argc, argv, "t:j:s:R")) != -1) {
+	while ((opt = getopt(argc, argv, "t:j:s:RT:")) != -1) {
 		switch (opt) {
 		case 't': secs = atol(optarg); break;
 		case 'j': procs = atol(optarg); break;
 		case 's': seed = strtoull(optarg, NULL, 0); break;
 		case 'R': reload = true; break;
+		case 'T':
+			nthreads = atoi(optarg);
+			if (nthreads < 0 || nthreads > TS_MAX_THREADS) {
+				fprintf(stderr, "abi-fuzz: -T takes 0-%d\n",
+					TS_MAX_THREADS);
+				return 2;
+			}
+			break;
 		default:
-			fprintf(stderr, "usage: abi-fuzz [-t SECS] [-j PROCS] [-s SEED] [-R]\n");
+			fprintf(stderr, "usage: abi-fuzz [-t SECS] [-j PROCS] [-s SEED] [-R] [-T THREADS]\n");
 			return 2;
 		}
 	}
 	if (!seed)
 		seed = ((uint64_t)time(NULL) << 16) ^ getpid();
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("# abi-fuzz: seed %llu, %ld processes, %ld s%s\n",
+	printf("# abi-fuzz: seed %llu, %ld processes, %ld s%s, %d threads per process on shared fds\n",
 	       (unsigned long long)seed, procs, secs,
-	       reload ? ", simulator reloads" : "");
+	       reload ? ", simulator reloads" : "", nthreads);
 	sh_ = mmap(NULL, sizeof(*sh_), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh_ == MAP_FAILED)
@@ -553,6 +887,11 @@ int main(int argc, char **argv)
 
 	quiesce();
 	tap(sh_->ops > 0, "%ld operations ran", sh_->ops);
+	if (nthreads)
+		tap(sh_->t_ops > 0 && sh_->t_checked > 0 && !sh_->t_mismatch,
+		    "%d threads x %ld processes on shared fds: %ld operations, %ld commits, %ld log reads checked against a private fd, %ld differ, %ld sets opened",
+		    nthreads, procs, sh_->t_ops, sh_->t_commits_ok,
+		    sh_->t_checked, sh_->t_mismatch, sh_->t_reopens);
 	if (reload)
 		tap(!sh_->reload_check_failures,
 		    "%ld simulator logs (%ld records) checked before %ld reloads, %ld failed",
