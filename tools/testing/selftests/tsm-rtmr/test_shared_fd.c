@@ -165,7 +165,12 @@ static int pick_file(unsigned int files, unsigned int *seed)
 	}
 }
 
-/* One read of @len bytes at @off with @op: bytes, or -errno. */
+/*
+ * One read of @len bytes at @off with @op: bytes, or -errno. A preadv of
+ * count or state starts with a 1-4 byte iovec: one preadv is one read, so
+ * a number split over iovecs must still be one rendering of it, not the
+ * head of one count and the tail of a later one.
+ */
 static ssize_t do_read(struct shm *s, int f, int fd, int op, unsigned char *buf,
 		       size_t len, uint64_t off, unsigned int *seed)
 {
@@ -182,6 +187,9 @@ static ssize_t do_read(struct shm *s, int f, int fd, int op, unsigned char *buf,
 
 		for (k = 0; k < 3 && left; k++) {
 			size_t part = k == 2 ? left : 1 + rnd(seed) % left;
+
+			if (!k && (f == F_COUNT || f == F_STATE))
+				part = 1 + rnd(seed) % 4;
 
 			iov[k].iov_base = buf + at;
 			iov[k].iov_len = part;
