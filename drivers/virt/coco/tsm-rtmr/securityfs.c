@@ -14,6 +14,7 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 
 #include "compat.h"
 #include "tsm-rtmr-core.h"
@@ -245,27 +246,45 @@ static const struct file_operations ascii_log_fops = {
 
 /*
  * count and state never wait for anything but the log's spinlock, and
- * render a fresh answer for every read() call at its offset: no rendering
- * is kept in the open file for another reader of it to get a stale part of
- * (as seq_file would, to a pread at a non-zero offset).
+ * render a fresh answer for every call at its offset: no rendering is
+ * kept in the open file for another reader of it to get a stale part of
+ * (as seq_file would, to a pread at a non-zero offset). They are read_iter
+ * so that one preadv() is one call, with one rendering: with ->read, each
+ * iovec would be a call of its own, and could join the head of one answer
+ * to the tail of a later one.
  */
-static ssize_t count_read(struct file *file, char __user *buf, size_t count,
-			  loff_t *ppos)
+static ssize_t text_read_iter(struct kiocb *iocb, struct iov_iter *to,
+			      const char *text, size_t len)
 {
-	struct tsm_rtmr_dev *dev = file->private_data;
+	loff_t pos = iocb->ki_pos;
+	size_t n;
+
+	if (pos < 0)
+		return -EINVAL;
+	if (pos >= len)
+		return 0;
+	n = copy_to_iter(text + pos, len - pos, to);
+	if (!n && iov_iter_count(to))
+		return -EFAULT;
+	iocb->ki_pos = pos + n;
+	return n;
+}
+
+static ssize_t count_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct tsm_rtmr_dev *dev = iocb->ki_filp->private_data;
 	struct tsm_rtmr_snap snap;
 	char text[24];
 
 	tsm_rtmr_log_snapshot(&dev->log, &snap);
-	return simple_read_from_buffer(buf, count, ppos, text,
-				       scnprintf(text, sizeof(text), "%llu\n",
-						 snap.count));
+	return text_read_iter(iocb, to, text,
+			      scnprintf(text, sizeof(text), "%llu\n",
+					snap.count));
 }
 
-static ssize_t state_read(struct file *file, char __user *buf, size_t count,
-			  loff_t *ppos)
+static ssize_t state_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct tsm_rtmr_dev *dev = file->private_data;
+	struct tsm_rtmr_dev *dev = iocb->ki_filp->private_data;
 	size_t size = 64, len;
 	ssize_t rc;
 	char *text;
@@ -281,7 +300,7 @@ static ssize_t state_read(struct file *file, char __user *buf, size_t count,
 		kvfree(text);
 		size = len;
 	}
-	rc = simple_read_from_buffer(buf, count, ppos, text, len);
+	rc = text_read_iter(iocb, to, text, len);
 	kvfree(text);
 	return rc;
 }
@@ -289,7 +308,7 @@ static ssize_t state_read(struct file *file, char __user *buf, size_t count,
 static const struct file_operations count_fops = {
 	.owner = THIS_MODULE,
 	.open = log_open,
-	.read = count_read,
+	.read_iter = count_read_iter,
 	.llseek = default_llseek,
 	.release = log_release,
 };
@@ -297,7 +316,7 @@ static const struct file_operations count_fops = {
 static const struct file_operations state_fops = {
 	.owner = THIS_MODULE,
 	.open = log_open,
-	.read = state_read,
+	.read_iter = state_read_iter,
 	.llseek = default_llseek,
 	.release = log_release,
 };
