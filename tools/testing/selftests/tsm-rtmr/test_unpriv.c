@@ -68,25 +68,6 @@ FIXTURE_TEARDOWN(unpriv)
 	tsm_cleanup();
 }
 
-static int drop_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = {
-		.version = _LINUX_CAPABILITY_VERSION_3,
-	};
-	struct __user_cap_data_struct data[2];
-
-	if (prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0))
-		return -errno;
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].effective &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].permitted &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	data[CAP_TO_INDEX(CAP_SYS_ADMIN)].inheritable &= ~CAP_TO_MASK(CAP_SYS_ADMIN);
-	if (syscall(SYS_capset, &hdr, data))
-		return -errno;
-	return 0;
-}
-
 static void child(struct result *res, bool nobody, const struct digests *d)
 {
 	char b[64];
@@ -99,7 +80,7 @@ static void child(struct result *res, bool nobody, const struct digests *d)
 			return;
 		}
 	} else {
-		res->setup = drop_sys_admin();
+		res->setup = caps_drop(CAP_SYS_ADMIN);
 		if (res->setup)
 			return;
 	}
