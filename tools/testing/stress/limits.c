@@ -186,7 +186,15 @@ static void cycles(long nc)
 	slab1 = meminfo("Slab:");
 	printf("# cycles: MemAvailable %+ld kB, Slab %+ld kB after %ld cycles and unload\n",
 	       avail1 - avail0, slab1 - slab0, nc);
-	tap(avail0 - avail1 < 4096 && slab1 - slab0 < 2048,
+	/*
+	 * KASAN's quarantine holds freed objects back (up to 1/32 of RAM)
+	 * and they still count as Slab: 5000 cycles leave 1.7 MB of them,
+	 * 3.3 MB once the debug kernel has memcg (separate kmalloc-cg
+	 * caches). So the bound grows by half a KiB per cycle over 2 MiB:
+	 * a leak of that much per cycle still fails here, and kmemleak's
+	 * scan at power-off catches any leak at all.
+	 */
+	tap(avail0 - avail1 < 4096 + nc / 2 && slab1 - slab0 < 2048 + nc / 2,
 	    "cycles: memory returns after unload (MemAvailable %+ld kB, Slab %+ld kB)",
 	    avail1 - avail0, slab1 - slab0);
 }
