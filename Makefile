@@ -2,11 +2,15 @@
 #
 # tsm-rtmr top-level Makefile.
 #
-#   make [modules]   build the kernel modules against KDIR
+#   make [modules]   build the kernel modules against KDIR (or KERNEL=6.12)
+#                    in build/modules/<release>/
+#   make modules-all the modules for every kernel the VM tests boot
+#   make kernelrelease  print the release "make modules" builds for
 #   make tools       build the CLI, library and tests
 #   make lint        checkpatch --strict and sparse
 #   make check       everything: set-up, build, lint, host tests, VM tests
 #   make demo        the end-to-end demonstration in a VM with swtpm
+#                    (Debian's 6.1 kernel; KERNEL=6.12 for bookworm's 6.12)
 #   make bench       benchmarks in the VM (bench-smoke: a short run)
 #   make fuzz        the log parser fuzzer, long run
 #   make fuzz-kernel the configfs/securityfs ABI fuzzer on the debug kernel
@@ -14,33 +18,85 @@
 
 TOP := $(CURDIR)
 
-# KDIR, the kernel build tree: default the running kernel's, else Debian's
+# The kernels the VM tests boot (make check): Debian's 6.1 and bookworm's
+# 6.12, each the newest release of its series whose headers are installed.
+VM_KERNELS := 6.1 6.12
+
+# The newest /usr/src/linux-headers-<series>.*-amd64 (sort -V: 6.1.0-57
+# after 6.1.0-9).
+newest_headers = $(shell ls -d /usr/src/linux-headers-$(1).*-amd64 2>/dev/null | \
+		   sort -V | tail -n1)
+
+# KDIR, the kernel build tree: default KERNEL's headers when KERNEL (a
+# series: 6.1, 6.12) is given, else the running kernel's, else Debian's
 # 6.1 headers. "check", "demo" and "bench" run "deps" first, which may
 # install those headers, and then a new make: that make must look for them
 # itself. So the default is never exported (an exported empty KDIR used to
 # reach it and stop it looking), and an empty KDIR counts as none. A KDIR
 # given on the command line or in the environment is passed on as it is.
 ifeq ($(strip $(KDIR)),)
+ifneq ($(strip $(KERNEL)),)
+override KDIR = $(call newest_headers,$(strip $(KERNEL)))
+else
 override KDIR = $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		$(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64))))
+		$(call newest_headers,6.1))
+endif
 unexport KDIR
 endif
+
+# The modules of a kernel release are built in build/modules/<release>/,
+# from a copy of the sources, never in the source tree: one directory per
+# release, so that modules of two kernels are never mixed, and the VM
+# harness takes a kernel's image, module tree and project modules as one
+# set (tools/testing/vm/run-vm.sh). The release is the headers' own.
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+	 $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+KOUT = build/modules/$(KREL)
 
 MODDIR := drivers/virt/coco/tsm-rtmr
 KCONFIG := CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
 	   CONFIG_TSM_RTMR_SNP_VTPM=m CONFIG_TSM_RTMR_TDX=m
+# What the module build reads (generated *.mod.c are not sources).
+MODSRC = Kbuild $(MODDIR)/Kconfig $(MODDIR)/Makefile \
+	 $(filter-out %.mod.c,$(wildcard $(MODDIR)/*.[ch])) \
+	 $(wildcard include/linux/*.h)
 
-.PHONY: all modules tools deps lint check demo clean modules_install \
-	bench bench-smoke fuzz fuzz-kernel debug-kernel
+.PHONY: all modules modules-all kernelrelease modules-src tools deps lint \
+	check demo clean modules_install bench bench-smoke fuzz fuzz-kernel \
+	debug-kernel
 
 all: modules
 
-modules:
-	@test -n "$(KDIR)" || { echo "No kernel headers: set KDIR or run 'make deps'" >&2; exit 2; }
-	$(MAKE) -C $(KDIR) M=$(TOP) W=1 $(KCONFIG) modules
+check_kdir = @test -n "$(KREL)" || { echo "No kernel headers$(if $(KERNEL), for $(KERNEL))$(if $(KDIR), in $(KDIR)): set KDIR or run 'make deps'" >&2; exit 2; }
+
+kernelrelease:
+	$(check_kdir)
+	@echo $(KREL)
+
+# The copy: a file is copied only when it differs, so an unchanged source
+# keeps its object; a source gone from the tree goes from the copy.
+modules-src:
+	$(check_kdir)
+	@mkdir -p $(KOUT)/$(MODDIR) $(KOUT)/include/linux
+	@for f in $(MODSRC); do \
+		cmp -s $$f $(KOUT)/$$f || cp $$f $(KOUT)/$$f || exit 1; \
+	done
+	@cd $(KOUT) && for f in $(MODDIR)/*.[ch] include/linux/*.h; do \
+		case $$f in *.mod.c) continue ;; esac; \
+		[ -e "$(TOP)/$$f" ] || rm -f "$$f"; \
+	done
+
+modules: modules-src
+	$(MAKE) -C $(KDIR) M=$(TOP)/$(KOUT) W=1 $(KCONFIG) modules
+
+modules-all:
+	@for k in $(VM_KERNELS); do \
+		$(MAKE) --no-print-directory modules KERNEL=$$k KDIR= || exit; \
+	done
 
 modules_install:
-	$(MAKE) -C $(KDIR) M=$(TOP) $(KCONFIG) modules_install
+	$(check_kdir)
+	$(MAKE) -C $(KDIR) M=$(TOP)/$(KOUT) $(KCONFIG) modules_install
 
 tools:
 	$(MAKE) -C tools
@@ -52,15 +108,18 @@ lint: modules
 	tools/testing/lint.sh
 
 check: deps
-	$(MAKE) modules tools
+	$(MAKE) modules-all tools
 	tools/testing/check.sh
 
+# The demo's kernel: Debian's 6.1 unless KERNEL (or KDIR) says otherwise.
+DEMO_KERNEL = $(or $(strip $(KERNEL)),6.1)
+
 demo: deps
-	$(MAKE) modules tools
-	tools/testing/demo.sh
+	$(MAKE) modules tools KERNEL=$(DEMO_KERNEL)
+	tools/testing/demo.sh --kver "$$($(MAKE) -s --no-print-directory kernelrelease KERNEL=$(DEMO_KERNEL))"
 
 bench: deps
-	$(MAKE) modules tools
+	$(MAKE) modules tools KERNEL=6.1
 	tools/testing/bench/run.sh
 
 bench-smoke:
@@ -77,7 +136,7 @@ fuzz-kernel: debug-kernel
 	tools/testing/abi-fuzz/run.sh --debug-kernel --long
 
 clean:
-	-$(MAKE) -C $(KDIR) M=$(TOP) clean
+	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(TOP) clean)
 	-$(MAKE) -C tools clean
 	-$(MAKE) -C tools/testing/stress clean
 	-$(MAKE) -C tools/testing/abi-fuzz clean

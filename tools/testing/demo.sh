@@ -8,7 +8,11 @@
 # tools/testing/vm/demo-guest.sh. The last line is the verdict,
 # "DEMO: PASS ..." or "DEMO: FAIL ..."; the exit status follows it.
 #
-#   demo.sh [run-vm.sh options, e.g. --kvm or --timeout SEC]
+#   demo.sh [--kver RELEASE|SERIES] [run-vm.sh options, e.g. --kvm or --timeout SEC]
+#
+# --kver: the kernel to boot, a release or a series (default 6.1, Debian's;
+# "make demo KERNEL=6.12" passes bookworm's 6.12 release). Its modules must
+# be built (make modules KERNEL=<series>, into build/modules/<release>/).
 
 # No -e: a failed VM run must still reach the verdict below.
 set -uo pipefail
@@ -16,14 +20,30 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 
+kver=6.1
+args=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kver) kver=${2:?}; shift 2 ;;
+	*) args+=("$1"); shift ;;
+	esac
+done
+# A series: its newest release in /boot, as run-vm.sh picks it.
+if [[ $kver =~ ^[0-9]+\.[0-9]+$ ]]; then
+	series=$kver
+	kver=$(find /boot -maxdepth 1 -name "vmlinuz-$series.*" |
+		sed 's,.*/vmlinuz-,,' | sort -V | tail -n1)
+	[ -n "$kver" ] || { echo "DEMO: FAIL — no $series kernel in /boot (make deps)"; exit 2; }
+fi
+
+mods=build/modules/$kver/drivers/virt/coco/tsm-rtmr
 for ko in tsm_rtmr tsm_rtmr_tpm; do
-	if [ ! -f "drivers/virt/coco/tsm-rtmr/$ko.ko" ]; then
-		echo "DEMO: FAIL — $ko.ko is not built (run 'make modules')"
+	if [ ! -f "$mods/$ko.ko" ]; then
+		echo "DEMO: FAIL — $ko.ko is not built for $kver (run 'make modules KERNEL=$(echo "$kver" | cut -d. -f1-2)')"
 		exit 2
 	fi
 done
 
-kver=$(modinfo -F vermagic drivers/virt/coco/tsm-rtmr/tsm_rtmr.ko | cut -d' ' -f1)
 echo "tsm-rtmr demo: Linux $kver in QEMU (TCG unless --kvm) with a fresh swtpm TPM 2.0"
 
 logs=build/vm/demo
@@ -31,7 +51,7 @@ echo "logs: $logs/test.log (guest output), $logs/console.log (kernel console)"
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-tools/testing/vm/run-vm.sh --timeout 600 --quiet --log-dir "$logs" "$@" \
+tools/testing/vm/run-vm.sh --kver "$kver" --timeout 600 --quiet --log-dir "$logs" "${args[@]}" \
 	--copy tools/testing/vm/demo-guest.sh:/usr/libexec/tsm-rtmr/demo-guest.sh \
 	-- sh /usr/libexec/tsm-rtmr/demo-guest.sh | tee "$out"
 rc=${PIPESTATUS[0]}

@@ -86,10 +86,12 @@ scratch() {
 	EOF
 	# What runs after the build: which modules are there, for what kernel.
 	# shellcheck disable=SC2016 # expanded by the stub, not here
+	# (each kernel's modules are in build/modules/<release>/)
 	stub='#!/bin/sh
-ko=drivers/virt/coco/tsm-rtmr/tsm_rtmr.ko
-[ -f "$ko" ] || { echo "$0: no $ko" >&2; exit 1; }
-modinfo -F vermagic "$ko" | cut -d" " -f1 > "$(dirname "$0")/ran"'
+set -- build/modules/*/drivers/virt/coco/tsm-rtmr/tsm_rtmr.ko
+[ -f "$1" ] || { echo "$0: no tsm_rtmr.ko in build/modules/" >&2; exit 1; }
+for ko; do modinfo -F vermagic "$ko" | cut -d" " -f1; done |
+	paste -sd" " > "$(dirname "$0")/ran"'
 	printf '%s\n' "$stub" > "$d/tree/tools/testing/demo.sh"
 	printf '%s\n' "$stub" > "$d/tree/tools/testing/check.sh"
 	printf '%s\n' "$stub" > "$d/tree/tools/testing/bench/run.sh"

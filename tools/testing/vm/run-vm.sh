@@ -8,11 +8,14 @@
 #   run-vm.sh [options] -- GUEST_SHELL_COMMAND...
 #
 #   --timeout SEC     kill the VM after SEC seconds of wall time (600)
+#   --kver KVER       kernel release, or a series (6.1, 6.12: its newest
+#                     release in /boot). Default: the release of --kernel,
+#                     else the 6.1 series, else the newest /boot/vmlinuz-*
 #   --kernel VMLINUZ  kernel image (default /boot/vmlinuz-$KVER)
-#   --kver KVER       kernel release (default: the vermagic of the project's
-#                     modules, else the --kernel name, else the newest
-#                     /boot/vmlinuz-*)
 #   --moddir DIR      module tree of that kernel (default /lib/modules/$KVER)
+#   --modules DIR     the project's modules built for that kernel (default
+#                     build/modules/$KVER/drivers/virt/coco/tsm-rtmr, where
+#                     "make modules KERNEL=<series>" puts them)
 #   --kvm             use KVM instead of TCG (opt-in: KVM is not assumed)
 #   --no-tpm          no swtpm, no TPM device in the guest
 #   --share HOSTDIR   mount HOSTDIR read-write over 9p at /host in the guest
@@ -25,6 +28,11 @@
 #   --log-dir DIR     write console.log and test.log to DIR (default: a new
 #                     build/vm/runs/<time>-<pid>/, linked from build/vm/*.log)
 #   --quiet           no informational messages on stderr
+#
+# One kernel release, one set: the image (its release is read from the
+# bzImage header), the module tree (named after the release) and every
+# project module (vermagic), including --copy'd ones under /lib/modules,
+# must all be KVER's; any mismatch is a harness error (exit 2).
 #
 # Output: the command's stdout and stderr are streamed to our stdout (guest
 # ttyS1) and saved; the kernel console (guest ttyS0) is saved to a file.
@@ -64,6 +72,10 @@ CONSOLE_FAIL_PATTERNS=(
 # Debian kernel modules the guest always gets (with their dependencies):
 # configfs hosts the ABI, sha512_generic provides sha384, 9p for --share.
 BASE_KMODS="configfs sha512_generic 9p 9pnet_virtio virtio_pci"
+# And where the kernel has them (6.7+): configfs-tsm ("tsm", which owns
+# /sys/kernel/config/tsm) and the guest drivers that load it on a TDX or
+# SEV-SNP guest, so tests can load them in either order with tsm_rtmr.
+OPTIONAL_KMODS="tsm tdx_guest sev_guest"
 
 # The last line the guest prints on the test channel.
 MARKER='@@tsm-rtmr-vm-exit@@'
@@ -74,7 +86,6 @@ KEEP_CACHE=4
 
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 self="$top/tools/testing/vm/run-vm.sh"
-moddir_src="$top/drivers/virt/coco/tsm-rtmr"
 tests_src="$top/tools/testing/selftests/tsm-rtmr"
 cli_src="$top/tools/tsm-rtmr/tsm-rtmr"
 vmdir="$top/build/vm"
@@ -87,7 +98,7 @@ usage() {
 	exit 2
 }
 
-timeout=600 kernel='' kver='' kmoddir='' kvm=0 tpm=1 share='' mem=2048 smp=2
+timeout=600 kernel='' kver='' kmoddir='' projmods='' kvm=0 tpm=1 share='' mem=2048 smp=2
 append_extra='' allow='' kmemleak=0 logdir='' quiet=0
 copies=()
 while [ $# -gt 0 ]; do
@@ -96,6 +107,7 @@ while [ $# -gt 0 ]; do
 	--kernel) kernel=${2:?}; shift 2 ;;
 	--kver) kver=${2:?}; shift 2 ;;
 	--moddir) kmoddir=${2:?}; shift 2 ;;
+	--modules) projmods=${2:?}; shift 2 ;;
 	--kvm) kvm=1; shift ;;
 	--no-tpm) tpm=0; shift ;;
 	--share) share=${2:?}; shift 2 ;;
@@ -126,41 +138,83 @@ command -v cpio >/dev/null || die "cpio not found"
 command -v depmod >/dev/null || PATH=$PATH:/sbin:/usr/sbin
 
 # ---------------------------------------------------------------------------
-# Which kernel: the project's modules only load into the kernel they were
-# built for, so their vermagic decides, then the image name.
+# Which kernel: one release for the image, the module tree and the
+# project's modules (built against that release's headers).
 
-shopt -s nullglob
-project_kos=("$moddir_src"/*.ko)
-shopt -u nullglob
+# The release string of a bzImage (its setup header's kernel_version), or
+# nothing when FILE is not a bzImage.
+image_release() {
+	local off s
+	[ "$(dd if="$1" bs=1 skip=$((0x202)) count=4 2>/dev/null)" = HdrS ] || return 0
+	off=$(od -An -tu2 -j $((0x20e)) -N2 "$1" | tr -d ' ')
+	[ -n "$off" ] && [ "$off" -gt 0 ] || return 0
+	s=$(dd if="$1" bs=1 skip=$((off + 0x200)) count=256 2>/dev/null | tr '\0' '\n')
+	s=${s%%$'\n'*}
+	echo "${s%% *}"
+}
 
-ko_kver=
-if [ ${#project_kos[@]} -gt 0 ]; then
-	ko_kver=$(modinfo -F vermagic "${project_kos[0]}" | awk '{print $1}')
-fi
-kname=''
-if [ -n "$kernel" ] && [[ $(basename "$kernel") == vmlinuz-* ]]; then
-	kname=$(basename "$kernel"); kname=${kname#vmlinuz-}
-fi
-if [ -z "$kver" ]; then
-	if [ -n "$ko_kver" ]; then
-		kver=$ko_kver
-	elif [ -n "$kname" ]; then
-		kver=$kname
+# The newest release of a series (6.1, 6.12) with an image in /boot.
+series_release() {
+	find /boot -maxdepth 1 -name "vmlinuz-$1.*" | sed 's,.*/vmlinuz-,,' |
+		sort -V | tail -n1
+}
+
+if [[ $kver =~ ^[0-9]+\.[0-9]+$ ]]; then
+	series=$kver
+	kver=$(series_release "$series")
+	[ -n "$kver" ] || die "no /boot/vmlinuz-$series.* (apt-get install linux-image-$series-amd64?)"
+elif [ -z "$kver" ]; then
+	if [ -n "$kernel" ]; then
+		[ -r "$kernel" ] || die "kernel image $kernel not readable"
+		kver=$(image_release "$kernel")
+		[ -n "$kver" ] || die "cannot read the kernel release of $kernel (not a bzImage?): give --kver"
 	else
-		kver=$(find /boot -maxdepth 1 -name 'vmlinuz-*' |
+		kver=$(series_release 6.1)
+		[ -n "$kver" ] || kver=$(find /boot -maxdepth 1 -name 'vmlinuz-*' |
 			sed 's,.*/vmlinuz-,,' | sort -V | tail -n1)
 	fi
 fi
-[ -n "$kver" ] || die "cannot tell the kernel release: no modules built, no --kernel, no /boot/vmlinuz-*"
+[ -n "$kver" ] || die "cannot tell the kernel release: no --kver, no --kernel, no /boot/vmlinuz-*"
 kernel=${kernel:-/boot/vmlinuz-$kver}
 kmoddir=${kmoddir:-/lib/modules/$kver}
 [ -r "$kernel" ] || die "kernel image $kernel not readable (apt-get install linux-image-amd64?)"
 [ -f "$kmoddir/modules.dep" ] || die "$kmoddir/modules.dep missing: modules of $kver not installed (--moddir?)"
-if [ -n "$ko_kver" ] && [ "$ko_kver" != "$kver" ]; then
-	note "WARNING: modules are built for $ko_kver but the guest runs $kver; they will not load"
-elif [ -n "$kname" ] && [ "$kname" != "$kver" ]; then
-	note "WARNING: kernel image $kernel looks like $kname, but modules are for $kver"
+
+img_kver=$(image_release "$kernel")
+[ -n "$img_kver" ] || die "cannot read the kernel release of $kernel (not a bzImage?)"
+[ "$img_kver" = "$kver" ] ||
+	die "kernel image $kernel is $img_kver, not $kver: releases must not be mixed"
+[ "$(basename "$kmoddir")" = "$kver" ] ||
+	die "module tree $kmoddir is not named $kver: releases must not be mixed"
+
+# A .ko must be built for $kver, or the set is mixed.
+ko_check() {	# KO WHAT
+	local v
+	v=$(modinfo -F vermagic "$1" 2>/dev/null | awk '{print $1}')
+	[ "$v" = "$kver" ] ||
+		die "$2 $1 is built for ${v:-an unknown release}, not $kver: releases must not be mixed"
+}
+
+projmods=${projmods:-$top/build/modules/$kver/drivers/virt/coco/tsm-rtmr}
+shopt -s nullglob
+project_kos=("$projmods"/*.ko)
+shopt -u nullglob
+if [ ${#project_kos[@]} -eq 0 ]; then
+	note "no project modules in $projmods (make modules KERNEL=<series>)"
 fi
+for ko in "${project_kos[@]}"; do
+	ko_check "$ko" "project module"
+done
+for c in "${copies[@]}"; do
+	case ${c#*:} in
+	/lib/modules/*|/usr/lib/modules/*)
+		d=${c#*:}; d=${d#/usr}; d=${d#/lib/modules/}
+		[ "${d%%/*}" = "$kver" ] ||
+			die "--copy $c: not under /lib/modules/$kver: releases must not be mixed"
+		case $c in *.ko) ko_check "${c%%:*}" "--copy" ;; esac
+		;;
+	esac
+done
 
 # ---------------------------------------------------------------------------
 # Initramfs contents, as a manifest of "file SRC DST" / "link TARGET DST" /
@@ -276,12 +330,13 @@ fi
 kmod_dst=/lib/modules/$kver
 project_names=" "
 want="$BASE_KMODS ${VM_EXTRA_KMODS:-}"
+optional=" $OPTIONAL_KMODS "
 for ko in "${project_kos[@]}"; do
 	add file "$ko" "$kmod_dst/extra/$(basename "$ko")"
 	name=$(basename "$ko" .ko); project_names="$project_names${name//-/_} "
 	want="$want $(modinfo -F depends "$ko" | tr ',' ' ')"
 done
-for name in $want; do
+for name in $want $OPTIONAL_KMODS; do
 	name=${name//-/_}
 	[[ $project_names == *" $name "* ]] && continue
 	deps=$(awk -v want="$name" -F: '
@@ -293,7 +348,8 @@ for name in $want; do
 			{ n = $0; sub(/.*\//, "", n); sub(/\.ko$/, "", n)
 			  gsub(/-/, "_", n); if (n == want) { print; exit } }' \
 			"$kmoddir/modules.builtin" 2>/dev/null)
-		[ -n "$n" ] || note "kernel module $name not found for $kver"
+		[ -n "$n" ] || [[ $optional == *" $name "* ]] ||
+			note "kernel module $name not found for $kver"
 		continue
 	}
 	for rel in $deps; do
@@ -327,8 +383,9 @@ mount -t tmpfs tmpfs /run
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t securityfs securityfs /sys/kernel/security
 # The kernel's request_module (crypto-sha384 etc.) must find modprobe.
+# kmod's, not busybox's: Debian's 6.12 modules are xz-compressed.
 echo /sbin/modprobe > /proc/sys/kernel/modprobe
-modprobe configfs && mount -t configfs configfs /sys/kernel/config
+/sbin/modprobe configfs && mount -t configfs configfs /sys/kernel/config
 
 # The test channel: raw, so "\n" is not turned into "\r\n".
 out=/dev/ttyS1
@@ -337,7 +394,7 @@ stty -F $out raw -echo 2>/dev/null
 . /etc/vm/config
 if [ -n "$VM_SHARE" ]; then
 	mkdir -p /host
-	modprobe virtio_pci && modprobe 9pnet_virtio && modprobe 9p &&
+	/sbin/modprobe virtio_pci && /sbin/modprobe 9pnet_virtio && /sbin/modprobe 9p &&
 	mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 host /host ||
 		echo "# vm: mounting the shared directory failed" > $out
 fi
@@ -473,6 +530,10 @@ for c in "${copies[@]}"; do
 	src=${c%%:*} dst=${c#*:}
 	[ -f "$src" ] || die "--copy: $src is not a file"
 	[[ $dst == /* ]] || die "--copy: $dst is not an absolute guest path"
+	# /lib, /lib64, /bin and /sbin are links into /usr in the base image;
+	# a directory of that name in this archive would replace the link
+	# (the kernel's unpacker removes an entry of another type first).
+	case $dst in /lib/*|/lib64/*|/bin/*|/sbin/*) dst=/usr$dst ;; esac
 	mkdir -p "$ov$(dirname "$dst")"
 	cp -L --preserve=mode "$src" "$ov$dst"
 done

@@ -1,11 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Self-test of run-vm.sh (not part of "make check": seven VM boots, ~1.5
+# Self-test of run-vm.sh (not part of "make check": eight VM boots, ~2
 # min). Checks that the guest's exit status comes back, that the TPM and
 # the tools are there, that a hung guest is killed at the timeout and that
 # a kernel warning, a "kernel BUG at" line, an "invalid opcode" line or a
-# panic fails the run. Prints TAP.
+# panic fails the run; that a 6.12 guest gets its own release's project
+# modules and that --copy into /lib/modules keeps that release's module
+# tree; and that mixing releases (image, --kver, project modules, --copy'd
+# modules) is a harness error before anything boots. Builds the modules
+# for 6.1 and 6.12 first (make modules KERNEL=...). Prints TAP.
 
 set -uo pipefail
 
@@ -22,8 +26,18 @@ check() {	# check DESCRIPTION EXPECTED_RC ACTUAL_RC OUTPUT_FILE REGEX
 	fi
 }
 
+top=$(cd "$(dirname "$0")/../../.." && pwd)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+
+# The two kernels and their modules, as "make check" has them.
+release_of() { find /boot -maxdepth 1 -name "vmlinuz-$1.*" | sed 's,.*/vmlinuz-,,' | sort -V | tail -n1; }
+k61=$(release_of 6.1) k612=$(release_of 6.12)
+for k in 6.1 6.12; do
+	make -s -C "$top" modules KERNEL=$k > /dev/null 2>&1 ||
+		echo "# make modules KERNEL=$k failed"
+done
+mods61=$top/build/modules/$k61/drivers/virt/coco/tsm-rtmr
 
 "$vm" --quiet -- 'uname -r; ls /dev/tpm0 /dev/tpmrm0; modprobe configfs &&
 	grep -q configfs /proc/mounts && tpm2_pcrread sha256:16; exit 3' > "$out" 2>&1
@@ -52,6 +66,28 @@ rc=$?
 grep -q from-guest "$shared/out" 2>/dev/null || rc=99
 rm -rf "$shared"
 check "--share" 0 "$rc" "$out" 'from-host'
+
+# 6.12: its own modules load; a file --copy'd under /lib/modules lands in
+# the release's module tree instead of replacing /lib.
+echo copied > "$out.copy"
+"$vm" --quiet --no-tpm --kver 6.12 --copy "$out.copy:/lib/modules/$k612/extra/copied.txt" -- \
+	'uname -r; cat /lib/modules/$(uname -r)/extra/copied.txt &&
+	[ -f /lib/modules/$(uname -r)/modules.dep ] && [ -L /lib ] &&
+	/sbin/modprobe tsm_rtmr_sim && ls /sys/kernel/config/tsm-rtmr/rtmrs > /dev/null &&
+	echo "loaded: $(cat /sys/module/tsm_rtmr/srcversion)"; exit 5' > "$out" 2>&1
+rc=$?
+rm -f "$out.copy"
+check "6.12 guest: its modules load, --copy keeps /lib" 5 "$rc" "$out" '^loaded: '
+
+# Mixing releases: exit 2 before any boot, saying so.
+"$vm" --quiet --kernel "/boot/vmlinuz-$k612" --kver "$k61" -- true > "$out" 2>&1
+check "image of another release than --kver" 2 $? "$out" 'releases must not be mixed'
+"$vm" --quiet --kver 6.12 --modules "$mods61" -- true > "$out" 2>&1
+check "project modules of another release" 2 $? "$out" 'tsm_rtmr.*is built for .*releases must not be mixed'
+"$vm" --quiet --kver 6.12 --copy "$mods61/tsm_rtmr.ko:/lib/modules/$k612/extra/tsm_rtmr.ko" -- true > "$out" 2>&1
+check "--copy of a module of another release" 2 $? "$out" 'releases must not be mixed'
+"$vm" --quiet --kver 6.12 --moddir "/lib/modules/$k61" -- true > "$out" 2>&1
+check "module tree of another release" 2 $? "$out" 'releases must not be mixed'
 
 echo "1..$n"
 [ "$failed" = 0 ]
