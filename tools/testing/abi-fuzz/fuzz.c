@@ -5,7 +5,8 @@
  *   abi-fuzz [-t SECONDS] [-j PROCS] [-s SEED] [-R] [-T THREADS]
  *
  * PROCS processes (default 4), each seeded from SEED, perform random
- * operations for SECONDS (default 60) on /sys/kernel/config/tsm/rtmrs and
+ * operations for SECONDS (default 60) on the handle directory (CFS_ROOT:
+ * /sys/kernel/config/tsm/rtmrs, or tsm-rtmr/rtmrs on 6.7+) and
  * /sys/kernel/security/tsm-rtmr: mkdir/rmdir of handles (shared names, so
  * processes race on the same handles), random and boundary writes to every
  * attribute (oversized, empty, NUL-containing, split over several write()
@@ -234,7 +235,7 @@ static void op_handle(int id)
 	}
 	/* commits are what the invariants are about: a third of the ops */
 	attr = rn(3) ? attrs[rn(sizeof(attrs) / sizeof(attrs[0]))] : "digest";
-	snprintf(path, sizeof(path), CFS_ROOT "/%s/%s", h, attr);
+	snprintf(path, sizeof(path), "%s/%s/%s", CFS_ROOT, h, attr);
 	if (rn(3) == 0) {	/* read */
 		int fd = open(path, O_RDONLY);
 
@@ -260,9 +261,9 @@ static void op_handle(int id)
 		char ix[8];
 
 		snprintf(ix, sizeof(ix), "%u", rn(4) ? rn(4) : rn(32));
-		snprintf(path, sizeof(path), CFS_ROOT "/%s/index", h);
+		snprintf(path, sizeof(path), "%s/%s/index", CFS_ROOT, h);
 		write_split(path, ix, strlen(ix));
-		snprintf(path, sizeof(path), CFS_ROOT "/%s/digest", h);
+		snprintf(path, sizeof(path), "%s/%s/digest", CFS_ROOT, h);
 	}
 	len = gen_value(h, attr, buf, sizeof(buf));
 	r = write_split(path, buf, len);
@@ -378,7 +379,7 @@ static void tset_open(void)
 			char path[256];
 			int fd;
 
-			snprintf(path, sizeof(path), CFS_ROOT "/%s/%s",
+			snprintf(path, sizeof(path), "%s/%s/%s", CFS_ROOT,
 				 tset.handle, attrs[i]);
 			fd = open(path, O_RDWR);
 			if (fd < 0)

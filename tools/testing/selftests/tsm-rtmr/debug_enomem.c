@@ -126,7 +126,7 @@ TEST_F(enomem, staging_failure_is_sticky)
 	int fd, r, rc;
 
 	ASSERT_OK(h_event("h", old, strlen(old)));
-	fd = open(CFS_ROOT "/h/event", O_WRONLY);
+	fd = open(PATHF("%s/h/event", CFS_ROOT), O_WRONLY);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ((ssize_t)strlen(ev), write(fd, ev, strlen(ev)));
 	/* configfs applies the data at this close: the module's copy fails */
@@ -169,7 +169,7 @@ TEST_F(enomem, commit_failure_keeps_the_staged_event)
 	snprintf(line, sizeof(line), "%s", DIGEST_STR(&d));
 	ASSERT_OK(snap_take(&self->s0, PROV, "obs", NREGS));
 
-	fd = open(CFS_ROOT "/h/digest", O_WRONLY);
+	fd = open(PATHF("%s/h/digest", CFS_ROOT), O_WRONLY);
 	ASSERT_LE(0, fd);
 	/* unarmed: configfs allocates the file's page buffer here */
 	EXPECT_EQ(-1, write(fd, "x\n", 2));

@@ -15,6 +15,7 @@
 #   test_cli.sh                  run the tests
 #   test_cli.sh --validate-json  check that stdin is one JSON text (awk)
 
+. "$(dirname "$0")/cfs_root.sh"
 TSM_RTMR=${TSM_RTMR:-$(command -v tsm-rtmr || echo /usr/bin/tsm-rtmr)}
 SECFS=/sys/kernel/security/tsm-rtmr
 export TPM2TOOLS_TCTI=${TPM2TOOLS_TCTI:-device:/dev/tpmrm0}
@@ -241,7 +242,7 @@ test_extend() {
 		[ "$(cat "$SECFS/$P/count")" -eq $((count + 1)) ]
 	tap $? "extend > /dev/full: exit 2, one line naming the committed record $count"
 
-	left=$(ls /sys/kernel/config/tsm/rtmrs /sys/kernel/config/tsm-rtmr/rtmrs 2>/dev/null | grep -c '^cli-')
+	left=$(ls "$(cfs_root)" 2>/dev/null | grep -c '^cli-')
 	[ "$left" -eq 0 ]
 	tap $? "extend leaves no configfs handle behind"
 }

@@ -327,7 +327,7 @@ TEST_F(commit, event_staging_and_clearing)
 	/* an open and close without a write changes nothing */
 	ASSERT_OK(h_event("h", "gone", 4));
 	{
-		int fd = open(CFS_ROOT "/h/event", O_WRONLY);
+		int fd = open(PATHF("%s/h/event", CFS_ROOT), O_WRONLY);
 
 		ASSERT_LE(0, fd);
 		close(fd);	/* open+close without write: no change */

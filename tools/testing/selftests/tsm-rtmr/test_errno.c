@@ -330,7 +330,7 @@ TEST(mkdir_without_provider_enodev)
 		SKIP(return, "another provider (tpm?) is registered and pinned");
 	}
 	EXPECT_ERRNO(ENODEV, h_mkdir_raw("noprov"));
-	EXPECT_FALSE(exists(CFS_ROOT "/noprov"));
+	EXPECT_FALSE(exists(PATHF("%s/noprov", CFS_ROOT)));
 	tsm_cleanup();
 }
 

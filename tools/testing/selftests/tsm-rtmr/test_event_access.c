@@ -96,7 +96,7 @@ TEST_F(ev, mode_0200)
 {
 	struct stat st;
 
-	ASSERT_EQ(0, stat(CFS_ROOT "/h/event", &st));
+	ASSERT_EQ(0, stat(PATHF("%s/h/event", CFS_ROOT), &st));
 	EXPECT_TRUE(S_ISREG(st.st_mode));
 	if ((st.st_mode & 07777) != 0200)
 		TH_LOG("event has mode %04o, want 0200", st.st_mode & 07777);
@@ -113,7 +113,7 @@ TEST_F(ev, root_cannot_read)
 	/* "h" has an event staged, "h2" none */
 	ASSERT_OK(h_event("h", "staged secret", 13));
 	for (i = 0; i < ARRAY_SIZE(h); i++) {
-		const char *path = PATHF(CFS_ROOT "/%s/event", h[i]);
+		const char *path = PATHF("%s/%s/event", CFS_ROOT, h[i]);
 		char b[64];
 		int fd, e;
 		ssize_t n = 0;
@@ -169,7 +169,7 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 		res->r[R_OPEN] = res->r[R_WRITE] = res->r[R_CLOSE] = 0;
 		for (k = 0; k < ARRAY_SIZE(h); k++) {
 			char ev[32];
-			int fd = open(PATHF(CFS_ROOT "/%s/event", h[k]),
+			int fd = open(PATHF("%s/%s/event", CFS_ROOT, h[k]),
 				      O_WRONLY);
 			ssize_t n;
 
@@ -218,7 +218,7 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 	EXPECT_GE(1, n1 - n0);
 
 	/* nothing changed */
-	EXPECT_FALSE(exists(CFS_ROOT "/nocap"));
+	EXPECT_FALSE(exists(PATHF("%s/nocap", CFS_ROOT)));
 	EXPECT_ATTR("h", "provider", "sim\n");
 	EXPECT_ATTR("h", "index", "0\n");
 	EXPECT_ATTR("h", "event_type", "0x80000002\n");
@@ -291,7 +291,7 @@ TEST_F(ev, fd_passed_to_task_without_cap_applies_nothing)
 
 		ASSERT_EQ(1, read(sv[0], &c, 1));
 	}
-	fd = open(CFS_ROOT "/h/event", O_WRONLY);
+	fd = open(PATHF("%s/h/event", CFS_ROOT), O_WRONLY);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(14, write(fd, "passed by root", 14));
 	cm = CMSG_FIRSTHDR(&msg);

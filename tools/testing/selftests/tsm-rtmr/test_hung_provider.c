@@ -120,7 +120,7 @@ TEST_F_TIMEOUT(hung, readers_answer_while_provider_hangs, 60)
 	ASSERT_LT(0, n);
 	EXPECT_STREQ("ok\n", b);
 	EXPECT_GT(FAST_MS, ms);
-	ms = timed_read(CFS_ROOT "/obs/value", b, sizeof(b), &n);
+	ms = timed_read(PATHF("%s/obs/value", CFS_ROOT), b, sizeof(b), &n);
 	TH_LOG("value of register 1: %.0f ms", ms);
 	ASSERT_LT(0, n);
 	EXPECT_GT(FAST_MS, ms);

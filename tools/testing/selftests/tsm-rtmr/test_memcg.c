@@ -61,7 +61,7 @@ static long child_commits(const struct digests *d)
 		return -1;
 	if (h_open("m", "sim", 0))
 		return -2;
-	fd = open(pathf(path, sizeof(path), CFS_ROOT "/m/digest"), O_WRONLY);
+	fd = open(pathf(path, sizeof(path), "%s/m/digest", CFS_ROOT), O_WRONLY);
 	if (fd < 0)
 		return -3;
 	len = snprintf(line, sizeof(line), "%s", DIGEST_STR(d));

@@ -275,7 +275,7 @@ FIXTURE_SETUP(bigreader)
 	s = DIGEST_STR(&d);
 	len = strlen(s);
 	/* every write() to the digest file is one commit */
-	fd = open(CFS_ROOT "/h/digest", O_WRONLY);
+	fd = open(PATHF("%s/h/digest", CFS_ROOT), O_WRONLY);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < BIG_ENTRIES; i++)
 		ASSERT_EQ((ssize_t)len, write(fd, s, len));

@@ -94,7 +94,7 @@ static void write_einval(struct __test_metadata *_metadata,
 			 FIXTURE_DATA(tw) *self, const char *attr, size_t len,
 			 const char *what)
 {
-	ssize_t n = write_raw(PATHF(CFS_ROOT "/h/%s", attr), self->buf, len);
+	ssize_t n = write_raw(PATHF("%s/h/%s", CFS_ROOT, attr), self->buf, len);
 
 	if (n != -EINVAL)
 		TH_LOG("%s: write of %zu bytes (%s) to %s returned %s, want EINVAL",
@@ -139,7 +139,7 @@ TEST_F(tw, digest_4095_or_more_einval)
 	}
 	/* 4094 bytes are seen whole: that commit is good */
 	digest_padded(self, 4094);
-	EXPECT_EQ(4094, write_raw(CFS_ROOT "/h/digest", self->buf, 4094));
+	EXPECT_EQ(4094, write_raw(PATHF("%s/h/digest", CFS_ROOT), self->buf, 4094));
 	EXPECT_ATTR("h", "last_recnum", "1\n");
 	EXPECT_EQ(2, prov_count(PROV));
 }
@@ -189,7 +189,7 @@ static void provider_einval(struct __test_metadata *_metadata,
 			    FIXTURE_DATA(tw) *self, size_t len,
 			    const char *what)
 {
-	ssize_t n = write_raw(CFS_ROOT "/p/provider", self->buf, len);
+	ssize_t n = write_raw(PATHF("%s/p/provider", CFS_ROOT), self->buf, len);
 
 	if (n != -EINVAL)
 		TH_LOG("provider: write of %zu bytes (%s) returned %s, want EINVAL",

@@ -18,7 +18,10 @@
 #                          the failure outcome (test_tpm_unbind.sh; the TPM
 #                          is gone afterwards: run_tests.sh runs it last)
 
-CFS=/sys/kernel/config/tsm/rtmrs
+. "$(dirname "$0")/cfs_root.sh"
+# The handle directory, by the lookup rule (run_tests.sh loaded tsm_rtmr).
+modprobe tsm_rtmr 2>/dev/null
+CFS=$(cfs_root) || echo "# no tsm-rtmr handle directory: is tsm_rtmr loaded?"
 SFS=/sys/kernel/security/tsm-rtmr/tpm
 H=$CFS/test_tpm.$$
 TMP=$(mktemp -d) || exit 1

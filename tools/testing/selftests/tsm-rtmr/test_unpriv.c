@@ -147,8 +147,8 @@ static void run_child(struct __test_metadata *_metadata,
 	}
 
 	/* nothing changed */
-	EXPECT_FALSE(exists(CFS_ROOT "/u"));
-	EXPECT_TRUE(exists(CFS_ROOT "/obs1"));
+	EXPECT_FALSE(exists(PATHF("%s/u", CFS_ROOT)));
+	EXPECT_TRUE(exists(PATHF("%s/obs1", CFS_ROOT)));
 	EXPECT_ATTR("h", "provider", "sim\n");
 	EXPECT_ATTR("h", "index", "0\n");
 	EXPECT_ATTR("h", "event_type", "0x80000002\n");

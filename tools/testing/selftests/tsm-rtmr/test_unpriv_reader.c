@@ -151,7 +151,7 @@ static void reader_loop(struct res *r)
 	while (!r->stop) {
 		for (i = 0; i < NFILES; i++) {
 			const char *path = files[i].cfs ?
-				PATHF(CFS_ROOT "/h/%s", files[i].name) :
+				PATHF("%s/h/%s", CFS_ROOT, files[i].name) :
 				PATHF(SFS_ROOT "/" PROV "/%s", files[i].name);
 			ssize_t n, got = 0;
 			int fd = open(path, O_RDONLY);

@@ -28,7 +28,33 @@
 
 #include <openssl/evp.h>
 
-#define CFS_ROOT	"/sys/kernel/config/tsm/rtmrs"
+/*
+ * The handle directory, found as Documentation/ABI/testing/configfs-tsm-rtmr
+ * says an agent finds it on any kernel: /sys/kernel/config/tsm/rtmrs where
+ * that is a directory, else /sys/kernel/config/tsm-rtmr/rtmrs (kernels
+ * with configfs-tsm, CONFIG_TSM_REPORTS, 6.7+). Remembered once found;
+ * while neither exists (the core not loaded yet) it is the first, and
+ * nothing is remembered. CFS_ROOT is an expression: build paths with
+ * PATHF("%s/...", CFS_ROOT), not by string concatenation.
+ */
+#define CFS_TSM		"/sys/kernel/config/tsm/rtmrs"
+#define CFS_TSM_RTMR	"/sys/kernel/config/tsm-rtmr/rtmrs"
+
+static inline const char *cfs_root(void)
+{
+	static const char *root;
+	struct stat st;
+
+	if (root)
+		return root;
+	if (!stat(CFS_TSM, &st) && S_ISDIR(st.st_mode))
+		root = CFS_TSM;
+	else if (!stat(CFS_TSM_RTMR, &st) && S_ISDIR(st.st_mode))
+		root = CFS_TSM_RTMR;
+	return root ? root : CFS_TSM;
+}
+
+#define CFS_ROOT	cfs_root()
 #define SFS_ROOT	"/sys/kernel/security/tsm-rtmr"
 #define CORE_PARAMS	"/sys/module/tsm_rtmr/parameters"
 #define SIM_PARAMS	"/sys/module/tsm_rtmr_sim/parameters"
@@ -239,7 +265,7 @@ static inline bool exists(const char *path)
 /* mkdir only: the handle is bound to the default (first registered). */
 static inline int h_mkdir_raw(const char *name)
 {
-	return mkdir(PATHF(CFS_ROOT "/%s", name), 0755) ? -errno : 0;
+	return mkdir(PATHF("%s/%s", CFS_ROOT, name), 0755) ? -errno : 0;
 }
 
 static inline int h_write(const char *h, const char *attr, const char *s);
@@ -281,24 +307,24 @@ static inline bool other_providers(void)
 
 static inline int h_rmdir(const char *name)
 {
-	return rmdir(PATHF(CFS_ROOT "/%s", name)) ? -errno : 0;
+	return rmdir(PATHF("%s/%s", CFS_ROOT, name)) ? -errno : 0;
 }
 
 static inline int h_write(const char *h, const char *attr, const char *s)
 {
-	return write_str(PATHF(CFS_ROOT "/%s/%s", h, attr), s);
+	return write_str(PATHF("%s/%s/%s", CFS_ROOT, h, attr), s);
 }
 
 static inline ssize_t h_read(const char *h, const char *attr, char *buf,
 			     size_t size)
 {
-	return read_text(PATHF(CFS_ROOT "/%s/%s", h, attr), buf, size);
+	return read_text(PATHF("%s/%s/%s", CFS_ROOT, h, attr), buf, size);
 }
 
 /* Stage event data: open, write, close (configfs applies it on close). */
 static inline int h_event(const char *h, const void *data, size_t len)
 {
-	return write_buf(PATHF(CFS_ROOT "/%s/event", h), data, len);
+	return write_buf(PATHF("%s/%s/event", CFS_ROOT, h), data, len);
 }
 
 static inline int h_index(const char *h, unsigned int idx)
