@@ -11,7 +11,6 @@
 set -u
 
 SEC=/sys/kernel/security/tsm-rtmr/tpm
-CFG=/sys/kernel/config/tsm/rtmrs
 PCRS="14 15"
 work=$(mktemp -d)
 
@@ -48,9 +47,21 @@ pcr_values() {	# pcr_values FILE [START_REGEX]
 }
 
 step "Load tsm-rtmr and its TPM provider"
+# From 6.7, configfs-tsm ("tsm": attestation reports) owns
+# /sys/kernel/config/tsm, and a TDX or SEV-SNP guest loads it at boot. Where
+# the kernel has it, load it first, as such a guest would.
+if /sbin/modinfo tsm > /dev/null 2>&1; then
+	show /sbin/modprobe tsm || fail "modprobe tsm"
+fi
 show modprobe tsm_rtmr || fail "modprobe tsm_rtmr"
 show modprobe tsm_rtmr_tpm || fail "modprobe tsm_rtmr_tpm"
-lsmod | grep tsm_rtmr
+lsmod | grep tsm
+
+# The handle directory, as an agent finds it on any kernel: tsm/rtmrs,
+# else tsm-rtmr/rtmrs (where configfs-tsm owns "tsm").
+CFG=/sys/kernel/config/tsm/rtmrs
+[ -d "$CFG" ] || CFG=/sys/kernel/config/tsm-rtmr/rtmrs
+echo "handles: $CFG"
 
 step "Create a writer handle in configfs"
 h=$CFG/demo

@@ -3,11 +3,13 @@
 #
 # Run every tsm-rtmr kselftest in this directory, inside the test guest, as
 # root (busybox sh is enough). Each executable test_* (binary or script) runs
-# and prints TAP, in name order except for two: test_tpm.sh runs just
+# and prints TAP, in name order except for three: test_configfs_tsm.sh runs
+# first (it unloads tsm_rtmr, and leaves configfs-tsm loaded where the
+# kernel has it, so every later test runs next to it), test_tpm.sh runs just
 # before test_cli.sh, the first other test to commit to the TPM (it reloads
 # tsm_rtmr_tpm with and without allowed=, which only an empty tpm log
-# allows), test_tpm_unbind.sh last (it unbinds the TPM driver). Tests that
-# need tsm_rtmr unloadable sort before test_cli.sh (test_at_load). A test
+# allows), test_tpm_unbind.sh last (it unbinds the TPM driver). Other tests
+# that need tsm_rtmr unloadable sort before test_cli.sh (test_at_load). A test
 # that exits non-zero without printing a "not ok" line gets one here. Exit
 # status 4 (KSFT_SKIP) is a skip, not a failure. Exits non-zero if anything
 # failed.
@@ -23,8 +25,12 @@ if ! modprobe tsm_rtmr; then
 fi
 
 ordered() {
+	if [ -e "$dir/test_configfs_tsm.sh" ]; then
+		echo "$dir/test_configfs_tsm.sh"
+	fi
 	for t in "$dir"/test_*; do
 		case ${t##*/} in
+		test_configfs_tsm.sh) ;;
 		test_cli.sh)
 			[ -e "$dir/test_tpm.sh" ] && echo "$dir/test_tpm.sh"
 			echo "$t"
