@@ -17,17 +17,27 @@
 #   intree-6.12    the sources dropped into linux-source-6.12 next to
 #                  configfs-tsm, built modular and built-in (compile only;
 #                  debug-kernel/intree.sh --kernel 6.12)
-#   vm             kselftests in one QEMU+swtpm guest  (tools/testing/vm/run-vm.sh)
-#   vm-notpm       the rules that need a guest without a TPM (no provider at
-#                  mkdir: ENODEV; tsm_rtmr_tpm refuses to load)
+#   vm-6.1         kselftests (the TPM suite against swtpm, the CLI tests,
+#                  configfs-tsm load orders) in one QEMU+swtpm guest booted
+#                  with Debian's 6.1 kernel        (tools/testing/vm/run-vm.sh)
+#   vm-notpm-6.1   the rules that need a guest without a TPM (no provider at
+#                  mkdir: ENODEV; tsm_rtmr_tpm refuses to load), on 6.1
+#   vm-6.12, vm-notpm-6.12
+#                  the same two on bookworm's 6.12 kernel
+#                  (vm and vm-notpm name a stage on both kernels)
 #   bench-smoke    a short benchmark run, so the benchmark cannot rot
 #   reliability    the debug kernel (KASAN, lockdep, kmemleak; built once and
 #                  cached): KUnit, the kselftests, stress, ABI fuzz, limits
 #
 # Each stage's stdout is TAP, streamed and saved to build/tap/<stage>.tap.
-# A stage that fails without printing a "not ok" line gets one. The last
-# line is the tap-summary "N passed, M failed"; the exit status is non-zero
-# on any failure.
+# A stage that fails without printing a "not ok" line gets one. Each VM
+# kernel's stages get a sub-total ("# kernel 6.12 (<release>): ..."); the
+# last line is the tap-summary "N passed, M failed" of every stage; the exit
+# status is non-zero on any failure.
+#
+# A VM stage boots the newest installed release of its series (run-vm.sh
+# --kver 6.12), with the modules "make modules-all" built against that
+# release's headers (build/modules/<release>/).
 
 # No -e: a failing stage is recorded, and the next one still runs.
 set -uo pipefail
@@ -35,7 +45,11 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 tapdir=build/tap
-ALL_STAGES="setup lint host provider-unit fuzz intree-6.12 vm vm-notpm bench-smoke reliability"
+# The kernel series the VM stages boot (the Makefile's VM_KERNELS).
+VM_KERNELS="6.1 6.12"
+ALL_STAGES="setup lint host provider-unit fuzz intree-6.12"
+for k in $VM_KERNELS; do ALL_STAGES="$ALL_STAGES vm-$k vm-notpm-$k"; done
+ALL_STAGES="$ALL_STAGES bench-smoke reliability"
 
 stage_cmd() {	# prints the command of a stage, or nothing to skip it
 	case $1 in
@@ -47,11 +61,14 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 		;;
 	intree-6.12)
 		echo tools/testing/debug-kernel/intree.sh --kernel 6.12 ;;
-	vm)	echo tools/testing/vm/run-vm.sh --timeout 1200 --log-dir build/vm/check \
-			-- /tests/tsm-rtmr/run_tests.sh ;;
-	vm-notpm)
-		echo tools/testing/vm/run-vm.sh --no-tpm --timeout 600 \
-			--log-dir build/vm/check-notpm -- /tests/tsm-rtmr/no_tpm.sh ;;
+	vm-notpm-*)
+		vm_kernel "$1" > /dev/null || return 1
+		echo tools/testing/vm/run-vm.sh --kver "${1#vm-notpm-}" --no-tpm \
+			--timeout 600 --log-dir "build/vm/check-notpm-${1#vm-notpm-}" \
+			-- /tests/tsm-rtmr/no_tpm.sh ;;
+	vm-*)	vm_kernel "$1" > /dev/null || return 1
+		echo tools/testing/vm/run-vm.sh --kver "${1#vm-}" --timeout 1200 \
+			--log-dir "build/vm/check-${1#vm-}" -- /tests/tsm-rtmr/run_tests.sh ;;
 	bench-smoke)	echo tools/testing/bench/run.sh --smoke ;;
 	reliability)	echo tools/testing/reliability.sh ;;
 	*)	return 1 ;;
@@ -59,9 +76,26 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 	return 0
 }
 
-stages=${*:-$ALL_STAGES}
+vm_kernel() {	# the kernel series of a VM stage, or nothing (status 1)
+	local k
+	case $1 in
+	vm-notpm-*) k=${1#vm-notpm-} ;;
+	vm-*) k=${1#vm-} ;;
+	*) return 1 ;;
+	esac
+	[[ " $VM_KERNELS " == *" $k "* ]] || return 1
+	echo "$k"
+}
+
+stages=
+for s in ${*:-$ALL_STAGES}; do
+	case $s in	# vm, vm-notpm: that stage on every VM kernel
+	vm|vm-notpm) for k in $VM_KERNELS; do stages="$stages $s-$k"; done ;;
+	*) stages="$stages $s" ;;
+	esac
+done
 for s in $stages; do
-	stage_cmd "$s" > /dev/null || { echo "check.sh: unknown stage '$s' (stages: $ALL_STAGES)" >&2; exit 2; }
+	stage_cmd "$s" > /dev/null || { echo "check.sh: unknown stage '$s' (stages: $ALL_STAGES; vm and vm-notpm: on every kernel)" >&2; exit 2; }
 done
 
 mkdir -p "$tapdir"
@@ -98,4 +132,22 @@ if [ ${#taps[@]} -eq 0 ]; then
 	echo "0 passed, 0 failed"
 	exit 1
 fi
+# Sub-totals: each VM kernel's stages, then every other stage.
+for k in $VM_KERNELS ''; do
+	sub=() names=''
+	for t in "${taps[@]}"; do
+		s=$(basename "$t" .tap)
+		[ "$(vm_kernel "$s")" = "$k" ] || continue
+		sub+=("$t") names="$names $s"
+	done
+	[ ${#sub[@]} -gt 0 ] || continue
+	if [ -n "$k" ]; then
+		rel=$(find /boot -maxdepth 1 -name "vmlinuz-$k.*" | sed 's,.*/vmlinuz-,,' |
+			sort -V | tail -n1)
+		what="kernel $k (${rel:-not installed}):"
+	else
+		what="other stages:"
+	fi
+	echo "# $what$names: $(tools/testing/tap-summary.sh "${sub[@]}")"
+done
 tools/testing/tap-summary.sh "${taps[@]}"
