@@ -74,6 +74,9 @@ struct tsm_rtmr_ops {
  * @log_index_offset: register n is written as n + @log_index_offset in
  *	log records (1 for TDX RTMRs: the CC measurement index of the CCEL)
  * @extendable: registers userspace may extend
+ * @ones_at_reset: registers that start as all 0xff bytes rather than zero
+ *	(TPM PCRs 17-22 until a dynamic launch): where an import's replay
+ *	of each register starts
  * @volatile_registers: the registers die with the module (simulator), so
  *	the module may be unloaded and its log discarded. When false the
  *	core pins @owner, and itself, once the log holds an entry.
@@ -91,6 +94,7 @@ struct tsm_rtmr_provider {
 	u16 algs[TSM_RTMR_MAX_ALGS];
 	unsigned int log_index_offset;
 	DECLARE_BITMAP(extendable, TSM_RTMR_MAX_REGISTERS);
+	DECLARE_BITMAP(ones_at_reset, TSM_RTMR_MAX_REGISTERS);
 	bool volatile_registers;
 	const struct tsm_rtmr_ops *ops;
 };

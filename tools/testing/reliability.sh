@@ -48,7 +48,7 @@ else
 fi
 tapdir=build/tap
 mkdir -p "$tapdir"
-KUNIT_SUITES="tsm_rtmr_digest tsm_rtmr_record tsm_rtmr_log tsm_rtmr_commit tsm_rtmr_tdx"
+KUNIT_SUITES="tsm_rtmr_digest tsm_rtmr_record tsm_rtmr_log tsm_rtmr_commit tsm_rtmr_import tsm_rtmr_tdx"
 taps=()
 t_all=$SECONDS
 

@@ -115,6 +115,8 @@ static void t_provider_fields(void)
 	UT_EXPECT_STR(fake_extendable_list, "8-9,11-15");
 	/* 8, 9, 11-15: not 0-7, 10, nor the resettable 16-23 */
 	UT_EXPECT_EQ(p->extendable[0], 0xfb00UL);
+	/* an import replays PCRs 17-22 from all-ones, the rest from zero */
+	UT_EXPECT_EQ(p->ones_at_reset[0], 0x7e0000UL);
 	UT_EXPECT_STR(fake_log,
 		      "tsm_rtmr_tpm: provider tpm bound to tpm0, 2 PCR banks\n");
 	UT_EXPECT_EQ(fake_warns, 0);
@@ -275,7 +277,7 @@ static const struct ut_case tpm_cases[] = {
 	{ "unknown bank algorithm -> ENODEV, reference put", t_unknown_alg },
 	{ "register failure unwinds, reference put", t_register_fails },
 	{ "bad allowed list unwinds, reference put", t_bad_allowed },
-	{ "provider: PCR 0-23, banks, offset 0, default extendable 8-9,11-15", t_provider_fields },
+	{ "provider: PCR 0-23, banks, offset 0, default extendable 8-9,11-15, 17-22 start as ones", t_provider_fields },
 	{ "allowed PCR 16/23: one warning naming them; 17-22: none", t_resettable_warning },
 	{ "algorithms follow the chip's bank order", t_bank_order },
 	{ "extend: one tpm_digest per bank from the concatenation", t_extend_layout },

@@ -172,8 +172,8 @@ static int tsm_rtmr_call_extend(struct tsm_rtmr_dev *dev, unsigned int index,
 								digests));
 }
 
-static int tsm_rtmr_call_read(struct tsm_rtmr_dev *dev, unsigned int index,
-			      u8 *digests)
+int tsm_rtmr_call_read(struct tsm_rtmr_dev *dev, unsigned int index,
+		       u8 *digests)
 {
 	return tsm_rtmr_provider_errno(dev, dev->p->ops->read(dev->p, index,
 							      digests));
@@ -189,8 +189,8 @@ static u8 *tsm_rtmr_shadow(struct tsm_rtmr_dev *dev, unsigned int index)
  * (device lock held) change it, and they read it without the shadow lock;
  * readers of value copy it under the shadow lock.
  */
-static void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
-				const u8 *value)
+void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
+			 const u8 *value)
 {
 	spin_lock(&dev->shadow_lock);
 	memcpy(tsm_rtmr_shadow(dev, index), value, dev->digests_size);
@@ -262,9 +262,12 @@ int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
 	return rc;
 }
 
-/* shadow = H(shadow || digest) for every bank, as the register does. */
-static int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *shadow,
-			    const u8 *digests, u8 *out)
+/*
+ * out = H(value || digest) for every bank, as the register does; @out may
+ * be @value.
+ */
+int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *value,
+		     const u8 *digests, u8 *out)
 {
 	unsigned int i, off = 0;
 	int rc;
@@ -275,7 +278,7 @@ static int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *shadow,
 
 		desc->tfm = dev->tfm[i];
 		rc = crypto_shash_init(desc) ?:
-		     crypto_shash_update(desc, shadow + off, size) ?:
+		     crypto_shash_update(desc, value + off, size) ?:
 		     crypto_shash_finup(desc, digests + off, size, out + off);
 		shash_desc_zero(desc);
 		if (rc)
@@ -338,7 +341,7 @@ static enum tsm_rtmr_outcome tsm_rtmr_reconcile(struct tsm_rtmr_dev *dev,
  * A hardware provider's registers outlive its module; its log must too.
  * Once the log holds an entry, neither the provider nor the core may go.
  */
-static void tsm_rtmr_pin(struct tsm_rtmr_dev *dev)
+void tsm_rtmr_pin(struct tsm_rtmr_dev *dev)
 {
 	if (dev->pinned || dev->p->volatile_registers)
 		return;
@@ -395,14 +398,36 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 	return rc;
 }
 
+/*
+ * Write @e's record straight into the log's pages, after the published
+ * log, where readers cannot see it yet; sets its size. Not inlined, so
+ * that the record head is off the stack before the extend's buffers are on.
+ */
+static noinline_for_stack int tsm_rtmr_stage(struct tsm_rtmr_dev *dev,
+					     const struct tsm_rtmr_entry *e,
+					     size_t *len)
+{
+	u8 head[TSM_RTMR_RECORD_HEAD_MAX];
+	struct kvec vec[2] = {
+		{ .iov_base = head },
+		{ .iov_base = (void *)e->event, .iov_len = e->event_len },
+	};
+	struct iov_iter rec;
+
+	vec[0].iov_len = tsm_rtmr_build_record_head(dev, e, head);
+	*len = vec[0].iov_len + e->event_len;
+	iov_iter_kvec(&rec, ITER_SOURCE, vec, ARRAY_SIZE(vec), *len);
+	return tsm_rtmr_log_stage(&dev->log, &rec,
+				  READ_ONCE(tsm_rtmr_max_log_bytes));
+}
+
 /**
  * tsm_rtmr_commit() - log an entry and extend its register
  * @dev: the provider's device
  * @e: the entry, already validated against the provider
  * @recnum: out: the entry's record number, set whenever it is in the log
  *
- * The record is written straight into the log's pages, after the published
- * log and invisible to readers, before the extend: nothing after the
+ * The record is staged in the log before the extend: nothing after the
  * extend can fail, and nothing is copied twice.
  *
  * Return: 0 when the entry is logged and the register extended; -EIO when
@@ -413,24 +438,14 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 		    u64 *recnum)
 {
-	u8 head[TSM_RTMR_RECORD_HEAD_MAX];
-	struct kvec rec[2] = {
-		{ .iov_base = head },
-		{ .iov_base = (void *)e->event, .iov_len = e->event_len },
-	};
+	size_t len;
 	int rc;
 
-	rec[0].iov_len = tsm_rtmr_build_record_head(dev, e, head);
 	if (mutex_lock_killable(&dev->lock))
 		return -EINTR;
-	if (!dev->p)
-		rc = -ENODEV;
-	else
-		rc = tsm_rtmr_log_stage(&dev->log, rec, ARRAY_SIZE(rec),
-					READ_ONCE(tsm_rtmr_max_log_bytes));
+	rc = dev->p ? tsm_rtmr_stage(dev, e, &len) : -ENODEV;
 	if (!rc)
-		rc = tsm_rtmr_extend_locked(dev, e, rec[0].iov_len + e->event_len,
-					    recnum);
+		rc = tsm_rtmr_extend_locked(dev, e, len, recnum);
 	mutex_unlock(&dev->lock);
 	return rc;
 }
@@ -468,8 +483,10 @@ static int tsm_rtmr_validate(const struct tsm_rtmr_provider *p)
 		return -EINVAL;
 	}
 	if (find_next_bit(p->extendable, TSM_RTMR_MAX_REGISTERS,
+			  p->nr_registers) < TSM_RTMR_MAX_REGISTERS ||
+	    find_next_bit(p->ones_at_reset, TSM_RTMR_MAX_REGISTERS,
 			  p->nr_registers) < TSM_RTMR_MAX_REGISTERS) {
-		pr_err("%s: extendable set names a register it lacks\n",
+		pr_err("%s: a register set names a register it lacks\n",
 		       p->name);
 		return -EINVAL;
 	}
@@ -551,6 +568,8 @@ static struct tsm_rtmr_dev *tsm_rtmr_dev_create(struct tsm_rtmr_provider *p)
 	strscpy(dev->name, p->name, sizeof(dev->name));
 	dev->nr_registers = p->nr_registers;
 	bitmap_copy(dev->extendable, p->extendable, TSM_RTMR_MAX_REGISTERS);
+	bitmap_copy(dev->ones_at_reset, p->ones_at_reset,
+		    TSM_RTMR_MAX_REGISTERS);
 	dev->nr_algs = p->nr_algs;
 	for (i = 0; i < p->nr_algs; i++)
 		dev->algs[i] = tsm_rtmr_alg_by_id(p->algs[i]);

@@ -29,6 +29,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/uio.h>
 #include <linux/wait.h>
 
 #include "tsm-rtmr-core.h"
@@ -89,15 +90,37 @@ static int log_ensure_bytes(struct tsm_rtmr_log *log, size_t pos, size_t len)
 	return 0;
 }
 
-static void log_write(struct tsm_rtmr_log *log, size_t pos, const u8 *src,
-		      size_t len)
+/*
+ * Copy all of @from to the stream at @pos, whose pages exist; -EFAULT
+ * when a user page faults.
+ */
+static int log_write(struct tsm_rtmr_log *log, size_t pos,
+		     struct iov_iter *from)
 {
+	size_t len = iov_iter_count(from);
 	struct log_piece pc;
 
-	for (; len; pos += pc.n, src += pc.n, len -= pc.n) {
+	for (; len; pos += pc.n, len -= pc.n) {
 		pc = log_piece(log, pos, len);
-		memcpy(pc.p, src, pc.n);
+		if (copy_from_iter(pc.p, pc.n, from) != pc.n)
+			return -EFAULT;
 	}
+	return 0;
+}
+
+/*
+ * Place all of @from right after the published log, allocating its pages:
+ * what stage and import share. The bytes stay invisible to readers.
+ */
+static int log_stage_bytes(struct tsm_rtmr_log *log, struct iov_iter *from,
+			   size_t limit)
+{
+	size_t len = iov_iter_count(from);
+
+	if (len > limit || log->len > limit - len)
+		return -ENOSPC;
+	return log_ensure_bytes(log, log->len, len) ?:
+	       log_write(log, log->len, from);
 }
 
 /*
@@ -126,20 +149,10 @@ static int log_reserve_uncertain(struct tsm_rtmr_log *log)
 	return 0;
 }
 
-static size_t kvec_total(const struct kvec *vec, unsigned int nr)
-{
-	size_t len = 0;
-
-	while (nr--)
-		len += vec[nr].iov_len;
-	return len;
-}
-
 /**
  * tsm_rtmr_log_stage() - place a record after the published log
  * @log: the log
- * @vec: the serialised record, in pieces (fixed part, event data)
- * @nr: number of pieces
+ * @rec: the serialised record (in pieces: fixed part, event data)
  * @limit: the log's byte limit, header included
  *
  * Everything that can fail is done here, before the extend: after a
@@ -148,23 +161,112 @@ static size_t kvec_total(const struct kvec *vec, unsigned int nr)
  *
  * Return: 0, -ENOSPC when the log would exceed @limit, or -ENOMEM.
  */
-int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const struct kvec *vec,
-		       unsigned int nr, size_t limit)
+int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, struct iov_iter *rec,
+		       size_t limit)
 {
-	size_t len = kvec_total(vec, nr), pos = log->len;
-	unsigned int i;
+	return log_stage_bytes(log, rec, limit) ?:
+	       log_page_ensure(&log->offsets,
+			       log->count / TSM_RTMR_POS_PER_PAGE) ?:
+	       log_reserve_uncertain(log);
+}
+
+/**
+ * tsm_rtmr_log_stage_import() - place a whole log's records after the header
+ * @log: the log, which holds no entry
+ * @from: the records, as they follow the header in binary_event_log
+ * @limit: the log's byte limit, header included
+ *
+ * The records are copied once, into the pages they will be read from. Each
+ * is then indexed with tsm_rtmr_log_index_staged() and all are published
+ * together by tsm_rtmr_log_adopt(), or dropped by tsm_rtmr_log_trim().
+ *
+ * Return: 0, -ENOSPC, -ENOMEM, or -EFAULT.
+ */
+int tsm_rtmr_log_stage_import(struct tsm_rtmr_log *log, struct iov_iter *from,
+			      size_t limit)
+{
+	return log_stage_bytes(log, from, limit);
+}
+
+static void log_set_pos(struct tsm_rtmr_log *log, u64 recnum,
+			struct tsm_rtmr_pos where)
+{
+	struct tsm_rtmr_pos *pos = xa_load(&log->offsets,
+					   recnum / TSM_RTMR_POS_PER_PAGE);
+
+	pos[recnum % TSM_RTMR_POS_PER_PAGE] = where;
+}
+
+/**
+ * tsm_rtmr_log_index_staged() - say where a staged record starts
+ * @log: the log
+ * @nth: the record's place among the staged ones, from 0
+ * @where: its offsets in the binary and the ascii rendering
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int tsm_rtmr_log_index_staged(struct tsm_rtmr_log *log, u64 nth,
+			      struct tsm_rtmr_pos where)
+{
+	u64 recnum = log->count + nth;
 	int rc;
 
-	if (len > limit || log->len > limit - len)
-		return -ENOSPC;
-	rc = log_ensure_bytes(log, log->len, len) ?:
-	     log_page_ensure(&log->offsets, log->count / TSM_RTMR_POS_PER_PAGE) ?:
-	     log_reserve_uncertain(log);
-	if (rc)
-		return rc;
-	for (i = 0; i < nr; pos += vec[i].iov_len, i++)
-		log_write(log, pos, vec[i].iov_base, vec[i].iov_len);
-	return 0;
+	rc = log_page_ensure(&log->offsets, recnum / TSM_RTMR_POS_PER_PAGE);
+	if (!rc)
+		log_set_pos(log, recnum, where);
+	return rc;
+}
+
+/* Publish @nr staged records of @len bytes, @ascii_len in ascii. */
+static void log_extend_locked(struct tsm_rtmr_log *log, u64 nr, size_t len,
+			      u64 ascii_len)
+{
+	log->len += len;
+	log->ascii_len += ascii_len;
+	log->count += nr;
+}
+
+/**
+ * tsm_rtmr_log_adopt() - publish every record staged by an import
+ * @log: the log
+ * @nr: records indexed with tsm_rtmr_log_index_staged()
+ * @len: their bytes
+ * @ascii_len: bytes of their ascii rendering
+ *
+ * Readers see none or all of them. Nothing is in flight: no extend
+ * belongs to an import.
+ */
+void tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, u64 nr, size_t len,
+			u64 ascii_len)
+{
+	spin_lock(&log->lock);
+	log_extend_locked(log, nr, len, ascii_len);
+	spin_unlock(&log->lock);
+}
+
+static void log_free_pages_from(struct xarray *xa, unsigned long first)
+{
+	unsigned long idx;
+	void *page;
+
+	xa_for_each_start(xa, idx, page, first) {
+		xa_erase(xa, idx);
+		free_page((unsigned long)page);
+	}
+}
+
+/**
+ * tsm_rtmr_log_trim() - free the pages past the published log
+ * @log: the log
+ *
+ * After a refused import, so that a large log that was not adopted does
+ * not keep its memory. Readers never look past the published extent.
+ */
+void tsm_rtmr_log_trim(struct tsm_rtmr_log *log)
+{
+	log_free_pages_from(&log->pages, DIV_ROUND_UP(log->len, PAGE_SIZE));
+	log_free_pages_from(&log->offsets,
+			    DIV_ROUND_UP(log->count, TSM_RTMR_POS_PER_PAGE));
 }
 
 /* The staged record's extend is about to start. */
@@ -197,18 +299,14 @@ static void log_end_wake(struct tsm_rtmr_log *log)
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len)
 {
-	struct tsm_rtmr_pos *pos = xa_load(&log->offsets,
-					   log->count / TSM_RTMR_POS_PER_PAGE);
-	u64 recnum;
+	u64 recnum = log->count;
 
-	pos[log->count % TSM_RTMR_POS_PER_PAGE] = (struct tsm_rtmr_pos) {
+	log_set_pos(log, recnum, (struct tsm_rtmr_pos) {
 		.bin = log->len,
 		.ascii = log->ascii_len,
-	};
+	});
 	spin_lock(&log->lock);
-	log->len += len;
-	log->ascii_len += ascii_len;
-	recnum = log->count++;
+	log_extend_locked(log, 1, len, ascii_len);
 	log_end_locked(log);
 	spin_unlock(&log->lock);
 	log_end_wake(log);
@@ -369,6 +467,8 @@ int tsm_rtmr_log_copy_to_user(struct tsm_rtmr_log *log, size_t pos,
 /* Start a log with its header record already published. */
 int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len)
 {
+	struct kvec vec = { .iov_base = (void *)hdr, .iov_len = len };
+	struct iov_iter from;
 	int rc;
 
 	*log = (struct tsm_rtmr_log) { };
@@ -376,23 +476,19 @@ int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len)
 	xa_init(&log->offsets);
 	spin_lock_init(&log->lock);
 	init_waitqueue_head(&log->waitq);
-	rc = log_ensure_bytes(log, 0, len);
+	iov_iter_kvec(&from, ITER_SOURCE, &vec, 1, len);
+	rc = log_stage_bytes(log, &from, len);
 	if (rc) {
 		tsm_rtmr_log_destroy(log);
 		return rc;
 	}
-	log_write(log, 0, hdr, len);
 	log->len = len;
 	return 0;
 }
 
 static void log_free_pages(struct xarray *xa)
 {
-	unsigned long idx;
-	void *page;
-
-	xa_for_each(xa, idx, page)
-		free_page((unsigned long)page);
+	log_free_pages_from(xa, 0);
 	xa_destroy(xa);
 }
 

@@ -19,7 +19,7 @@
 #include "compat.h"
 #include "tsm-rtmr-core.h"
 
-enum { FILE_BINARY, FILE_ASCII, FILE_COUNT, FILE_STATE };
+enum { FILE_BINARY, FILE_ASCII, FILE_COUNT, FILE_STATE, FILE_IMPORT };
 
 static struct dentry *tsm_rtmr_root;
 
@@ -321,6 +321,41 @@ static const struct file_operations state_fops = {
 	.release = log_release,
 };
 
+/*
+ * import takes a whole binary log in one write at offset 0 (import.c).
+ * Only CAP_SYS_ADMIN may open it for writing and write it: a descriptor
+ * passed to a task without the capability is as useless as one opened by
+ * such a task.
+ */
+static int import_open(struct inode *inode, struct file *file)
+{
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return log_open(inode, file);
+}
+
+static ssize_t import_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	ssize_t rc;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (iocb->ki_pos)
+		return -EINVAL;
+	rc = tsm_rtmr_import(iocb->ki_filp->private_data, from);
+	if (rc > 0)
+		iocb->ki_pos += rc;
+	return rc;
+}
+
+static const struct file_operations import_fops = {
+	.owner = THIS_MODULE,
+	.open = import_open,
+	.write_iter = import_write_iter,
+	.llseek = default_llseek,
+	.release = log_release,
+};
+
 static const struct {
 	const char *name;
 	umode_t mode;
@@ -330,6 +365,7 @@ static const struct {
 	[FILE_ASCII] = { "ascii_event_log", 0440, &ascii_log_fops },
 	[FILE_COUNT] = { "count", 0444, &count_fops },
 	[FILE_STATE] = { "state", 0444, &state_fops },
+	[FILE_IMPORT] = { "import", 0200, &import_fops },
 };
 
 /* Called with the registry lock held. */

@@ -177,6 +177,11 @@ static int tpm_rtmr_setup(struct tpm_rtmr *tr,
 	p->owner = THIS_MODULE;
 	p->nr_registers = TPM_RTMR_NR_PCRS;
 	p->log_index_offset = 0;
+	/*
+	 * PCRs 17-22 start as all-ones (TPM2_Startup) until a dynamic launch
+	 * resets them; an import replays them from there.
+	 */
+	bitmap_set(p->ones_at_reset, 17, 6);
 	/* PCRs outlive this module: the core pins it once the log has entries */
 	p->volatile_registers = false;
 	p->ops = &tpm_rtmr_ops;

@@ -42,6 +42,9 @@ struct dentry;
 #define TSM_RTMR_RECORD_HEAD_MAX \
 	(4 + 4 + 4 + TSM_RTMR_MAX_ALGS * (2 + TSM_RTMR_MAX_DIGEST) + 4)
 
+/* The header record: SHA-1 format event, then the Spec ID event */
+#define TSM_RTMR_HEADER_MAX	(32 + 28 + 4 * TSM_RTMR_MAX_ALGS + 1)
+
 /* "<u64> <u32> 0x<8 hex>", the numbers that open an ascii line, and a NUL */
 #define TSM_RTMR_ASCII_NUMBERS_MAX	(20 + 1 + 10 + 1 + 10 + 1)
 
@@ -115,6 +118,7 @@ struct tsm_rtmr_snap {
  * @name: copy of the provider name, valid for the device's lifetime
  * @nr_registers: copy of the provider's register count
  * @extendable: copy of the provider's extendable registers
+ * @ones_at_reset: copy of the provider's registers that start as all-ones
  * @nr_algs: number of algorithms
  * @algs: algorithm descriptions, bank order
  * @log_index_offset: copy of the provider's log index offset
@@ -138,6 +142,7 @@ struct tsm_rtmr_dev {
 	char name[TSM_RTMR_NAME_MAX];
 	unsigned int nr_registers;
 	DECLARE_BITMAP(extendable, TSM_RTMR_MAX_REGISTERS);
+	DECLARE_BITMAP(ones_at_reset, TSM_RTMR_MAX_REGISTERS);
 	unsigned int nr_algs;
 	const struct tsm_rtmr_alg_info *algs[TSM_RTMR_MAX_ALGS];
 	unsigned int log_index_offset;
@@ -148,7 +153,7 @@ struct tsm_rtmr_dev {
 	DECLARE_BITMAP(shadow_valid, TSM_RTMR_MAX_REGISTERS);
 	struct tsm_rtmr_log log;
 	struct dentry *dir;
-	struct dentry *files[4];
+	struct dentry *files[5];
 };
 
 /**
@@ -179,6 +184,16 @@ int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
 			u8 *digests);
 int tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap);
+int tsm_rtmr_call_read(struct tsm_rtmr_dev *dev, unsigned int index,
+		       u8 *digests);
+int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *value,
+		     const u8 *digests, u8 *out);
+void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
+			 const u8 *value);
+void tsm_rtmr_pin(struct tsm_rtmr_dev *dev);
+
+/* import.c */
+ssize_t tsm_rtmr_import(struct tsm_rtmr_dev *dev, struct iov_iter *from);
 
 /* digest.c: pure functions, no state */
 int tsm_rtmr_parse_digests(const struct tsm_rtmr_alg_info *const *algs,
@@ -202,8 +217,15 @@ size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
 /* log.c */
 int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len);
 void tsm_rtmr_log_destroy(struct tsm_rtmr_log *log);
-int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, const struct kvec *vec,
-		       unsigned int nr, size_t limit);
+int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, struct iov_iter *rec,
+		       size_t limit);
+int tsm_rtmr_log_stage_import(struct tsm_rtmr_log *log, struct iov_iter *from,
+			      size_t limit);
+int tsm_rtmr_log_index_staged(struct tsm_rtmr_log *log, u64 nth,
+			      struct tsm_rtmr_pos where);
+void tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, u64 nr, size_t len,
+			u64 ascii_len);
+void tsm_rtmr_log_trim(struct tsm_rtmr_log *log);
 void tsm_rtmr_log_begin(struct tsm_rtmr_log *log);
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len);

@@ -34,6 +34,13 @@ static inline bool test_bit(unsigned long nr, const unsigned long *addr)
 	return (addr[nr / BITS_PER_LONG] >> (nr % BITS_PER_LONG)) & 1;
 }
 
+static inline void bitmap_set(unsigned long *map, unsigned int start,
+			      unsigned int n)
+{
+	for (; n; n--, start++)
+		map[start / BITS_PER_LONG] |= 1UL << (start % BITS_PER_LONG);
+}
+
 #define IS_ALIGNED(x, a)	(((x) & ((__typeof__(x))(a) - 1)) == 0)
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
