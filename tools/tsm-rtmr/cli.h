@@ -64,5 +64,6 @@ int cmd_extend(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_quote(int argc, char **argv);
+int cmd_import(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const struct {
 	{ "log",    cmd_log,    "print or convert the event log" },
 	{ "replay", cmd_replay, "replay the log and compare with live registers" },
 	{ "quote",  cmd_quote,  "take a TPM quote and verify the log against it" },
+	{ "import", cmd_import, "carry a log over a kexec, verified by the kernel" },
 };
 
 static void usage(FILE *f)
