@@ -8,7 +8,9 @@
 # kernel has it, so every later test runs next to it), test_tpm.sh runs just
 # before test_cli.sh, the first other test to commit to the TPM (it reloads
 # tsm_rtmr_tpm with and without allowed=, which only an empty tpm log
-# allows), test_tpm_unbind.sh last (it unbinds the TPM driver). Other tests
+# allows), test_tpm_unbind.sh last (it unbinds the TPM driver), and
+# test_import not at all: it needs the TPM log empty, so it runs first in a
+# boot of its own (tools/testing/vm, the kexec stage of make check). Other tests
 # that need tsm_rtmr unloadable sort before test_cli.sh (test_at_load). A test
 # that exits non-zero without printing a "not ok" line gets one here. Exit
 # status 4 (KSFT_SKIP) is a skip, not a failure. Exits non-zero if anything
@@ -36,7 +38,7 @@ ordered() {
 			echo "$t"
 			;;
 		test_tpm.sh) [ -e "$dir/test_cli.sh" ] || echo "$t" ;;
-		test_tpm_unbind.sh) ;;
+		test_tpm_unbind.sh | test_import) ;;
 		*) echo "$t" ;;
 		esac
 	done
