@@ -11,8 +11,11 @@
  * processes race on the same handles), random and boundary writes to every
  * attribute (oversized, empty, NUL-containing, split over several write()
  * calls), provider rebinds, reads of every attribute and of the logs at
- * random offsets, fault parameter changes, max_log_bytes changes, and
- * (with -R, process 0 only) simulator reloads with random parameters.
+ * random offsets, writes to every provider's import file (its own or
+ * another provider's log, mutated: flipped, cut, extended, spliced under
+ * another header, or random bytes; at offset 0, at an offset, or split),
+ * fault parameter changes, max_log_bytes changes, and (with -R, process 0
+ * only) simulator reloads with random parameters.
  * Before each reload the other processes pause and the simulator's logs
  * are checked as below, since the reload discards them.
  *
@@ -28,7 +31,9 @@
  *
  * Afterwards: no fault pending, every log parses, `count` equals its
  * records, every register replays from its log with each uncertain record
- * in or out. Errors returned to the fuzzer are expected; what counts is
+ * in or out (so an import that was accepted wrongly shows there too: a
+ * simulator never takes a record by import, and a log is adopted only if
+ * it replays). Errors returned to the fuzzer are expected; what counts is
  * the kernel (the runner scans the console) and the invariants. Prints TAP
  * and the seed; the same seed replays the same operation sequence (the
  * interleaving of the processes is the scheduler's).
@@ -59,6 +64,7 @@ struct shared {
 	int paused, procs;
 	long ops, reloads, commits_ok, commits_eio;
 	long reload_checks, reload_check_records, reload_check_failures;
+	long imports, imports_ok, imports_sim_records;
 	/* -T: threads on shared fds */
 	long t_ops, t_commits_ok, t_checked, t_mismatch, t_reopens;
 	char t_why[4][256];
@@ -297,6 +303,129 @@ static void op_log_read(void)
 			;
 	}
 	close(fd);
+}
+
+/* Bytes of the header record at the start of @b, or 0 if it has none. */
+static size_t header_len(const unsigned char *b, size_t len)
+{
+	size_t hl;
+
+	if (len < 32)
+		return 0;
+	hl = 32 + (size_t)get32(b + 28);
+	return hl <= len ? hl : 0;
+}
+
+/*
+ * Mutate a log of @len bytes in @b (room for IMPORT_MAX) for an import into
+ * a provider whose own log is @own: returns the new length.
+ */
+#define IMPORT_MAX	(1 << 20)
+
+static size_t import_mutate(unsigned char *b, size_t len,
+			    const unsigned char *own, size_t own_len)
+{
+	size_t hl = header_len(b, len), oh = header_len(own, own_len), i, n;
+
+	switch (rn(10)) {
+	case 0:		/* flip a byte */
+		if (len)
+			b[rn(len)] ^= 1 << rn(8);
+		break;
+	case 1:		/* cut anywhere */
+		len = rn(len + 1);
+		break;
+	case 2:		/* trailing junk */
+		n = 1 + rn(200);
+		for (i = 0; i < n && len < IMPORT_MAX; i++)
+			b[len++] = rnd();
+		break;
+	case 3:		/* a record repeated */
+		n = len > hl ? rn(len - hl) : 0;
+		if (n && len + n <= IMPORT_MAX) {
+			memcpy(b + len, b + hl, n);
+			len += n;
+		}
+		break;
+	case 4:		/* the header alone */
+		len = hl;
+		break;
+	case 5:		/* random bytes */
+		len = rn(4096);
+		for (i = 0; i < len; i++)
+			b[i] = rnd();
+		break;
+	case 6: case 7:	/* the records under the target's own header */
+		if (oh && hl && oh + len - hl <= IMPORT_MAX) {
+			memmove(b + oh, b + hl, len - hl);
+			memcpy(b, own, oh);
+			len = oh + len - hl;
+		}
+		break;
+	default:	/* as it is */
+		break;
+	}
+	return len;
+}
+
+/* One write of a log, maybe at an offset, or split over several writes. */
+static ssize_t import_write(const char *path, const unsigned char *b,
+			    size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (!rn(6))
+		return write_split(path, b, len) ?: (ssize_t)len;
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	n = rn(8) ? write(fd, b, len) : pwrite(fd, b, len, rn(len + 1));
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
+}
+
+/*
+ * Write a log, mostly a real one of some provider (mutated), to a
+ * provider's import file. Errors are expected; an accepted log must leave
+ * every log replaying (the final checks), and a simulator must never gain
+ * a record by import.
+ */
+static void op_import(void)
+{
+	static unsigned char buf[IMPORT_MAX];
+	unsigned char *src = NULL, *own = NULL;
+	char names[8][32], path[256];
+	int n = nprov_names(names, 8);
+	const char *target;
+	ssize_t slen, olen, r;
+	size_t len;
+
+	if (!n)
+		return;
+	target = names[rn(n)];
+	slen = prov_log(names[rn(n)], &src);
+	olen = prov_log(target, &own);
+	if (slen < 0 || olen < 0)
+		goto out;
+	len = (size_t)slen < IMPORT_MAX ? (size_t)slen : IMPORT_MAX;
+	memcpy(buf, src, len);
+	len = import_mutate(buf, len, own, olen);
+	snprintf(path, sizeof(path), SFS_ROOT "/%s/import", target);
+	r = import_write(path, buf, len);
+	__atomic_add_fetch(&sh_->imports, 1, __ATOMIC_RELAXED);
+	if (r != (ssize_t)len || !len)
+		goto out;
+	__atomic_add_fetch(&sh_->imports_ok, 1, __ATOMIC_RELAXED);
+	/* accepted: a simulator takes a header alone, never a record */
+	if (!strncmp(target, "sim", 3) && len > header_len(buf, len))
+		__atomic_add_fetch(&sh_->imports_sim_records, 1,
+				   __ATOMIC_RELAXED);
+out:
+	free(src);
+	free(own);
 }
 
 /* ------------------------------------------------------------------ */
@@ -708,8 +837,10 @@ static void worker(int id, uint64_t seed, bool reload)
 
 		if (o < 70)
 			op_handle(id);
-		else if (o < 90)
+		else if (o < 86)
 			op_log_read();
+		else if (o < 90)
+			op_import();
 		else
 			op_param(id == 0 && reload);
 		__atomic_add_fetch(&sh_->ops, 1, __ATOMIC_RELAXED);
@@ -888,6 +1019,9 @@ int main(int argc, char **argv)
 
 	quiesce();
 	tap(sh_->ops > 0, "%ld operations ran", sh_->ops);
+	tap(sh_->imports > 0 && !sh_->imports_sim_records,
+	    "%ld imports, %ld accepted, %ld accepted records into a simulator",
+	    sh_->imports, sh_->imports_ok, sh_->imports_sim_records);
 	if (nthreads)
 		tap(sh_->t_ops > 0 && sh_->t_checked > 0 && !sh_->t_mismatch,
 		    "%d threads x %ld processes on shared fds: %ld operations, %ld commits, %ld log reads checked against a private fd, %ld differ, %ld sets opened",
