@@ -69,7 +69,7 @@ zeros() { printf "%0${1}d" 0; }
 
 test_usage() {
 	st=0
-	for c in "" extend log replay quote; do
+	for c in "" extend log replay quote import; do
 		$TSM $c --help > "$T/out" 2>&1 && grep -q '^usage:' "$T/out" || st=1
 	done
 	tap $st "--help on every command exits 0 with usage"
@@ -175,7 +175,7 @@ test_replay() {
 test_stdout_full() {
 	$MKLOG "$T/full.log" sha256,sha384 16:a 23:b
 	st=0
-	for c in "" extend log replay quote; do
+	for c in "" extend log replay quote import; do
 		run_full $TSM $c --help
 		full_refused || { echo "# ($c --help)"; st=1; }
 	done
@@ -410,7 +410,43 @@ test_replay_tpm() {
 	tap $? "replay -p sim --tcti: exit 2 (sim's live values are the kernel's)"
 }
 
+# import against a fake securityfs: the kernel's refusals (EINVAL, EBUSY)
+# need the kernel (test_cli.sh, the kexec stage); here what the CLI does
+# itself: one whole write of a well-formed file, a malformed file never
+# written, the errors it reports.
+test_import() {
+	$MKLOG "$T/imp.log" sha256,sha384 14:a 15:b 14:c
+	mkdir -p "$T/isfs/tpm"
+	: > "$T/isfs/tpm/import"
+	cp "$T/imp.log" "$T/isfs/tpm/binary_event_log"
+	echo 3 > "$T/isfs/tpm/count"
+	TSM_RTMR_SECURITYFS=$T/isfs run $TSM import -p tpm "$T/imp.log"
+	[ $rc -eq 0 ] && cmp -s "$T/isfs/tpm/import" "$T/imp.log" &&
+		grep -q "^tpm: imported 3 entries from " "$T/out"
+	tap $? "import: the whole file in one write to tpm/import, exit 0, the count said"
+	: > "$T/isfs/tpm/import"
+	head -c -1 "$T/imp.log" > "$T/imp-cut.log"
+	TSM_RTMR_SECURITYFS=$T/isfs run $TSM import -p tpm "$T/imp-cut.log"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] &&
+		grep -q "not a binary event log" "$T/err" && [ ! -s "$T/isfs/tpm/import" ]
+	tap $? "import: a truncated file is not written, exit 2, one line"
+	TSM_RTMR_SECURITYFS=$T/isfs run $TSM import -p tdx "$T/imp.log"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "tdx/import: No such file" "$T/err"
+	tap $? "import: no such provider: exit 2, one line"
+	ln -sf /dev/full "$T/isfs/tpm/import"
+	TSM_RTMR_SECURITYFS=$T/isfs run $TSM import -p tpm "$T/imp.log"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -q "max_log_bytes" "$T/err"
+	tap $? "import: ENOSPC from the kernel: exit 2, one line naming max_log_bytes"
+	run $TSM import -p tpm
+	[ $rc -eq 2 ] && grep -q "expected one FILE" "$T/err"
+	tap $? "import without FILE: exit 2"
+	run $TSM import -p tpm "$T/nonexistent"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ]
+	tap $? "import of a missing file: exit 2, one line"
+}
+
 test_usage
+test_import
 test_formats
 test_replay
 test_stdout_full

@@ -185,7 +185,7 @@ setup() {
 
 test_help() {
 	st=0
-	for c in "" extend log replay quote; do
+	for c in "" extend log replay quote import; do
 		$TSM_RTMR $c --help > "$TMP/out" 2>&1 && grep -q usage "$TMP/out" || st=1
 	done
 	run $TSM_RTMR frobnicate
@@ -382,6 +382,35 @@ restore_pcr16() {	# [BEFORE]
 	done
 }
 
+# import with a fresh simulator (the TPM's import is test_import's and the
+# kexec stage's): a header alone is taken, a saved log with entries is
+# refused as not matching (exit 1: the simulator's registers died with
+# it), and any import into a log with entries is EBUSY (exit 2).
+test_import() {
+	if ! { rmmod tsm_rtmr_sim 2>/dev/null; modprobe tsm_rtmr_sim; } ||
+	   [ ! -d "$SECFS/sim" ]; then
+		skip "import" "tsm_rtmr_sim cannot be reloaded"
+		return
+	fi
+	$TSM_RTMR log -p sim -f binary > "$TMP/hdr.log"
+	run $TSM_RTMR import -p sim "$TMP/hdr.log"
+	[ $rc -eq 0 ] && grep -q "^sim: imported 0 entries" "$TMP/out" &&
+		[ "$(cat "$SECFS/sim/count")" = 0 ]
+	tap $? "import -p sim of a header alone: exit 0, 0 entries"
+	$TSM_RTMR extend -p sim -i 0 -s "import a" > /dev/null &&
+		$TSM_RTMR extend -p sim -i 1 -s "import b" > /dev/null &&
+		$TSM_RTMR log -p sim -f binary > "$TMP/sim.log"
+	run $TSM_RTMR import -p sim "$TMP/sim.log"
+	[ $rc -eq 2 ] && grep -q "already holds entries" "$TMP/err" &&
+		[ "$(wc -l < "$TMP/err")" -eq 1 ]
+	tap $? "import into a log with entries: exit 2 (EBUSY), one line"
+	rmmod tsm_rtmr_sim && modprobe tsm_rtmr_sim
+	run $TSM_RTMR import -p sim "$TMP/sim.log"
+	[ $rc -eq 1 ] && grep -q "refused" "$TMP/err" &&
+		[ "$(cat "$SECFS/sim/count")" = 0 ]
+	tap $? "import -p sim of a log with entries after a reload: refused, exit 1, log empty"
+}
+
 setup
 test_help
 test_extend
@@ -389,6 +418,7 @@ test_replay
 test_concurrent_replay
 test_log_formats
 test_tpm
+test_import
 rm -rf "$TMP"
 echo "1..$n"
 [ $failed -eq 0 ]
