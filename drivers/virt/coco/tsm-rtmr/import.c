@@ -182,8 +182,8 @@ static int import_verify(struct import_state *st)
 		if (rc)
 			return rc;
 		if (memcmp(now, import_value(st, reg), dev->digests_size)) {
-			pr_notice("%s: import refused: register %u does not equal the log's replay\n",
-				  dev->name, reg);
+			pr_notice_ratelimited("%s: import refused: register %u does not equal the log's replay\n",
+					      dev->name, reg);
 			return -EINVAL;
 		}
 	}
