@@ -35,6 +35,8 @@ int read_whole(const char *path, uint8_t **data, size_t *len, size_t max);
 const char *securityfs_root(void);
 /* First provider directory under securityfs, or NULL. */
 const char *default_provider(char *buf, size_t size);
+/* @given, else the first provider; NULL after a one-line message. */
+const char *provider_or_first(const char *given, char *buf, size_t size);
 /* Read and strictly parse a log; prints the error and returns NULL. */
 struct tr_log *load_log(const char *path, const struct tr_parse_opts *opts);
 /* securityfs binary_event_log path of @provider. */

@@ -152,6 +152,16 @@ const char *default_provider(char *buf, size_t size)
 	return found;
 }
 
+const char *provider_or_first(const char *given, char *buf, size_t size)
+{
+	const char *p = given ? given : default_provider(buf, size);
+
+	if (!p)
+		errmsg("no provider under %s; is a tsm-rtmr provider loaded?",
+		       securityfs_root());
+	return p;
+}
+
 void provider_log_path(const char *provider, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s/binary_event_log", securityfs_root(),

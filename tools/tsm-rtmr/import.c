@@ -139,13 +139,9 @@ int cmd_import(int argc, char **argv)
 		errmsg("expected one FILE (try --help)");
 		return EXIT_ERROR;
 	}
+	provider = provider_or_first(provider, name, sizeof(name));
 	if (!provider)
-		provider = default_provider(name, sizeof(name));
-	if (!provider) {
-		errmsg("no provider under %s; is a tsm-rtmr provider loaded?",
-		       securityfs_root());
 		return EXIT_ERROR;
-	}
 	ret = read_whole(argv[optind], &data, &len, (size_t)1 << 32);
 	if (ret) {
 		errmsg("%s: %s", argv[optind], strerror(-ret));

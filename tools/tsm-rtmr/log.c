@@ -113,13 +113,9 @@ int cmd_log(int argc, char **argv)
 	if (optind < argc) {
 		snprintf(path, sizeof(path), "%s", argv[optind]);
 	} else {
+		provider = provider_or_first(provider, name, sizeof(name));
 		if (!provider)
-			provider = default_provider(name, sizeof(name));
-		if (!provider) {
-			errmsg("no provider under %s; is a tsm-rtmr provider loaded?",
-			       securityfs_root());
 			return EXIT_ERROR;
-		}
 		provider_log_path(provider, path, sizeof(path));
 	}
 	if (!format)

@@ -506,12 +506,10 @@ int cmd_replay(int argc, char **argv)
 	if (parse_replay_args(argc, argv, &a))
 		return EXIT_ERROR;
 	live = !a.no_live && (!a.file || a.provider);
-	if (!a.provider && !a.file)
-		a.provider = default_provider(name, sizeof(name));
-	if (!a.file && !a.provider) {
-		errmsg("no provider under %s; is a tsm-rtmr provider loaded?",
-		       securityfs_root());
-		return EXIT_ERROR;
+	if (!a.file) {
+		a.provider = provider_or_first(a.provider, name, sizeof(name));
+		if (!a.provider)
+			return EXIT_ERROR;
 	}
 	if (live && a.tcti && !provider_is_tpm(a.provider)) {
 		errmsg("--tcti: provider %s is not a TPM; its live values are the kernel's (configfs value)",
