@@ -5,7 +5,8 @@
 # test: kernel headers and image to build against and boot, linux-source for
 # checkpatch and the kselftest harness, QEMU + swtpm for the VM tests,
 # tpm2-tools/tss2 for the CLI and verification, clang/valgrind for the host
-# tests and fuzzers.
+# tests and fuzzers, kexec-tools for the guest of the kexec test (it is put
+# into the VM; the host's own reboots are left alone: load_kexec false).
 #
 # Two kernels: Debian's 6.1 (linux-*-amd64) and bookworm's 6.12 (the
 # linux-*-6.12-amd64 meta-packages pull the newest 6.12.<N>+deb12 that apt
@@ -44,6 +45,7 @@ PACKAGES="
 	python3
 	valgrind
 	gnuplot-nox
+	kexec-tools
 "
 
 missing=
@@ -75,6 +77,11 @@ export DEBIAN_FRONTEND=noninteractive
 # or absent list is the usual cause of "Unable to locate package".
 # shellcheck disable=SC2086 # word splitting of the package list is wanted
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+# kexec-tools asks whether it should handle the host's reboots: no.
+case " $missing " in *" kexec-tools "*)
+	echo 'kexec-tools kexec-tools/load_kexec boolean false' |
+		$SUDO debconf-set-selections ;;
+esac
 # shellcheck disable=SC2086
 $SUDO env DEBIAN_FRONTEND=noninteractive \
 	apt-get install -y -q --no-install-recommends $missing

@@ -25,6 +25,9 @@
 #   --append ARGS     extra kernel command line arguments
 #   --allow REGEX     console lines matching REGEX (ERE) are not failures
 #   --kmemleak        before power-off, run a kmemleak scan (debug kernels)
+#   --kexec           the guest also gets kexec (kexec-tools) and the
+#                     booted kernel image at /boot/vmlinuz, so the command
+#                     can kexec into the same kernel; see "kexec" below
 #   --log-dir DIR     write console.log and test.log to DIR (default: a new
 #                     build/vm/runs/<time>-<pid>/, linked from build/vm/*.log)
 #   --quiet           no informational messages on stderr
@@ -41,6 +44,16 @@
 # status (exit 125), or when the kernel console shows a bug, warning or
 # lockdep/sanitizer report (exit 1 unless the command already failed).
 # Harness errors exit 2.
+#
+# kexec: the kexec'd kernel runs the /init of the initramfs it was given,
+# and so the command again, on the same test channel (ttyS1). The command
+# tells its runs apart (e.g. by a word it adds to the kernel command line,
+# tools/testing/selftests/tsm-rtmr/kexec_e2e.sh) and the status reported is
+# that of the run that returns; a run that never returns reports nothing
+# (exit 125 or 124). The new initramfs is the command's business: packing
+# the running rootfs (find / -xdev | cpio -o -H newc) carries /init and
+# /etc/vm. kexec-tools and its libraries go in the per-run archive, not in
+# the cached image.
 #
 # Environment: VM_EXTRA_KMODS adds Debian kernel modules to the initramfs;
 # QEMU overrides the qemu binary; VM_QEMU_ARGS adds QEMU arguments.
@@ -99,7 +112,7 @@ usage() {
 }
 
 timeout=600 kernel='' kver='' kmoddir='' projmods='' kvm=0 tpm=1 share='' mem=2048 smp=2
-append_extra='' allow='' kmemleak=0 logdir='' quiet=0
+append_extra='' allow='' kmemleak=0 kexec=0 logdir='' quiet=0
 copies=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -117,6 +130,7 @@ while [ $# -gt 0 ]; do
 	--append) append_extra=${2:?}; shift 2 ;;
 	--allow) allow=${2:?}; shift 2 ;;
 	--kmemleak) kmemleak=1; shift ;;
+	--kexec) kexec=1; shift ;;
 	--log-dir) logdir=${2:?}; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	--) shift; break ;;
@@ -526,6 +540,14 @@ printf '%s\n' "$guest_cmd" > "$ov/etc/vm/cmd.sh"
 	printf 'VM_SHARE=%s\n' "${share:+1}"
 	printf 'VM_KMEMLEAK=%s\n' "$kmemleak"
 } > "$ov/etc/vm/config"
+if [ "$kexec" = 1 ]; then	# kexec, its libraries, the image: see "kexec"
+	kexec_bin=$(PATH=$PATH:/sbin:/usr/sbin command -v kexec) ||
+		die "kexec not found (run tools/testing/install-deps.sh)"
+	copies+=("$kexec_bin:/usr/sbin/kexec" "$kernel:/boot/vmlinuz")
+	while read -r lib; do
+		copies+=("$lib:$lib")
+	done < <(ldd "$kexec_bin" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }')
+fi
 for c in "${copies[@]}"; do
 	src=${c%%:*} dst=${c#*:}
 	[ -f "$src" ] || die "--copy: $src is not a file"
