@@ -22,9 +22,14 @@
 #                  with Debian's 6.1 kernel        (tools/testing/vm/run-vm.sh)
 #   vm-notpm-6.1   the rules that need a guest without a TPM (no provider at
 #                  mkdir: ENODEV; tsm_rtmr_tpm refuses to load), on 6.1
-#   vm-6.12, vm-notpm-6.12
-#                  the same two on bookworm's 6.12 kernel
-#                  (vm and vm-notpm name a stage on both kernels)
+#   vm-kexec-6.1   the log carried over a kexec (issue 13), in a boot of
+#                  its own: test_import first (it needs an empty TPM log),
+#                  then commit, save, kexec into the same kernel, import,
+#                  replay and quote (selftests/tsm-rtmr/kexec_e2e.sh,
+#                  run-vm.sh --kexec), on 6.1
+#   vm-6.12, vm-notpm-6.12, vm-kexec-6.12
+#                  the same three on bookworm's 6.12 kernel
+#                  (vm, vm-notpm and vm-kexec name a stage on both kernels)
 #   bench-smoke    a short benchmark run, so the benchmark cannot rot
 #   reliability    the debug kernel (KASAN, lockdep, kmemleak; built once and
 #                  cached): KUnit, the kselftests, stress, ABI fuzz, limits
@@ -48,7 +53,7 @@ tapdir=build/tap
 # The kernel series the VM stages boot (the Makefile's VM_KERNELS).
 VM_KERNELS="6.1 6.12"
 ALL_STAGES="setup lint host provider-unit fuzz intree-6.12"
-for k in $VM_KERNELS; do ALL_STAGES="$ALL_STAGES vm-$k vm-notpm-$k"; done
+for k in $VM_KERNELS; do ALL_STAGES="$ALL_STAGES vm-$k vm-notpm-$k vm-kexec-$k"; done
 ALL_STAGES="$ALL_STAGES bench-smoke reliability"
 
 stage_cmd() {	# prints the command of a stage, or nothing to skip it
@@ -66,6 +71,12 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 		echo tools/testing/vm/run-vm.sh --kver "${1#vm-notpm-}" --no-tpm \
 			--timeout 600 --log-dir "build/vm/check-notpm-${1#vm-notpm-}" \
 			-- /tests/tsm-rtmr/no_tpm.sh ;;
+	vm-kexec-*)	# two boots: a kexec'd kernel that never runs the
+		# command again fails the stage (run-vm.sh: no status)
+		vm_kernel "$1" > /dev/null || return 1
+		echo tools/testing/vm/run-vm.sh --kver "${1#vm-kexec-}" --kexec \
+			--timeout 900 --log-dir "build/vm/check-kexec-${1#vm-kexec-}" \
+			-- /tests/tsm-rtmr/kexec_e2e.sh ;;
 	vm-*)	vm_kernel "$1" > /dev/null || return 1
 		echo tools/testing/vm/run-vm.sh --kver "${1#vm-}" --timeout 1200 \
 			--log-dir "build/vm/check-${1#vm-}" -- /tests/tsm-rtmr/run_tests.sh ;;
@@ -80,6 +91,7 @@ vm_kernel() {	# the kernel series of a VM stage, or nothing (status 1)
 	local k
 	case $1 in
 	vm-notpm-*) k=${1#vm-notpm-} ;;
+	vm-kexec-*) k=${1#vm-kexec-} ;;
 	vm-*) k=${1#vm-} ;;
 	*) return 1 ;;
 	esac
@@ -89,13 +101,13 @@ vm_kernel() {	# the kernel series of a VM stage, or nothing (status 1)
 
 stages=
 for s in ${*:-$ALL_STAGES}; do
-	case $s in	# vm, vm-notpm: that stage on every VM kernel
-	vm|vm-notpm) for k in $VM_KERNELS; do stages="$stages $s-$k"; done ;;
+	case $s in	# vm, vm-notpm, vm-kexec: that stage on every VM kernel
+	vm|vm-notpm|vm-kexec) for k in $VM_KERNELS; do stages="$stages $s-$k"; done ;;
 	*) stages="$stages $s" ;;
 	esac
 done
 for s in $stages; do
-	stage_cmd "$s" > /dev/null || { echo "check.sh: unknown stage '$s' (stages: $ALL_STAGES; vm and vm-notpm: on every kernel)" >&2; exit 2; }
+	stage_cmd "$s" > /dev/null || { echo "check.sh: unknown stage '$s' (stages: $ALL_STAGES; vm, vm-notpm and vm-kexec: on every kernel)" >&2; exit 2; }
 done
 
 mkdir -p "$tapdir"
