@@ -22,8 +22,15 @@
 # Full runs also copy results.md and results.png to Documentation/bench/.
 # Environment for full runs: BENCH_REPS (11), BENCH_TPM_N (200 commits per
 # variant and round), BENCH_CORE_N (20000), BENCH_LOG_SIZES
-# (10000,100000,1000000), BENCH_MEM (guest MB, 2048). Experiments:
-# BENCH_SECTIONS (a subset of "tpm log core"), BENCH_VM_ARGS (more
+# (10000,100000,1000000), BENCH_IMPORT_N (100000 records imported),
+# BENCH_IMPORT_REPS (5 refused imports of each kind per boot),
+# BENCH_IMPORT_BOOTS (3: a log is imported once per boot, so the import
+# section runs again in BENCH_IMPORT_BOOTS - 1 boots of its own after the
+# main one, ~2.5 min each, and its figures are merged), BENCH_MEM (guest
+# MB, 2048). Experiments: BENCH_SECTIONS (a subset of "import tpm log
+# core", or import-sim: where an import's time goes, on the simulator,
+# with BENCH_IMPORT_SIM_ALGS and VM_EXTRA_KMODS, see bench-guest.sh; an
+# experiment leaves Documentation/bench/ alone), BENCH_VM_ARGS (more
 # run-vm.sh arguments, e.g. "--append idle=poll").
 
 set -euo pipefail
@@ -38,7 +45,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--core-ko) core_ko=${2:?}; shift 2 ;;
-	-h|--help) sed -n '/^#   run.sh/,/^# (10000/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h|--help) sed -n '/^#   run.sh/,/^# idle=poll/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -92,12 +99,15 @@ else
 	guest="BENCH_REPS=${BENCH_REPS:-11} BENCH_TPM_N=${BENCH_TPM_N:-200}"
 	guest="$guest BENCH_CORE_N=${BENCH_CORE_N:-20000}"
 	guest="$guest BENCH_LOG_SIZES=${BENCH_LOG_SIZES:-10000,100000,1000000}"
+	guest="$guest BENCH_IMPORT_N=${BENCH_IMPORT_N:-100000}"
+	guest="$guest BENCH_IMPORT_REPS=${BENCH_IMPORT_REPS:-5}"
 	guest="$guest sh /host/bench-guest.sh"
 fi
 [ "$kvm" = 1 ] && vmargs+=(--kvm)
 # shellcheck disable=SC2206 # experiments: extra run-vm.sh words, e.g. --append idle=poll
 [ -n "${BENCH_VM_ARGS:-}" ] && vmargs+=($BENCH_VM_ARGS)
 [ -n "${BENCH_SECTIONS:-}" ] && guest="BENCH_SECTIONS='$BENCH_SECTIONS' $guest"
+[ -n "${BENCH_IMPORT_SIM_ALGS:-}" ] && guest="BENCH_IMPORT_SIM_ALGS='$BENCH_IMPORT_SIM_ALGS' $guest"
 
 t0=$SECONDS
 set +e
@@ -108,6 +118,31 @@ if [ "$smoke" = 1 ]; then
 else
 	"$top/tools/testing/vm/run-vm.sh" "${vmargs[@]}" -- "$guest" 2>&1 | tee "$out/guest.log"
 	vmrc=${PIPESTATUS[0]}
+fi
+# More import samples: a log is imported once per boot and provider, so
+# the import section boots again on its own (a fresh swtpm each time).
+import_raw=$share/out/import-raw.csv
+if [ "$smoke" = 0 ] && [ "$vmrc" = 0 ] && [ -s "$import_raw" ]; then
+	b=2
+	while [ "$b" -le "${BENCH_IMPORT_BOOTS:-3}" ]; do
+		vmb=() prev=''
+		for a in "${vmargs[@]}"; do
+			[ "$prev" = --log-dir ] && a=$out/vm-boot$b
+			vmb+=("$a") prev=$a
+		done
+		"$top/tools/testing/vm/run-vm.sh" "${vmb[@]}" -- \
+			"BENCH_SECTIONS=import BENCH_BOOT=$b BENCH_REPS=${BENCH_REPS:-11} BENCH_IMPORT_N=${BENCH_IMPORT_N:-100000} BENCH_IMPORT_REPS=${BENCH_IMPORT_REPS:-5} sh /host/bench-guest.sh" 2>&1 |
+			tee "$out/guest-boot$b.log"
+		vmrc=${PIPESTATUS[0]}
+		[ "$vmrc" = 0 ] || break
+		import_raw=$import_raw,$share/out/import-boot$b-raw.csv
+		b=$((b + 1))
+	done
+	if [ "$vmrc" = 0 ] && [ "$b" -gt 2 ]; then
+		"$share/bin/tsm-rtmr-bench" --out "$share/out" --tag import-all \
+			--merge "$import_raw" import > "$out/import-merge.log" 2>&1 || vmrc=1
+		cat "$out/import-merge.log"
+	fi
 fi
 set -e
 vm_secs=$((SECONDS - t0))
@@ -120,7 +155,9 @@ fi
 res=$share/out
 merge() {	# kind: concatenate <section>-<kind>.csv with one header
 	local first=1 f
-	for f in "$res"/tpm-"$1".csv "$res"/log-"$1".csv "$res"/core-"$1".csv; do
+	local imp=import
+	[ -s "$res/import-all-$1.csv" ] && imp=import-all
+	for f in "$res/$imp-$1.csv" "$res"/import-sim-*-"$1".csv "$res"/tpm-"$1".csv "$res"/log-"$1".csv "$res"/core-"$1".csv; do
 		[ -s "$f" ] || continue
 		if [ $first = 1 ]; then cat "$f"; first=0; else tail -n +2 "$f"; fi
 	done
@@ -137,7 +174,7 @@ accel=TCG
 mode=full
 [ "$smoke" = 1 ] && mode=smoke
 
-for s in tpm log core; do
+for s in import tpm log core; do
 	n=$(grep -c "^$s," "$out/summary.csv" 2>/dev/null || true)
 	[ "$s" = log ] && n=$(grep -c -E '^(log|mem),' "$out/summary.csv" 2>/dev/null || true)
 	if [ "$smoke" = 1 ]; then
@@ -174,6 +211,9 @@ done
 	echo "- guest: Linux $(info guest_kernel), $(info guest_cpus) vCPUs ($(info guest_cpu)), $(( $(info guest_mem_kb || echo 0) / 1024 )) MiB, QEMU $accel, swtpm TPM 2.0 (sha256+sha384) on tpm-tis"
 	echo "- host: $host_cpu, $(nproc) CPUs"
 	[ -n "$core_ko" ] && echo "- EXPERIMENT: core module $(basename "$core_ko") from $(dirname "$core_ko") (not the project's)"
+	if [ -s "$res/import-all-summary.csv" ]; then
+		echo "- import: the accepted import once in each of $(grep -c '^import,accepted-import,' "$res/import-all-raw.csv") boots (the first is the main one), merged"
+	fi
 	echo "- every figure: median of the repetitions (n), with min and max; alternatives"
 	echo "  compared run interleaved in each repetition, ratios are taken per repetition."
 	echo "  Under TCG only ratios within one run mean anything."
@@ -201,7 +241,14 @@ done
 	echo "each with its own handle; us-per-commit is wall time / commits. log = reading"
 	echo "binary_event_log whole (64 KiB reads) and 4 KiB preads at random offsets vs a"
 	echo "tmpfs copy of the same bytes. mem = /proc/meminfo deltas per entry over fill"
-	echo "segments of a tenth of the largest log."
+	echo "segments of a tenth of the largest log. import = a crafted log (the tpm"
+	echo "provider's header, N records of two banks and no event data, spread over PCRs"
+	echo "8, 9, 11-15 and extended there directly with Esys_PCR_Extend first) written"
+	echo "to tpm/import in one write(2), which is timed; accepted once per boot (a log"
+	echo "is imported only into an empty one); refused imports of the same bytes with"
+	echo "the last record's digest flipped (replayed whole, refused by the live PCR"
+	echo "check) or the first record's digest count zeroed (copied in, refused at the"
+	echo "first record); read = whole reads of the adopted binary_event_log as in log."
 } > "$out/results.md"
 
 # --- plot ------------------------------------------------------------------
@@ -243,8 +290,8 @@ if [ "$smoke" = 1 ]; then
 fi
 
 cat "$out/results.md"
-if [ -n "$core_ko" ]; then
-	echo "run.sh: experiment with $core_ko: results in $out (Documentation/bench/ left alone)" >&2
+if [ -n "$core_ko" ] || [ -n "${BENCH_SECTIONS:-}" ]; then
+	echo "run.sh: an experiment (${core_ko:+--core-ko $core_ko}${BENCH_SECTIONS:+ BENCH_SECTIONS=$BENCH_SECTIONS}): results in $out (Documentation/bench/ left alone)" >&2
 	[ "$vmrc" = 0 ] || exit 1
 	exit 0
 fi

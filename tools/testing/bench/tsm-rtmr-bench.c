@@ -11,6 +11,12 @@
  *   log    fill the sim log to each size, read it whole and at random
  *          offsets vs a tmpfs file of the same bytes; kernel memory per
  *          entry from /proc/meminfo deltas
+ *   import extend the TPM's PCRs directly with the digests of a crafted
+ *          log, then time one write of it to tpm/import, refused imports
+ *          of it, and whole reads of the adopted log (ESYS build; the tpm
+ *          log must be empty: first in a fresh boot)
+ *   import-sim  an experiment: refused imports on the simulator, whose
+ *          registers are volatile (whole log replayed vs first record bad)
  *
  * Options:
  *   --out DIR          write raw.csv, summary.csv, ratios.csv there (".")
@@ -26,6 +32,13 @@
  *   --rand-reads N     random-offset reads per repetition (1000)
  *   --read-size B      read() size for whole-log reads (65536)
  *   --tmpdir DIR       tmpfs directory for the comparison files (/tmp)
+ *   --import-n N       records of the imported log (100000)
+ *   --import-reps R    refused imports of each kind (--reps)
+ *   --import-pcrs L    PCRs its records extend (8,9,11,12,13,14,15; those
+ *                      not at their reset value are left out)
+ *   --merge F1,F2...   import: no measuring; report the figures of these
+ *                      raw CSVs (several boots) together
+ *   --label L          import-sim: the param of its figures (no commas)
  *
  * Every figure is measured --reps times; the alternatives compared with
  * each other run interleaved within each repetition (rotating which goes
@@ -35,6 +48,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -51,6 +65,7 @@
 #ifdef WITH_ESYS
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_tcti_device.h>
+#include <openssl/evp.h>
 #endif
 
 #define SFS_ROOT	"/sys/kernel/security/tsm-rtmr"
@@ -235,10 +250,10 @@ static void report_ratio(const char *name, const char *target_op,
  * the medians, with the extreme ratios min(a)/max(b) and max(a)/min(b).
  */
 static void report_ratio_unpaired(const char *name, const char *target_op,
-				  double target, const double *a,
-				  const double *b, int n)
+				  double target, const double *a, int na,
+				  const double *b, int nb)
 {
-	struct stat3 sa = stats(a, n), sb = stats(b, n);
+	struct stat3 sa = stats(a, na), sb = stats(b, nb);
 	double med = sa.med / sb.med;
 	bool info = !strcmp(target_op, "info");
 	bool pass = !strcmp(target_op, "<=") ? med <= target : med >= target;
@@ -430,6 +445,31 @@ static unsigned long long log_count(const char *provider)
 
 /* -------------------------------------------------------- TPM section */
 
+/* The TCG_PCR_EVENT2 the kernel would log, built in userspace (peer, import). */
+static size_t build_record(const struct handle *h, int pcr,
+			   const uint8_t *digests, const void *event,
+			   size_t elen, uint8_t *rec)
+{
+	uint8_t *p = rec;
+	uint32_t u;
+	int i;
+
+	u = pcr; memcpy(p, &u, 4); p += 4;
+	u = 0x6; memcpy(p, &u, 4); p += 4;
+	u = h->nr_algs; memcpy(p, &u, 4); p += 4;
+	for (i = 0; i < h->nr_algs; i++) {
+		uint16_t id = algtab[h->alg[i]].id;
+
+		memcpy(p, &id, 2);
+		memcpy(p + 2, digests, algtab[h->alg[i]].size);
+		p += 2 + algtab[h->alg[i]].size;
+		digests += algtab[h->alg[i]].size;
+	}
+	u = elen; memcpy(p, &u, 4); p += 4;
+	memcpy(p, event, elen);
+	return p + elen - rec;
+}
+
 #ifdef WITH_ESYS
 struct tpm_ctx {
 	ESYS_CONTEXT *esys;
@@ -470,31 +510,6 @@ static void tpm_extend(struct tpm_ctx *t, int pcr, const struct handle *h,
 			     ESYS_TR_NONE, ESYS_TR_NONE, &v);
 	if (rc)
 		die("Esys_PCR_Extend: 0x%x", rc);
-}
-
-/* The TCG_PCR_EVENT2 the kernel would log, built by the peer in userspace. */
-static size_t build_record(const struct handle *h, int pcr,
-			   const uint8_t *digests, const void *event,
-			   size_t elen, uint8_t *rec)
-{
-	uint8_t *p = rec;
-	uint32_t u;
-	int i;
-
-	u = pcr; memcpy(p, &u, 4); p += 4;
-	u = 0x6; memcpy(p, &u, 4); p += 4;
-	u = h->nr_algs; memcpy(p, &u, 4); p += 4;
-	for (i = 0; i < h->nr_algs; i++) {
-		uint16_t id = algtab[h->alg[i]].id;
-
-		memcpy(p, &id, 2);
-		memcpy(p + 2, digests, algtab[h->alg[i]].size);
-		p += 2 + algtab[h->alg[i]].size;
-		digests += algtab[h->alg[i]].size;
-	}
-	u = elen; memcpy(p, &u, 4); p += 4;
-	memcpy(p, event, elen);
-	return p + elen - rec;
 }
 
 /*
@@ -1301,11 +1316,11 @@ static size_t bench_log_file(struct log_file *f, const char *copy,
 			 f->label, log_sizes[s], log_sizes[s - 1]);
 		report_ratio_unpaired(label, "<=",
 				      12.0 * log_sizes[s] / log_sizes[s - 1] / 10,
-				      f->t_tsm[s], f->t_tsm[s - 1], reps);
+				      f->t_tsm[s], reps, f->t_tsm[s - 1], reps);
 		snprintf(label, sizeof(label),
 			 "log: tmpfs %st(%ld)/t(%ld) whole read (reference)",
 			 f->label, log_sizes[s], log_sizes[s - 1]);
-		report_ratio_unpaired(label, "info", 0, f->t_tmp[s],
+		report_ratio_unpaired(label, "info", 0, f->t_tmp[s], reps,
 				      f->t_tmp[s - 1], reps);
 	}
 	return total;
@@ -1425,6 +1440,683 @@ static void bench_log(void)
 	free(rbuf);
 }
 
+/* ------------------------------------------------------ import section */
+
+/*
+ * Import (spec section 5, the import file) of the log a previous kernel
+ * would have left: the TPM provider's PCRs are extended directly through
+ * ESYS with the digests of a crafted log of import_n records, spread over
+ * the PCRs the provider lets userspace extend, and that log is written to
+ * tpm/import in one write(2). The provider's log must be empty, so an
+ * accepted import is one sample per boot (run.sh boots more than once for
+ * more); refused imports change nothing and are repeated:
+ *   refused-import-last-digest   the last record's first digest byte
+ *	flipped: the whole log is copied in, parsed, indexed and replayed,
+ *	then refused by the live check of that record's register (EINVAL)
+ *   refused-import-first-record  the first record's digest count is 0:
+ *	the bytes are copied into the log's pages and freed again, and one
+ *	record head is parsed (EINVAL)
+ * and, interleaved with them, the peer that does the same work in
+ * userspace: userspace-replay, "tsm-rtmr replay --tpm --no-live FILE" of
+ * the log saved to tmpfs (exec, parse, replay with OpenSSL, print; where
+ * the CLI is installed). Then the adopted log is read whole from
+ * binary_event_log, as the log section reads it (read_whole: 64 KiB
+ * reads, open to close). Nothing may commit to the TPM before this
+ * section in its boot.
+ */
+#define TPM_LOG_PATH	SFS_ROOT "/tpm/binary_event_log"
+#define IMPORT_PATH	SFS_ROOT "/tpm/import"
+
+static long import_n = 100000;
+static int import_reps;			/* refused imports; 0: --reps */
+static long import_pcrs[24] = { 8, 9, 11, 12, 13, 14, 15 };
+static int nr_import_pcrs = 7;
+static const char *import_merge;	/* raw CSVs of earlier boots */
+
+struct series {
+	double v[MAX_SAMPLES];
+	int n;
+};
+
+static void series_add(struct series *s, double v)
+{
+	if (s->n == MAX_SAMPLES)
+		die("more than %d samples", MAX_SAMPLES);
+	s->v[s->n++] = v;
+}
+
+/**
+ * struct import_samples - the import section's figures, of one or more
+ *	boots
+ * @acc: accepted import, ms (one per boot)
+ * @per_read: @acc / the median whole read of the same boot (one per boot)
+ * @rate: entries/s of the direct extends that built the log (one per boot)
+ * @last: refused import, last digest flipped, ms
+ * @first: refused import, first record malformed, ms (paired with @last)
+ * @read: whole read of binary_event_log after the import, ms
+ * @user: userspace replay of the same log, ms (paired with @last)
+ */
+struct import_samples {
+	struct series acc, per_read, rate, last, first, read, user;
+};
+
+static void import_report(const struct import_samples *s, long n)
+{
+	double us[MAX_SAMPLES], one[MAX_SAMPLES];
+	char param[32], label[160];
+	int i;
+
+	snprintf(param, sizeof(param), "%ld", n);
+	report("import", "accepted-import", param, "ms", s->acc.v, s->acc.n);
+	report("import", "refused-import-last-digest", param, "ms", s->last.v,
+	       s->last.n);
+	report("import", "refused-import-first-record", param, "ms",
+	       s->first.v, s->first.n);
+	report("import", "read-whole-tsm-rtmr", param, "ms", s->read.v,
+	       s->read.n);
+	report("import", "extend-rate", param, "entries/s", s->rate.v,
+	       s->rate.n);
+	report("import", "accepted-per-read", param, "x", s->per_read.v,
+	       s->per_read.n);
+	if (s->user.n)
+		report("import", "userspace-replay", param, "ms", s->user.v,
+		       s->user.n);
+	/* what parsing and replaying the records costs beyond copying them */
+	for (i = 0; i < s->last.n; i++)
+		us[i] = (s->last.v[i] - s->first.v[i]) * 1e3 / n;
+	report("import", "replay-us-per-record", param, "us", us, s->last.n);
+
+	for (i = 0; i < s->per_read.n; i++)
+		one[i] = 1;
+	snprintf(label, sizeof(label),
+		 "import: accepted import / binary_event_log read (N=%s)", param);
+	report_ratio(label, "<=", 2.0, s->per_read.v, one, s->per_read.n);
+	snprintf(label, sizeof(label),
+		 "import: refused import (last digest flipped) / read (N=%s)",
+		 param);
+	report_ratio_unpaired(label, "info", 0, s->last.v, s->last.n,
+			      s->read.v, s->read.n);
+	snprintf(label, sizeof(label),
+		 "import: refused import (first record malformed) / read (N=%s)",
+		 param);
+	report_ratio_unpaired(label, "info", 0, s->first.v, s->first.n,
+			      s->read.v, s->read.n);
+	snprintf(label, sizeof(label),
+		 "import: accepted / refused import (last digest flipped) (N=%s)",
+		 param);
+	report_ratio_unpaired(label, "info", 0, s->acc.v, s->acc.n, s->last.v,
+			      s->last.n);
+	if (!s->user.n)
+		return;
+	snprintf(label, sizeof(label),
+		 "import: accepted import / userspace replay of the log (N=%s)",
+		 param);
+	report_ratio_unpaired(label, "info", 0, s->acc.v, s->acc.n, s->user.v,
+			      s->user.n);
+	if (s->user.n == s->last.n) {
+		snprintf(label, sizeof(label),
+			 "import: refused import (last digest flipped) / userspace replay (N=%s)",
+			 param);
+		report_ratio(label, "info", 0, s->last.v, s->user.v, s->last.n);
+	}
+}
+
+/*
+ * The figures of several boots, from their raw CSVs (a comma list): run
+ * on the host by run.sh when a full run boots more than once.
+ */
+static void import_merge_files(const char *list)
+{
+	struct import_samples *s = calloc(1, sizeof(*s));
+	char *files = strdup(list), *f, *save;
+	long n = 0;
+
+	if (!s || !files)
+		die("out of memory");
+	for (f = strtok_r(files, ",", &save); f;
+	     f = strtok_r(NULL, ",", &save)) {
+		char line[512], sec[64], metric[64], param[32];
+		FILE *in = fopen(f, "r");
+		double v;
+		int rep;
+
+		if (!in)
+			die("%s: %s", f, strerror(errno));
+		while (fgets(line, sizeof(line), in)) {
+			static const struct {
+				const char *metric;
+				size_t off;
+			} m[] = {
+#define IMPORT_SERIES(name, field) \
+	{ name, offsetof(struct import_samples, field) }
+				IMPORT_SERIES("accepted-import", acc),
+				IMPORT_SERIES("accepted-per-read", per_read),
+				IMPORT_SERIES("extend-rate", rate),
+				IMPORT_SERIES("refused-import-last-digest", last),
+				IMPORT_SERIES("refused-import-first-record", first),
+				IMPORT_SERIES("read-whole-tsm-rtmr", read),
+				IMPORT_SERIES("userspace-replay", user),
+#undef IMPORT_SERIES
+			};
+			unsigned int i;
+
+			if (sscanf(line, "%63[^,],%63[^,],%31[^,],%d,%lf", sec,
+				   metric, param, &rep, &v) != 5 ||
+			    strcmp(sec, "import"))
+				continue;
+			if (n && n != atol(param))
+				die("%s: N=%s, but N=%ld before", f, param, n);
+			n = atol(param);
+			for (i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+				if (!strcmp(metric, m[i].metric))
+					series_add((struct series *)((char *)s +
+								     m[i].off),
+						   v);
+		}
+		fclose(in);
+		/* every boot adds as many of each kind that is paired */
+		if (s->acc.n != s->per_read.n || s->acc.n != s->rate.n ||
+		    s->last.n != s->first.n)
+			die("%s: the import figures do not pair up", f);
+	}
+	free(files);
+	if (!s->acc.n || !s->last.n || !s->read.n)
+		die("%s: no import figures", list);
+	import_report(s, n);
+	free(s);
+}
+
+/*
+ * A provider's own log header, as its binary_event_log (@path) starts,
+ * and its banks into @h (no configfs handle: nothing is committed).
+ * Returns the header's length.
+ */
+static size_t provider_log_header(const char *path, struct handle *h,
+				  uint8_t *hdr, size_t size)
+{
+	uint32_t esz, nalgs, i;
+	int fd = open(path, O_RDONLY);
+	ssize_t got;
+
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	got = read(fd, hdr, size);
+	close(fd);
+	if (got < 60 || memcmp(hdr + 32, "Spec ID Event03", 16))
+		die("%s: not a crypto-agile log header", path);
+	memcpy(&esz, hdr + 28, 4);
+	memcpy(&nalgs, hdr + 56, 4);
+	if (32 + esz > (size_t)got || nalgs > MAX_BANKS ||
+	    60 + 4 * nalgs + 1 > 32 + esz)
+		die("%s: header of %u bytes, %u banks", path, 32 + esz, nalgs);
+	h->nr_algs = nalgs;
+	h->digests_size = 0;
+	for (i = 0; i < nalgs; i++) {
+		uint16_t id, dsize;
+		unsigned int a;
+
+		memcpy(&id, hdr + 60 + 4 * i, 2);
+		memcpy(&dsize, hdr + 62 + 4 * i, 2);
+		for (a = 0; a < sizeof(algtab) / sizeof(algtab[0]); a++)
+			if (algtab[a].id == id && algtab[a].size == dsize)
+				break;
+		if (a == sizeof(algtab) / sizeof(algtab[0]))
+			die("%s: unknown bank 0x%x", path, id);
+		h->alg[i] = a;
+		h->digests_size += dsize;
+	}
+	return 32 + esz;
+}
+
+/* One write(2) of @len bytes to @path: 0 or -errno, and its time. */
+static int import_write(const char *path, const uint8_t *log, size_t len,
+			double *secs)
+{
+	int fd = open(path, O_WRONLY), err;
+	double t0;
+	ssize_t n;
+
+	if (fd < 0)
+		die("open %s: %s", path, strerror(errno));
+	t0 = now();
+	n = write(fd, log, len);
+	*secs = now() - t0;
+	err = errno;
+	close(fd);
+	if (n >= 0 && (size_t)n != len)
+		die("import: short write %zd of %zu", n, len);
+	return n < 0 ? -err : 0;
+}
+
+/*
+ * import-sim, an experiment (BENCH_SECTIONS=import-sim): where an import's
+ * time goes, on the simulator. Its registers die with it, so it refuses
+ * every log that touches one, but only once the whole log is copied in,
+ * parsed, indexed and replayed: an import's work but for the live reads
+ * and the adoption, repeatable, with no TPM, with the banks (algs=) and
+ * hash drivers the simulator was loaded with. Alternating:
+ *   refused-import-whole         the whole log, refused after its replay
+ *   refused-import-first-record  the first record's digest count 0: copied
+ *				  in, refused at its first record
+ * and (whole - first-record) / N in us per record; param is --label
+ * (bench-guest.sh: the banks' hash drivers).
+ */
+static const char *import_label = "-";
+
+static void bench_import_sim(void)
+{
+	double whole[MAX_SAMPLES], first[MAX_SAMPLES], us[MAX_SAMPLES];
+	uint8_t hdr[512], ev = 0, *log;
+	size_t hlen, rec, len;
+	struct handle h;
+	unsigned long long nreg;
+	int r, i;
+
+	if (log_count("sim"))
+		die("the sim log holds entries: import-sim needs a freshly loaded tsm_rtmr_sim");
+	memset(&h, 0, sizeof(h));
+	hlen = provider_log_header(SFS_ROOT "/sim/binary_event_log", &h, hdr,
+				   sizeof(hdr));
+	nreg = read_ull("/sys/module/tsm_rtmr_sim/parameters/nr_registers");
+	if (nreg > 7)
+		nreg = 7;
+	rec = 12 + 2 * h.nr_algs + h.digests_size + 4;
+	len = hlen + import_n * rec;
+	if (len > read_ull(CORE_PARAMS "/max_log_bytes"))
+		die("a log of %zu bytes is over max_log_bytes", len);
+	log = malloc(len);
+	if (!log)
+		die("out of memory");
+	memcpy(log, hdr, hlen);
+	for (i = 0; i < import_n; i++) {
+		uint8_t d[MAX_BANKS * 64];
+
+		fill_random(d, h.digests_size);
+		/* the simulator's log index is its register + 1 */
+		build_record(&h, i % nreg + 1, d, &ev, 0, log + hlen + i * rec);
+	}
+	fprintf(stderr, "import-sim: %ld records of %zu B (%d banks) on %llu registers, %zu bytes, %s\n",
+		import_n, rec, h.nr_algs, nreg, len, import_label);
+	for (r = 0; r < import_reps; r++) {
+		for (i = 0; i < 2; i++) {
+			bool all = (i + r) % 2 == 0;
+			uint8_t save[4];
+			double secs;
+			int rc;
+
+			memcpy(save, log + hlen + 8, 4);
+			if (!all)
+				memset(log + hlen + 8, 0, 4);
+			rc = import_write(SFS_ROOT "/sim/import", log, len, &secs);
+			memcpy(log + hlen + 8, save, 4);
+			if (rc != -EINVAL)
+				die("sim import (%s): %s, expected EINVAL",
+				    all ? "whole" : "first record malformed",
+				    rc ? strerror(-rc) : "accepted");
+			(all ? whole : first)[r] = secs * 1e3;
+		}
+		us[r] = (whole[r] - first[r]) * 1e3 / import_n;
+	}
+	if (log_count("sim"))
+		die("a refused import changed the sim log");
+	report("import-sim", "refused-import-whole", import_label, "ms", whole,
+	       import_reps);
+	report("import-sim", "refused-import-first-record", import_label, "ms",
+	       first, import_reps);
+	report("import-sim", "replay-us-per-record", import_label, "us", us,
+	       import_reps);
+	free(log);
+}
+
+#ifdef WITH_ESYS
+/*
+ * "tsm-rtmr replay --tpm --no-live @file", output to /dev/null: seconds,
+ * or -1 when the CLI is not installed.
+ */
+static double userspace_replay(const char *file)
+{
+	double t0 = now();
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		die("fork: %s", strerror(errno));
+	if (!pid) {
+		int null = open("/dev/null", O_WRONLY);
+
+		if (null < 0 || dup2(null, 1) < 0)
+			_exit(126);
+		execlp("tsm-rtmr", "tsm-rtmr", "replay", "--tpm", "--no-live",
+		       file, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) < 0)
+		die("waitpid: %s", strerror(errno));
+	t0 = now() - t0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		die("tsm-rtmr replay --tpm --no-live %s failed (status 0x%x)",
+		    file, status);
+	return t0;
+}
+
+/* Every bank of @pcr, in bank order, into @out (h->digests_size bytes). */
+static TSS2_RC pcr_read(struct tpm_ctx *t, const struct handle *h, int pcr,
+			uint8_t *out)
+{
+	TPML_PCR_SELECTION sel = { .count = h->nr_algs }, *sel_out = NULL;
+	TPML_DIGEST *vals = NULL;
+	UINT32 counter;
+	TSS2_RC rc;
+	int i;
+
+	for (i = 0; i < h->nr_algs; i++) {
+		sel.pcrSelections[i].hash = algtab[h->alg[i]].id;
+		sel.pcrSelections[i].sizeofSelect = 3;
+		sel.pcrSelections[i].pcrSelect[pcr / 8] = 1 << (pcr % 8);
+	}
+	rc = Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			   &sel, &counter, &sel_out, &vals);
+	if (rc)
+		return rc;
+	if (vals->count != (UINT32)h->nr_algs)
+		die("Esys_PCR_Read(%d): %u digests for %d banks", pcr,
+		    vals->count, h->nr_algs);
+	for (i = 0; i < h->nr_algs; i++) {
+		if (vals->digests[i].size != algtab[h->alg[i]].size)
+			die("Esys_PCR_Read(%d): bank %d digest of %u bytes", pcr,
+			    i, vals->digests[i].size);
+		memcpy(out, vals->digests[i].buffer, vals->digests[i].size);
+		out += vals->digests[i].size;
+	}
+	Esys_Free(sel_out);
+	Esys_Free(vals);
+	return 0;
+}
+
+/* Every bank of @pcr still at its reset value (zero)? */
+static bool pcr_at_reset(struct tpm_ctx *t, const struct handle *h, int pcr)
+{
+	uint8_t v[MAX_BANKS * 64];
+	TSS2_RC rc = pcr_read(t, h, pcr, v);
+	int i;
+
+	if (rc)
+		die("Esys_PCR_Read(%d): 0x%x", pcr, rc);
+	for (i = 0; i < h->digests_size; i++)
+		if (v[i])
+			return false;
+	return true;
+}
+
+static void tpm_close(struct tpm_ctx *t)
+{
+	Esys_Finalize(&t->esys);
+	Tss2_Tcti_Finalize(t->tcti);
+	free(t->tcti);
+}
+
+/* @value = H(@value || @digests) in every bank, as the TPM extends. */
+static void extend_value(const struct handle *h, uint8_t *value,
+			 const uint8_t *digests)
+{
+	int i;
+
+	for (i = 0; i < h->nr_algs; i++) {
+		const EVP_MD *md = EVP_get_digestbyname(algtab[h->alg[i]].name);
+		unsigned int size = algtab[h->alg[i]].size;
+		uint8_t buf[2 * 64];
+
+		memcpy(buf, value, size);
+		memcpy(buf + size, digests, size);
+		if (!md || !EVP_Digest(buf, 2 * size, value, NULL, md, NULL))
+			die("EVP_Digest %s", algtab[h->alg[i]].name);
+		value += size;
+		digests += size;
+	}
+}
+
+/*
+ * Extend @pcr with record @i of @log (header @hlen bytes, records @rec
+ * bytes each, built up to @i). The TPM driver gives up on a command that
+ * takes too long (ETIME: swtpm starved by a busy host), and then cannot
+ * say whether the extend landed; the PCR, read back and compared with the
+ * log's replay of it without and with record @i, does. A fresh ESYS
+ * context each time: ESYS refuses to go on after a TCTI error.
+ */
+static void import_extend(struct tpm_ctx *t, const char *dev, int pcr,
+			  const struct handle *h, const uint8_t *log,
+			  size_t hlen, size_t rec, long i)
+{
+	const uint8_t *d = log + hlen + i * rec + 14;
+	uint8_t digests[MAX_BANKS * 64], before[MAX_BANKS * 64];
+	uint8_t after[MAX_BANKS * 64], live[MAX_BANKS * 64];
+	TPML_DIGEST_VALUES v = { .count = h->nr_algs };
+	TSS2_RC failed;
+	int tries, b;
+	long j;
+
+	for (b = 0; b < h->nr_algs; b++) {
+		v.digests[b].hashAlg = algtab[h->alg[b]].id;
+		memcpy(&v.digests[b].digest, d, algtab[h->alg[b]].size);
+		d += 2 + algtab[h->alg[b]].size;
+	}
+	for (tries = 0;; tries++) {
+		TSS2_RC rc = Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr,
+					     ESYS_TR_PASSWORD, ESYS_TR_NONE,
+					     ESYS_TR_NONE, &v);
+
+		if (!rc)
+			return;
+		if (tries == 3)
+			die("Esys_PCR_Extend(%d), record %ld: 0x%x, %d times",
+			    pcr, i, rc, tries + 1);
+		failed = rc;
+		tpm_close(t);
+		tpm_open(t, dev);
+		memset(before, 0, sizeof(before));
+		for (j = 0; j <= i; j++) {
+			const uint8_t *r = log + hlen + j * rec, *p = r + 12;
+			uint32_t idx;
+			uint8_t *o = digests;
+
+			memcpy(&idx, r, 4);
+			if ((int)idx != pcr)
+				continue;
+			for (b = 0; b < h->nr_algs; b++) {
+				memcpy(o, p + 2, algtab[h->alg[b]].size);
+				o += algtab[h->alg[b]].size;
+				p += 2 + algtab[h->alg[b]].size;
+			}
+			if (j == i) {
+				memcpy(after, before, h->digests_size);
+				extend_value(h, after, digests);
+			} else {
+				extend_value(h, before, digests);
+			}
+		}
+		rc = pcr_read(t, h, pcr, live);
+		if (rc)
+			die("Esys_PCR_Read(%d) after a failed extend: 0x%x",
+			    pcr, rc);
+		fprintf(stderr, "import: Esys_PCR_Extend(%d) of record %ld failed (0x%x): %s\n",
+			pcr, i, failed, !memcmp(live, after, h->digests_size) ?
+			"it landed" : !memcmp(live, before, h->digests_size) ?
+			"it did not land, again" : "PCR unknown");
+		if (!memcmp(live, after, h->digests_size))
+			return;
+		if (memcmp(live, before, h->digests_size))
+			die("PCR %d is not the log's replay, with or without record %ld",
+			    pcr, i);
+	}
+}
+
+static void bench_import(void)
+{
+	struct import_samples *s = calloc(1, sizeof(*s));
+	uint8_t hdr[512], ev = 0, *log, *back;
+	int pcrs[24], np = 0, i, r;
+	size_t hlen, rec, len, total = 0;
+	char *rbuf = malloc(read_size), file[300];
+	const char *dev = "/dev/tpm0";
+	unsigned long long c;
+	struct handle h;
+	struct tpm_ctx t;
+	double t0, secs;
+	int fd;
+
+	if (import_merge) {
+		import_merge_files(import_merge);
+		return;
+	}
+	if (!s || !rbuf)
+		die("out of memory");
+	c = log_count("tpm");
+	if (c)
+		die("the tpm log holds %llu entries: a log is imported only into an empty one, once per boot; run the import section first in a fresh boot",
+		    c);
+	memset(&h, 0, sizeof(h));
+	hlen = provider_log_header(TPM_LOG_PATH, &h, hdr, sizeof(hdr));
+	rec = 12 + 2 * h.nr_algs + h.digests_size + 4;	/* no event data */
+	len = hlen + import_n * rec;
+	if (len > read_ull(CORE_PARAMS "/max_log_bytes"))
+		die("a log of %zu bytes is over max_log_bytes", len);
+
+	/* /dev/tpm0 (no resource manager) is the faster way to fill */
+	fd = open(dev, O_RDWR);
+	if (fd < 0)
+		dev = "/dev/tpmrm0";
+	else
+		close(fd);
+	tpm_open(&t, dev);
+	for (i = 0; i < nr_import_pcrs; i++) {
+		if (pcr_at_reset(&t, &h, import_pcrs[i]))
+			pcrs[np++] = import_pcrs[i];
+		else
+			fprintf(stderr, "import: PCR %ld is not at its reset value: left out\n",
+				import_pcrs[i]);
+	}
+	if (!np)
+		die("no PCR at its reset value to import into");
+	fprintf(stderr, "import: %ld records of %zu B (%d banks) on %d PCRs, %zu bytes; extending through %s\n",
+		import_n, rec, h.nr_algs, np, len, dev);
+
+	/* The previous kernel's log, and its extends, made directly. */
+	log = malloc(len);
+	back = malloc(len + 1);
+	if (!log || !back)
+		die("out of memory");
+	memcpy(log, hdr, hlen);
+	t0 = now();
+	for (i = 0; i < import_n; i++) {
+		uint8_t d[MAX_BANKS * 64];
+		int pcr = pcrs[i % np];
+
+		fill_random(d, h.digests_size);
+		build_record(&h, pcr, d, &ev, 0, log + hlen + i * rec);
+		import_extend(&t, dev, pcr, &h, log, hlen, rec, i);
+		if ((i + 1) % 20000 == 0)
+			fprintf(stderr, "  import: %d extends, %.0f s\n", i + 1,
+				now() - t0);
+	}
+	series_add(&s->rate, import_n / (now() - t0));
+	tpm_close(&t);
+
+	/* The same bytes in a file, for the userspace peer. */
+	snprintf(file, sizeof(file), "%s/bench-import.log", tmp_dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, log, len) != (ssize_t)len || close(fd))
+		die("%s: %s", file, strerror(errno));
+
+	/*
+	 * Refused imports, which must change nothing, and the userspace
+	 * replay: the three kinds rotate.
+	 */
+	for (r = 0; r < import_reps; r++) {
+		for (i = 0; i < 3; i++) {
+			bool last = (i + r) % 3 == 0;
+			/* last: the first digest byte of the last record;
+			 * first: the first record's digest count */
+			size_t at = last ? len - rec + 14 : hlen + 8;
+			uint8_t save[4];
+			int rc;
+
+			if ((i + r) % 3 == 2) {
+				secs = userspace_replay(file);
+				if (secs >= 0)
+					series_add(&s->user, secs * 1e3);
+				continue;
+			}
+			memcpy(save, log + at, 4);
+			if (last)
+				log[at] ^= 1;
+			else
+				memset(log + at, 0, 4);
+			rc = import_write(IMPORT_PATH, log, len, &secs);
+			memcpy(log + at, save, 4);
+			if (rc != -EINVAL)
+				die("refused import (%s): %s, expected EINVAL",
+				    last ? "last digest flipped" : "first record malformed",
+				    rc ? strerror(-rc) : "accepted");
+			if (last)
+				s->last.v[r] = secs * 1e3;
+			else
+				s->first.v[r] = secs * 1e3;
+		}
+		if (log_count("tpm"))
+			die("a refused import changed the tpm log");
+	}
+	s->last.n = s->first.n = import_reps;
+	unlink(file);
+
+	/* The one accepted import of this boot. */
+	r = import_write(IMPORT_PATH, log, len, &secs);
+	if (r)
+		die("import of the genuine log refused: %s", strerror(-r));
+	series_add(&s->acc, secs * 1e3);
+	if (log_count("tpm") != (unsigned long long)import_n)
+		die("tpm log holds %llu entries after the import, expected %ld",
+		    log_count("tpm"), import_n);
+
+	/* binary_event_log is the imported log, byte for byte */
+	fd = open(TPM_LOG_PATH, O_RDONLY);
+	if (fd < 0)
+		die("open %s: %s", TPM_LOG_PATH, strerror(errno));
+	while (total <= len) {
+		ssize_t n = read(fd, back + total, len + 1 - total);
+
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	if (total != len || memcmp(back, log, len))
+		die("binary_event_log (%zu bytes) is not the imported log (%zu)",
+		    total, len);
+
+	for (r = 0; r < reps; r++) {
+		series_add(&s->read, read_whole(TPM_LOG_PATH, rbuf, &total) * 1e3);
+		if (total != len)
+			die("read %zu bytes of binary_event_log, expected %zu",
+			    total, len);
+	}
+	series_add(&s->per_read, s->acc.v[0] / stats(s->read.v, s->read.n).med);
+	import_report(s, import_n);
+	free(log);
+	free(back);
+	free(rbuf);
+	free(s);
+}
+#else
+static void bench_import(void)
+{
+	if (!import_merge)
+		die("section import needs the ESYS build (tsm-rtmr-bench-esys)");
+	import_merge_files(import_merge);
+}
+#endif
+
 /* ---------------------------------------------------------------- main */
 
 static FILE *open_out(const char *what, const char *header)
@@ -1477,13 +2169,28 @@ int main(int argc, char **argv)
 			read_size = atol(a);
 		else if (!strcmp(o, "--tmpdir"))
 			tmp_dir = a;
+		else if (!strcmp(o, "--import-n"))
+			import_n = atol(a);
+		else if (!strcmp(o, "--import-reps"))
+			import_reps = atoi(a);
+		else if (!strcmp(o, "--import-pcrs"))
+			nr_import_pcrs = parse_list(a, import_pcrs, 24);
+		else if (!strcmp(o, "--merge"))
+			import_merge = a;
+		else if (!strcmp(o, "--label"))
+			import_label = a;
 		else
 			die("unknown option %s", o);
 	}
 	if (i == argc)
-		die("usage: tsm-rtmr-bench [options] tpm|core|log...");
+		die("usage: tsm-rtmr-bench [options] tpm|core|log|import|import-sim...");
 	if (reps < 1 || reps > MAX_SAMPLES)
 		die("--reps must be 1-%d", MAX_SAMPLES);
+	if (!import_reps)
+		import_reps = reps;
+	if (import_reps < 1 || import_reps > MAX_SAMPLES || import_n < 1)
+		die("--import-reps must be 1-%d, --import-n at least 1",
+		    MAX_SAMPLES);
 	for (int j = 0; j < nr_event_sizes; j++)
 		if (event_sizes[j] < 0 || event_sizes[j] > 65536)
 			die("event sizes are 0-65536");
@@ -1499,6 +2206,10 @@ int main(int argc, char **argv)
 			bench_core();
 		else if (!strcmp(argv[i], "log"))
 			bench_log();
+		else if (!strcmp(argv[i], "import"))
+			bench_import();
+		else if (!strcmp(argv[i], "import-sim"))
+			bench_import_sim();
 		else
 			die("unknown section %s", argv[i]);
 	}
