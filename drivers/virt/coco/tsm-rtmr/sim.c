@@ -78,13 +78,14 @@ MODULE_PARM_DESC(fault,
 /**
  * struct sim - one simulated register file
  * @p: the provider registered with the core
- * @name: provider name
+ * @name: provider name: "sim", "sim1", ...; room for any unsigned int
+ *	after "sim" (W=1's -Wformat-truncation cannot always see n < 4)
  * @regs: register values, tsm_rtmr_digests_size() bytes each
  * @fail_next_read: the "lost" fault: the read-back after the extend fails
  */
 struct sim {
 	struct tsm_rtmr_provider p;
-	char name[8];
+	char name[sizeof("sim4294967295")];
 	u8 *regs;
 	bool fail_next_read;
 };
