@@ -14,7 +14,7 @@
 #   make bench       benchmarks in the VM (bench-smoke: a short run)
 #   make fuzz        the log parser fuzzer, long run
 #   make fuzz-kernel the configfs/securityfs ABI fuzzer on the debug kernel
-#   make debug-kernel build (once, cached) the KASAN/lockdep/KUnit kernel
+#   make debug-kernel build (once, cached) the KASAN/lockdep/KUnit kernels
 
 TOP := $(CURDIR)
 
@@ -128,9 +128,12 @@ bench-smoke:
 fuzz:
 	$(MAKE) -C tools/testing/fuzz fuzz
 
-# The debug kernel (KASAN, lockdep, kmemleak, KUnit), built once and cached.
+# The debug kernels (KASAN, lockdep, kmemleak, KUnit) from linux-source-6.12
+# and linux-source-6.1, built once and cached. make fuzz-kernel boots 6.1's,
+# DEBUG_KERNEL=6.12 6.12's.
 debug-kernel: deps
-	tools/testing/debug-kernel/build.sh
+	tools/testing/debug-kernel/build.sh --kernel 6.12
+	tools/testing/debug-kernel/build.sh --kernel 6.1
 
 fuzz-kernel: debug-kernel
 	tools/testing/abi-fuzz/run.sh --debug-kernel --long

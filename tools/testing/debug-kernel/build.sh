@@ -1,20 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once, cached) the tsm-rtmr debug kernel from Debian's
-# linux-source-6.1: "make tinyconfig" + debug.config (KASAN, lockdep,
-# kmemleak, KUnit, INTEL_TDX_GUEST), then build the project's modules
-# against it, with the KUnit suites, in build/debug-modules/ (never in the
-# source tree: the main build's .ko files stay untouched).
+# Build (once, cached) a tsm-rtmr debug kernel from Debian's linux-source-6.1
+# or linux-source-6.12: "make tinyconfig" + debug.config (+ debug-6.12.config
+# on 6.12: EFI, the TDX and SEV-SNP guest drivers, configfs-tsm) (KASAN,
+# lockdep, kmemleak, KUnit, INTEL_TDX_GUEST), then build the project's
+# modules against it, with the KUnit suites, in build/debug-modules/ (6.1)
+# or build/debug-modules-6.12/ (never in the source tree: the main build's
+# .ko files stay untouched).
 #
-#   build.sh [--kernel-only] [--print-env]
+#   build.sh [--kernel 6.1|6.12] [--kernel-only] [--print-env]
 #
-# Cache: ${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/debug-kernel/<key>/, where
-# key = sha256 of debug.config, the source package version and this script.
-# It holds src/ (the build tree, usable as KDIR for M= builds), mod/ (the
-# modules_install tree: modules.dep, modules.builtin) and env (shell
-# variables KVER VMLINUZ KDIR MODDIR). A fresh clone on the same machine
-# reuses it.
+# Cache: ${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/debug-kernel/<key>/ (6.1) or
+# .../debug-kernel-6.12/<key>/, where key = sha256 of the config fragments,
+# the source package version and build_kernel() below; the newest two of
+# each kernel are kept. It holds src/ (the build tree, usable as KDIR for M= builds),
+# mod/ (the modules_install tree: modules.dep, modules.builtin) and env
+# (shell variables KVER VMLINUZ KDIR MODDIR BUILD_SECONDS). A fresh clone on
+# the same machine reuses it.
 #
 # --print-env prints those variables (and DEBUG_KO, the module directory),
 # for the runners to eval. Exit status: 0 built or cached, 1 build or
@@ -23,32 +26,35 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
-fragment=$here/debug.config
-tarball=${KSRC_TARBALL:-$(ls /usr/src/linux-source-6.1.tar.* 2>/dev/null | head -n1)}
 jobs=${JOBS:-$(nproc)}
-kernel_only=0 print_env=0
+kernel=6.1 kernel_only=0 print_env=0
 
-for a in "$@"; do
-	case $a in
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) kernel=${2:-}; shift ;;
 	--kernel-only) kernel_only=1 ;;
 	--print-env) print_env=1 ;;
 	-h|--help) sed -n '3,24s/^# \{0,1\}//p' "$0"; exit 0 ;;
-	*) echo "build.sh: unknown option '$a'" >&2; exit 2 ;;
+	*) echo "build.sh: unknown option '$1'" >&2; exit 2 ;;
 	esac
+	shift
 done
+case $kernel in
+6.1) suffix='' ;;
+6.12) suffix=-6.12 ;;
+*) echo "build.sh: --kernel 6.1 or 6.12, not '$kernel'" >&2; exit 2 ;;
+esac
+fragments=("$here/debug.config")
+[ -f "$here/debug-$kernel.config" ] && fragments+=("$here/debug-$kernel.config")
+tarball=${KSRC_TARBALL:-$(ls /usr/src/linux-source-"$kernel".tar.* 2>/dev/null | head -n1)}
 
 log() { echo "debug-kernel: $*" >&2; }
 die() { log "$*"; exit "${2:-1}"; }
 
 [ -n "$tarball" ] && [ -r "$tarball" ] ||
-	die "linux-source-6.1 is not installed (apt-get install linux-source-6.1)" 2
-srcver=$(dpkg-query -W -f '${Version}' linux-source-6.1 2>/dev/null ||
+	die "linux-source-$kernel is not installed (apt-get install linux-source-$kernel)" 2
+srcver=$(dpkg-query -W -f '${Version}' "linux-source-$kernel" 2>/dev/null ||
 	stat -c '%s %Y' "$tarball")
-key=$({ cat "$fragment"; echo "$srcver $(basename "$tarball")"; cat "$0"; } |
-	sha256sum | cut -c1-16)
-cache=${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/debug-kernel
-dir=$cache/$key
-mkdir -p "$cache"
 
 build_kernel() {
 	local t0=$SECONDS tmp missing=0 line opt want have
@@ -57,10 +63,10 @@ build_kernel() {
 	mkdir -p "$tmp"
 	log "building in $tmp (key $key, linux-source $srcver)"
 	tar -xf "$tarball" -C "$tmp"
-	mv "$tmp"/linux-source-6.1 "$tmp/src"
+	mv "$tmp/linux-source-$kernel" "$tmp/src"
 	cd "$tmp/src"
 	make -s tinyconfig >/dev/null
-	scripts/kconfig/merge_config.sh -m .config "$fragment" >/dev/null
+	scripts/kconfig/merge_config.sh -m .config "${fragments[@]}" >/dev/null
 	make -s olddefconfig >/dev/null
 	# Every fragment line must have survived.
 	while read -r line; do
@@ -75,8 +81,8 @@ build_kernel() {
 		fi
 		log "config: wanted '$line', got '$have'"
 		missing=1
-	done < "$fragment"
-	[ $missing = 0 ] || die "debug.config did not survive olddefconfig (see above)"
+	done < <(cat "${fragments[@]}")
+	[ $missing = 0 ] || die "the config fragments did not survive olddefconfig (see above)"
 	log "config verified; compiling with $jobs jobs"
 	make -s -j"$jobs" all > "$tmp/build.log" 2>&1 ||
 		{ tail -n 40 "$tmp/build.log" >&2; die "kernel build failed"; }
@@ -97,6 +103,15 @@ build_kernel() {
 	log "kernel $kver built in $((SECONDS - t0)) s: $dir"
 }
 
+# The key: what the kernel is made of (the fragments, the source package)
+# and how (build_kernel's own text: the rest of this script can change
+# without rebuilding the kernels).
+key=$({ cat "${fragments[@]}"; echo "$srcver $(basename "$tarball")"
+	declare -f build_kernel; } | sha256sum | cut -c1-16)
+cache=${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/debug-kernel$suffix
+dir=$cache/$key
+mkdir -p "$cache"
+
 # One builder at a time; the others wait and reuse its result.
 exec 9> "$cache/.lock"
 flock 9
@@ -112,7 +127,7 @@ flock -u 9
 # shellcheck disable=SC1091
 . "$dir/env"
 
-ko=$top/build/debug-modules
+ko=$top/build/debug-modules$suffix
 if [ $kernel_only = 0 ]; then
 	# A copy of the module sources, so the main build's objects are never
 	# touched; Kbuild sees the files the lead's Makefile expects.
@@ -130,7 +145,7 @@ if [ $kernel_only = 0 ]; then
 		CONFIG_TSM_RTMR_TDX=m CONFIG_TSM_RTMR_SNP_VTPM=m \
 		CONFIG_TSM_RTMR_KUNIT_TEST=y \
 		CONFIG_TSM_RTMR_TDX_KUNIT_TEST=m \
-		KCFLAGS="${DEBUG_KCFLAGS:-}" modules > "$ko.tmp.log" 2>&1; then
+		W=1 KCFLAGS="${DEBUG_KCFLAGS:-}" modules > "$ko.tmp.log" 2>&1; then
 		cat "$ko.tmp.log" >&2
 		die "module build against the debug kernel failed"
 	fi
@@ -145,5 +160,6 @@ fi
 
 if [ $print_env = 1 ]; then
 	cat "$dir/env"
+	echo "DEBUG_KERNEL=$kernel"
 	echo "DEBUG_KO=$ko/drivers/virt/coco/tsm-rtmr"
 fi

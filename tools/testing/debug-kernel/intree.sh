@@ -13,25 +13,20 @@
 #
 #   intree.sh [--kernel 6.1|6.12] [--keep]     prints TAP; exit non-zero on failure
 #
-# --kernel 6.1 (default): the debug kernel's tree (build.sh), fully built;
-#   built-in is "make vmlinux". Its config lacks AMD_MEM_ENCRYPT, so the
-#   SEV-SNP provider must stay off: that is Kconfig doing its job.
+# The tree is the debug kernel's of that release (build.sh --kernel K,
+# built first unless cached), fully built, so built-in is "make vmlinux":
 #
-# --kernel 6.12: Debian's linux-source-6.12, configured from tinyconfig and
-#   intree-6.12.config (TDX and SEV-SNP guests, configfs-tsm, TPM, KUnit)
-#   and prepared ("make modules_prepare") once, cached in
-#   ${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/intree/. tsm-rtmr is wired in
-#   next to configfs-tsm (after TSM_REPORTS in drivers/virt/coco/Kconfig,
-#   after tsm.o in its Makefile). That tree has no vmlinux, so, with W=1:
-#     modular   "make modules" with KBUILD_MODPOST_WARN=1: without
-#               vmlinux.o modpost cannot resolve the kernel's own symbols
-#               (lint.sh's builds against Debian's 6.12 headers, with their
-#               Module.symvers, do check those)
-#     built-in  "make drivers/virt/coco/", configfs-tsm and the TDX and
-#               SEV-SNP guest drivers =y too; every object there linked
-#               into one relocatable object (no symbol clash), and modpost's
-#               section-mismatch check over it. Linking a 6.12 vmlinux is
-#               for a 6.12 debug kernel's tree.
+#   6.1   tsm-rtmr wired from drivers/virt/. Its config lacks
+#         AMD_MEM_ENCRYPT, so the SEV-SNP provider must stay off: that is
+#         Kconfig doing its job.
+#   6.12  tsm-rtmr wired in next to configfs-tsm (after TSM_REPORTS in
+#         drivers/virt/coco/Kconfig, after tsm.o in its Makefile); the tree
+#         has the TDX and SEV-SNP guests, their drivers and configfs-tsm
+#         (debug-6.12.config), so all four providers are built, and
+#         built-in links configfs-tsm, tdx-guest and sev-guest =y into the
+#         same vmlinux. W=1 as well: "make modules W=1", and
+#         "make drivers/virt/coco/ W=1" before the vmlinux link (W=1 on
+#         the whole of vmlinux would recompile the kernel).
 #
 # Both times "make olddefconfig" must keep every symbol asked for.
 # The copy lives in build/intree-<kernel>/ and is removed unless --keep is
@@ -72,78 +67,16 @@ finish() {
 	exit $((failed > 0))
 }
 
-# prepare_612: print the path of the prepared linux-source-6.12 tree,
-# preparing it first unless it is cached. Diagnostics on stderr.
-prepare_612() {
-	local fragment=$here/intree-6.12.config tarball srcver key cache dir tmp
-	local line opt want have bad=0
-	tarball=$(find /usr/src -maxdepth 1 -name 'linux-source-6.12.tar.*' | head -n1)
-	[ -n "$tarball" ] ||
-		{ echo "linux-source-6.12 is not installed (make deps)" >&2; return 1; }
-	srcver=$(dpkg-query -W -f '${Version}' linux-source-6.12 2>/dev/null ||
-		stat -c '%s %Y' "$tarball")
-	# The key: what the tree is made of, and how (prepare version 1).
-	key=$({ cat "$fragment"; echo "$srcver $(basename "$tarball") prepare-1"; } |
-		sha256sum | cut -c1-16)
-	cache=${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/intree
-	dir=$cache/$key
-	mkdir -p "$cache" || return 1
-	exec 9> "$cache/.lock"
-	flock 9
-	if [ ! -f "$dir/ready" ]; then
-		tmp=$dir.tmp.$$
-		rm -rf "$tmp"
-		mkdir -p "$tmp"
-		echo "intree: preparing linux-source $srcver in $tmp" >&2
-		if ! { tar -xf "$tarball" -C "$tmp" &&
-			mv "$tmp"/linux-source-6.12 "$tmp/src" &&
-			(cd "$tmp/src" && make -s tinyconfig > /dev/null &&
-			 scripts/kconfig/merge_config.sh -m .config "$fragment" > /dev/null &&
-			 make -s olddefconfig); }; then
-			rm -rf "$tmp"
-			return 1
-		fi
-		while read -r line; do
-			case $line in ''|'#'*) continue ;; esac
-			opt=${line%%=*} want=${line#*=}
-			if [ "$want" = n ]; then
-				have=$(grep -E "^$opt=" "$tmp/src/.config" || true)
-				[ -z "$have" ] && continue
-			else
-				have=$(grep -E "^$opt=" "$tmp/src/.config" || echo "$opt unset")
-				[ "$have" = "$line" ] && continue
-			fi
-			echo "intree: config: wanted '$line', got '$have'" >&2
-			bad=1
-		done < "$fragment"
-		if [ $bad = 1 ] || ! make -C "$tmp/src" -s -j"$jobs" modules_prepare \
-			> "$tmp/prepare.log" 2>&1; then
-			tail -n 20 "$tmp/prepare.log" >&2 2>/dev/null
-			rm -rf "$tmp"
-			return 1
-		fi
-		touch "$tmp/ready"
-		mv "$tmp" "$dir"
-		# Keep only the newest two prepared trees.
-		# shellcheck disable=SC2012
-		ls -dt "$cache"/*/ 2>/dev/null | tail -n +3 | xargs -r rm -rf
-	fi
-	flock -u 9
-	echo "$dir/src"
-}
-
-if [ "$kernel" = 6.1 ]; then
-	eval "$("$here/build.sh" --kernel-only --print-env 2>/dev/null)" || {
-		not_ok "the debug kernel tree is not built (tools/testing/debug-kernel/build.sh)"
-		finish
-	}
+t0=$SECONDS
+mkdir -p "$top/build"
+if env=$("$here/build.sh" --kernel "$kernel" --kernel-only --print-env \
+	2> "$top/build/debug-kernel-$kernel.log"); then
+	eval "$env"
+	echo "# debug kernel $kernel tree $KDIR ($((SECONDS - t0)) s)"
 else
-	t0=$SECONDS
-	KDIR=$(prepare_612) || {
-		not_ok "could not prepare a linux-source-6.12 tree"
-		finish
-	}
-	echo "# prepared tree $KDIR ($((SECONDS - t0)) s)"
+	sed 's/^/# /' "$top/build/debug-kernel-$kernel.log" | tail -n 20
+	not_ok "the $kernel debug kernel tree (tools/testing/debug-kernel/build.sh --kernel $kernel)"
+	finish
 fi
 
 rm -rf "$work"
@@ -216,20 +149,17 @@ configure() {
 	return "$bad"
 }
 
-# build TARGET [MAKE ARGS]: make, no warnings about our files. (No W=1 in
-# the built debug tree: it would change every command line and rebuild the
-# whole kernel; the M= build of build.sh is the strict one there. The
-# prepared 6.12 tree has nothing built to lose: W=1.)
+# build TARGET [MAKE ARGS]: make, no warnings about our files. (No W=1 for
+# vmlinux: it would change every command line and recompile the whole
+# kernel; build.sh's M= build and the W=1 builds below are the strict ones.)
 build() {
-	local log=$work/${1//\//_}.log
+	local log=$work/${1//\//_}${2:-}.log
 	if ! make -C "$tree" -j"$jobs" "$@" > "$log" 2>&1; then
 		tail -n 30 "$log" | sed 's/^/# /'
 		return 1
 	fi
-	# Without vmlinux.o (6.12), modpost lists every kernel symbol a
-	# module uses as undefined: not a warning about our code.
-	if grep -E '(tsm-rtmr|tsm_rtmr).*(warning|WARNING)|(warning|WARNING).*(tsm-rtmr|tsm_rtmr)' "$log" |
-		grep -Ev '^WARNING: modpost: "[^"]*" \[[^]]*\] undefined!$' > "$work/warnings"; then
+	if grep -E '(tsm-rtmr|tsm_rtmr).*(warning|WARNING)|(warning|WARNING).*(tsm-rtmr|tsm_rtmr)' \
+		"$log" > "$work/warnings"; then
 		sed 's/^/# /' "$work/warnings"
 		return 1
 	fi
@@ -241,79 +171,57 @@ modular=(TSM_RTMR=m TSM_RTMR_SIM=m TSM_RTMR_TPM=m TSM_RTMR_TDX=m
 	 TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=m)
 builtin=(TSM_RTMR=y TSM_RTMR_SIM=y TSM_RTMR_TPM=y TSM_RTMR_TDX=y
 	 TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=y)
+providers="the core and three providers"
 if [ "$kernel" = 6.12 ]; then
 	extra=(W=1)
 	want="./tsm_rtmr.ko ./tsm_rtmr_sim.ko ./tsm_rtmr_snp_vtpm.ko ./tsm_rtmr_tdx.ko ./tsm_rtmr_tdx_kunit.ko ./tsm_rtmr_tpm.ko "
 	modular+=(TSM_RTMR_SNP_VTPM=m TDX_GUEST_DRIVER=m SEV_GUEST=m TSM_REPORTS=m)
 	builtin+=(TSM_RTMR_SNP_VTPM=y TDX_GUEST_DRIVER=y SEV_GUEST=y TSM_REPORTS=y)
+	providers="the core, four providers, configfs-tsm, tdx-guest and sev-guest"
 fi
+w1=${extra[*]:+ ${extra[*]}}
 
 t0=$SECONDS
 expect "$kernel modular: Kconfig keeps every symbol$([ "$snp" = 0 ] && echo ', SEV-SNP off without AMD_MEM_ENCRYPT')" \
 	configure "${modular[@]}"
-if [ "$kernel" = 6.12 ]; then
-	build modules "${extra[@]}" KBUILD_MODPOST_WARN=1
-else
-	build modules
-fi
-# shellcheck disable=SC2181 # the if above is one command either way
-if [ $? = 0 ]; then
+if build modules "${extra[@]}"; then
 	kos=$(cd "$tree/drivers/virt/coco/tsm-rtmr" && find . -maxdepth 1 -name '*.ko' | LC_ALL=C sort | tr '\n' ' ')
 	if [ "$kos" = "$want" ]; then
-		ok "$kernel modular: make modules builds ${kos% } ($((SECONDS - t0)) s)"
+		ok "$kernel modular: make modules${w1} builds ${kos% } ($((SECONDS - t0)) s)"
 	else
 		not_ok "$kernel modular: make modules built '$kos', expected '$want'"
 	fi
 else
-	not_ok "$kernel modular: make modules"
+	not_ok "$kernel modular: make modules${w1}"
 fi
 
-if [ "$kernel" = 6.1 ]; then
-	# The first make rebuilt objtool: its dependency files name the
-	# absolute path the debug tree was built at. The result is the same,
-	# but newer, and every built-in object depends on the binary; give
-	# objtool's build back the original's time so that "make vmlinux"
-	# rebuilds only what the new symbols touch, not the whole kernel
-	# (gen_objtooldep in Makefile.build).
-	orig=$KDIR/tools/objtool/objtool
-	[ -e "$orig" ] &&
-		find "$tree/tools/objtool" -newer "$orig" -exec touch -h -r "$orig" {} +
-fi
+# The first make rebuilt objtool: its dependency files name the absolute
+# path the debug tree was built at. The result is the same, but newer, and
+# every built-in object depends on the binary; give objtool's build back the
+# original's time so that "make vmlinux" rebuilds only what the new symbols
+# touch, not the whole kernel (gen_objtooldep in Makefile.build).
+orig=$KDIR/tools/objtool/objtool
+[ -e "$orig" ] &&
+	find "$tree/tools/objtool" -newer "$orig" -exec touch -h -r "$orig" {} +
 
 t0=$SECONDS
 expect "$kernel built-in: Kconfig keeps every symbol =y" configure "${builtin[@]}"
-if [ "$kernel" = 6.1 ]; then
-	if build vmlinux &&
-		grep -q ' tsm_rtmr_register$' "$tree/System.map"; then
-		ok "6.1 built-in: vmlinux links with the core and three providers ($((SECONDS - t0)) s)"
+if [ "$kernel" = 6.12 ]; then
+	# W=1 over what is built in here, before vmlinux recompiles it
+	# without.
+	if build drivers/virt/coco/ "${extra[@]}"; then
+		ok "6.12 built-in: drivers/virt/coco/${w1} compiles with configfs-tsm, tdx-guest, sev-guest ($((SECONDS - t0)) s)"
 	else
-		not_ok "6.1 built-in: make vmlinux"
+		not_ok "6.12 built-in: make drivers/virt/coco/${w1}"
 	fi
-	finish
+	t0=$SECONDS
 fi
-
-# 6.12: compile drivers/virt/coco/ built in, then link what it holds.
-if build drivers/virt/coco/ "${extra[@]}"; then
-	ok "6.12 built-in: drivers/virt/coco/ compiles with configfs-tsm, tdx-guest, sev-guest ($((SECONDS - t0)) s)"
+# modpost's section-mismatch check runs over vmlinux.o here; build()
+# fails on any warning that names our files.
+if build vmlinux &&
+	grep -q ' tsm_rtmr_register$' "$tree/System.map"; then
+	ok "$kernel built-in: vmlinux links with $providers ($((SECONDS - t0)) s)"
 else
-	not_ok "6.12 built-in: make drivers/virt/coco/"
-	finish
-fi
-mkdir -p "$work/link"
-if ld -m elf_x86_64 -r -o "$work/link/vmlinux.o" --whole-archive \
-	"$tree/drivers/virt/coco/built-in.a" > "$work/link.log" 2>&1 &&
-	nm "$work/link/vmlinux.o" | grep -q ' T tsm_rtmr_register$'; then
-	ok "6.12 built-in: drivers/virt/coco/ links into one object, no symbol clash"
-else
-	sed 's/^/# /' "$work/link.log"
-	not_ok "6.12 built-in: drivers/virt/coco/ links into one object"
-fi
-# modpost treats a file named vmlinux.o as the kernel: section mismatches.
-if (cd "$work/link" && "$tree/scripts/mod/modpost" -M -o modpost.symvers vmlinux.o) \
-	> "$work/modpost.log" 2>&1 && ! grep -q 'section mismatch' "$work/modpost.log"; then
-	ok "6.12 built-in: no section mismatch"
-else
-	sed 's/^/# /' "$work/modpost.log"
-	not_ok "6.12 built-in: modpost section-mismatch check"
+	not_ok "$kernel built-in: make vmlinux"
 fi
 finish

@@ -6,25 +6,35 @@
 # through tools/testing/vm/run-vm.sh, whose console scan fails the run on
 # any KASAN, lockdep, BUG/WARNING or kmemleak report.
 #
-#   run.sh [run-vm.sh options] -- GUEST_COMMAND...
+#   run.sh [--debug-kernel 6.1|6.12] [run-vm.sh options] -- GUEST_COMMAND...
+#
+# --debug-kernel (default: $DEBUG_KERNEL, else 6.1) picks the debug kernel,
+# built from Debian's linux-source of that release (build.sh --kernel).
 #
 # The debug modules replace the main build's in the guest's
 # /lib/modules/<debug kver>/extra/ (an overlay, then depmod in the guest),
 # so modprobe/rmmod work as in the main VM. configfs, sha512 and the TPM
 # driver are built into the debug kernel. --kmemleak is always on.
 #
-# Environment: DEBUG_KERNEL_SKIP_BUILD=1 uses build/debug-modules as it is.
+# On 6.12, configfs-tsm (tsm.ko) and the TDX and SEV-SNP guest drivers are
+# modules of the debug kernel, in the guest's /lib/modules too.
+#
+# Environment: DEBUG_KERNEL_SKIP_BUILD=1 uses build/debug-modules[-6.12]
+# as it is.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
+release=${DEBUG_KERNEL:-6.1}
+if [ "${1:-}" = --debug-kernel ]; then
+	release=${2:?}
+	shift 2
+fi
 
 if [ "${DEBUG_KERNEL_SKIP_BUILD:-0}" = 1 ]; then
-	env=$("$here/build.sh" --kernel-only --print-env)
-	env="$env
-DEBUG_KO=$top/build/debug-modules/drivers/virt/coco/tsm-rtmr"
+	env=$("$here/build.sh" --kernel "$release" --kernel-only --print-env)
 else
-	env=$("$here/build.sh" --print-env)
+	env=$("$here/build.sh" --kernel "$release" --print-env)
 fi
 eval "$env"
 
@@ -34,7 +44,7 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 	shift
 done
 [ "${1:-}" = -- ] && shift
-[ $# -gt 0 ] || { echo "usage: run.sh [run-vm.sh options] -- COMMAND..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: run.sh [--debug-kernel 6.1|6.12] [run-vm.sh options] -- COMMAND..." >&2; exit 2; }
 
 copies=()
 for ko in "$DEBUG_KO"/*.ko; do
@@ -47,6 +57,8 @@ pre="/sbin/depmod -a $KVER || exit 2
 grep -qs ' /sys/kernel/config ' /proc/mounts || mount -t configfs configfs /sys/kernel/config
 grep -qs ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
 "
+[ "$DEBUG_KERNEL" = 6.12 ] &&
+	export VM_EXTRA_KMODS="${VM_EXTRA_KMODS:-} tsm tdx-guest sev-guest"
 exec "$top/tools/testing/vm/run-vm.sh" --kernel "$VMLINUZ" --kver "$KVER" \
 	--moddir "$MODDIR" --kmemleak --quiet "${copies[@]}" "${opts[@]}" \
 	-- "$pre$*"
