@@ -14,9 +14,11 @@
 #   host           host unit tests         (make -C tools/testing/host check)
 #   provider-unit  provider unit tests     (make -C tools/testing/provider-unit check)
 #   fuzz           fuzzers, short runs     (make -C tools/testing/fuzz check)
-#   intree-6.12    the sources dropped into linux-source-6.12 next to
-#                  configfs-tsm, built modular and built-in (compile only;
-#                  debug-kernel/intree.sh --kernel 6.12)
+#   intree-6.12    the sources dropped into the 6.12 debug kernel's tree
+#                  (linux-source-6.12) next to configfs-tsm, built modular
+#                  and built-in, linked into its vmlinux (builds that
+#                  kernel first unless cached; debug-kernel/intree.sh
+#                  --kernel 6.12)
 #   vm-6.1         kselftests (the TPM suite against swtpm, the CLI tests,
 #                  configfs-tsm load orders) in one QEMU+swtpm guest booted
 #                  with Debian's 6.1 kernel        (tools/testing/vm/run-vm.sh)
@@ -31,8 +33,11 @@
 #                  the same three on bookworm's 6.12 kernel
 #                  (vm, vm-notpm and vm-kexec name a stage on both kernels)
 #   bench-smoke    a short benchmark run, so the benchmark cannot rot
-#   reliability    the debug kernel (KASAN, lockdep, kmemleak; built once and
-#                  cached): KUnit, the kselftests, stress, ABI fuzz, limits
+#   reliability    the debug kernels (KASAN, lockdep, kmemleak; built once
+#                  and cached) from linux-source-6.12: KUnit, the
+#                  kselftests, stress, ABI fuzz, limits, ENOMEM; and from
+#                  linux-source-6.1: KUnit, ENOMEM, the in-tree build
+#                  (tools/testing/reliability.sh; debug-kernel/README.md)
 #
 # Each stage's stdout is TAP, streamed and saved to build/tap/<stage>.tap.
 # A stage that fails without printing a "not ok" line gets one. Each VM
