@@ -14,6 +14,7 @@
  * build on each other's effect on the TPM.
  */
 #include <grp.h>
+#include <pthread.h>
 
 #include "tsm_rtmr_test.h"
 #include "kselftest_harness.h"
@@ -464,19 +465,59 @@ IMPORT_TEST(header_only_accepted)
 	EXPECT_IMPORT_CHANGES_NOTHING(len, log, len, banks);
 }
 
-/* The genuine log becomes the tpm log, as if committed; the module pinned. */
+/* Threads writing the same log through one shared fd, all at offset 0. */
+#define SHARERS	4
+
+struct sharer {
+	pthread_t t;
+	int fd;
+	const unsigned char *log;
+	size_t len;
+	ssize_t rc;
+};
+
+static void *share_write(void *arg)
+{
+	struct sharer *w = arg;
+
+	w->rc = pwrite(w->fd, w->log, w->len, 0);
+	if (w->rc < 0)
+		w->rc = -errno;
+	return NULL;
+}
+
+/*
+ * The genuine log becomes the tpm log, as if committed; the module pinned.
+ * It is written by SHARERS threads at once through one fd: exactly one
+ * write adopts it, the others find the log no longer empty (EBUSY).
+ */
 IMPORT_TEST(genuine_log_adopted)
 {
 	unsigned char log[LOG_MAX], *raw = NULL;
 	char banks[64], *ascii = NULL, *want;
 	char err[256] = "";
 	size_t len, wlen;
+	struct sharer w[SHARERS];
+	int i, fd, adopted = 0, busy = 0;
 	struct tlog l;
 	ssize_t n;
 
 	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
 	len = prev_log(log, banks, 3);
-	EXPECT_EQ((ssize_t)len, import_write(log, len));
+	fd = open(IMPORT, O_WRONLY);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < SHARERS; i++) {
+		w[i] = (struct sharer) { .fd = fd, .log = log, .len = len };
+		ASSERT_EQ(0, pthread_create(&w[i].t, NULL, share_write, &w[i]));
+	}
+	for (i = 0; i < SHARERS; i++) {
+		pthread_join(w[i].t, NULL);
+		adopted += w[i].rc == (ssize_t)len;
+		busy += w[i].rc == -EBUSY;
+	}
+	close(fd);
+	EXPECT_EQ(1, adopted);
+	EXPECT_EQ(SHARERS - 1, busy);
 	EXPECT_EQ(3, prov_count(TPM));
 	EXPECT_PROV(TPM, "state", "ok\n");
 	n = prov_log(TPM, &raw);
