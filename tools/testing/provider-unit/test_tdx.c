@@ -147,6 +147,21 @@ static void t_status_mapping(void)
 	UT_EXPECT_EQ(tdx_rtmr_status_errno(~0ULL), -EIO);
 }
 
+static void t_report0_errno(void)
+{
+	static const int errnos[] = { 0, -EINVAL, -EIO, -ENXIO, -EBUSY, -ENOMEM };
+	unsigned int i;
+
+	/* 6.2-6.15: -EINVAL operand invalid, -EIO everything else */
+	UT_EXPECT_EQ(tdx_rtmr_report0_errno(0, false), 0);
+	UT_EXPECT_EQ(tdx_rtmr_report0_errno(-EINVAL, false), -ENXIO);
+	UT_EXPECT_EQ(tdx_rtmr_report0_errno(-EIO, false), -EBUSY);
+	UT_EXPECT_EQ(tdx_rtmr_report0_errno(-ENOMEM, false), -ENOMEM);
+	/* 6.16: already the provider's errnos */
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		UT_EXPECT_EQ(tdx_rtmr_report0_errno(errnos[i], true), errnos[i]);
+}
+
 static void t_detect_flag_clear(void)
 {
 	hw_reset();
@@ -413,6 +428,7 @@ static void t_buffers_layout(void)
 
 static const struct ut_case tdx_cases[] = {
 	{ "TDCALL status -> errno, status class in bits 63:32", t_status_mapping },
+	{ "tdx_mcall_get_report0() errno -> provider errno, < 6.16 and 6.16", t_report0_errno },
 	{ "detect: X86_FEATURE_TDX_GUEST clear -> ENODEV", t_detect_flag_clear },
 	{ "detect: X86_FEATURE_TDX_GUEST set, no CPUID", t_detect_flag_set },
 	{ "detect: max basic leaf < 0x21 -> ENODEV", t_detect_cpuid_low_max_leaf },

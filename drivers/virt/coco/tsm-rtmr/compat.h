@@ -49,34 +49,8 @@
 #if TSM_RTMR_HAVE_TDX_REPORT0
 #include <asm/tdx.h>
 
-/**
- * tsm_rtmr_tdx_report0() - TDG.MR.REPORT subtype 0 through the kernel
- * @reportdata: 64 bytes, 64-byte aligned
- * @tdreport: 1024 bytes, 1024-byte aligned
- *
- * From 6.16, tdx_mcall_get_report0() returns -ENXIO for TDX_OPERAND_INVALID,
- * -EBUSY for TDX_OPERAND_BUSY and -EIO for anything else, which is what the
- * provider expects (tdx_rtmr_status_errno()). Before 6.16 it returned
- * -EINVAL for the first and -EIO for both others, so a report that lost a
- * race with another vCPU's RTMR extend read as a hard failure, and the
- * provider's bounded retry of -EBUSY never ran. TDG.MR.REPORT changes no
- * state, so retrying any failure is safe: there, -EIO is reported as -EBUSY
- * (a failure that lasts ends as -EBUSY after the retries, not as -EIO).
- *
- * Return: 0, -ENXIO, -EBUSY or -EIO.
- */
-static inline int tsm_rtmr_tdx_report0(u8 *reportdata, u8 *tdreport)
-{
-	int rc = tdx_mcall_get_report0(reportdata, tdreport);
-
-	if (TSM_RTMR_KERNEL_SINCE(6, 16))
-		return rc;
-	if (rc == -EINVAL)
-		return -ENXIO;
-	if (rc == -EIO)
-		return -EBUSY;
-	return rc;
-}
+/* tdx_mcall_get_report0()'s errnos changed in 6.16: tdx_rtmr_report0_errno() */
+#define TSM_RTMR_TDX_REPORT0_ERRNOS_PER_STATUS	TSM_RTMR_KERNEL_SINCE(6, 16)
 #endif
 
 #if TSM_RTMR_HAVE_TDX_EXTEND_RTMR

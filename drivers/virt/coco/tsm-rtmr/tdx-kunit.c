@@ -29,6 +29,7 @@
  * and tsm_rtmr_tdx can both be built into the kernel.
  */
 #define tdx_rtmr_status_errno	tdx_kunit_status_errno
+#define tdx_rtmr_report0_errno	tdx_kunit_report0_errno
 #define tdx_rtmr_tdcall_hw	tdx_kunit_tdcall_hw
 
 #include "tdx.c"
@@ -145,6 +146,22 @@ static void tdx_status_mapping(struct kunit *test)
 			-EIO);
 	KUNIT_EXPECT_EQ(test, tdx_rtmr_status_errno(1), -EIO);
 	KUNIT_EXPECT_EQ(test, tdx_rtmr_status_errno(U64_MAX), -EIO);
+}
+
+/* tdx_mcall_get_report0()'s errnos, before 6.16 and from 6.16 */
+static void tdx_report0_errno_mapping(struct kunit *test)
+{
+	static const int errnos[] = { 0, -EINVAL, -EIO, -ENXIO, -EBUSY, -ENOMEM };
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, tdx_rtmr_report0_errno(0, false), 0);
+	KUNIT_EXPECT_EQ(test, tdx_rtmr_report0_errno(-EINVAL, false), -ENXIO);
+	/* operand busy and every other failure: retried as busy */
+	KUNIT_EXPECT_EQ(test, tdx_rtmr_report0_errno(-EIO, false), -EBUSY);
+	KUNIT_EXPECT_EQ(test, tdx_rtmr_report0_errno(-ENOMEM, false), -ENOMEM);
+	for (i = 0; i < ARRAY_SIZE(errnos); i++)
+		KUNIT_EXPECT_EQ(test, tdx_rtmr_report0_errno(errnos[i], true),
+				errnos[i]);
 }
 
 static void tdx_provider_shape(struct kunit *test)
@@ -286,6 +303,7 @@ static void tdx_bad_allowed(struct kunit *test)
 
 static struct kunit_case tdx_cases[] = {
 	KUNIT_CASE(tdx_status_mapping),
+	KUNIT_CASE(tdx_report0_errno_mapping),
 	KUNIT_CASE(tdx_provider_shape),
 	KUNIT_CASE(tdx_extend_marshalling),
 	KUNIT_CASE(tdx_report_offsets),

@@ -72,7 +72,8 @@ static int tdx_hw_extend(u8 index, u8 *data)
 static int tdx_hw_report(u8 *reportdata, u8 *tdreport)
 {
 #if TSM_RTMR_HAVE_TDX_REPORT0
-	return tsm_rtmr_tdx_report0(reportdata, tdreport);
+	return tdx_rtmr_report0_errno(tdx_mcall_get_report0(reportdata, tdreport),
+				      TSM_RTMR_TDX_REPORT0_ERRNOS_PER_STATUS);
 #else
 	return tdx_rtmr_status_errno(tdx_tdcall(TDX_RTMR_LEAF_REPORT,
 						virt_to_phys(tdreport),

@@ -90,6 +90,33 @@ int tdx_rtmr_status_errno(u64 status)
 	}
 }
 
+/**
+ * tdx_rtmr_report0_errno() - the provider's errno for tdx_mcall_get_report0()
+ * @rc: what tdx_mcall_get_report0() returned
+ * @errnos_per_status: the kernel is 6.16 or later
+ *
+ * From 6.16, tdx_mcall_get_report0() returns -ENXIO for TDX_OPERAND_INVALID,
+ * -EBUSY for TDX_OPERAND_BUSY and -EIO for anything else, as
+ * tdx_rtmr_status_errno() does. Before, it returned -EINVAL for the first
+ * and -EIO for both others, so a report that lost a race with another
+ * vCPU's RTMR extend read as a hard failure and the bounded retry of
+ * -EBUSY never ran. TDG.MR.REPORT changes no state, so retrying any failure
+ * is safe: there, -EIO is reported as -EBUSY (a failure that lasts ends as
+ * -EBUSY after the retries, not as -EIO).
+ *
+ * Return: 0, -ENXIO, -EBUSY or -EIO; any other errno unchanged.
+ */
+int tdx_rtmr_report0_errno(int rc, bool errnos_per_status)
+{
+	if (errnos_per_status)
+		return rc;
+	if (rc == -EINVAL)
+		return -ENXIO;
+	if (rc == -EIO)
+		return -EBUSY;
+	return rc;
+}
+
 /* Copy RTMR @index out of a TDREPORT_STRUCT. */
 static void tdx_rtmr_from_report(const u8 *report, unsigned int index,
 				 u8 *out)

@@ -66,5 +66,6 @@ extern const struct tdx_rtmr_hw tdx_rtmr_tdcall_hw;
 
 /* tdx.c */
 int tdx_rtmr_status_errno(u64 status);
+int tdx_rtmr_report0_errno(int rc, bool errnos_per_status);
 
 #endif /* _TSM_RTMR_TDX_H */
