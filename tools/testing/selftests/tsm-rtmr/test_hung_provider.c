@@ -12,7 +12,10 @@
  *   - process B, committing on another handle and so waiting behind A,
  *     dies promptly on SIGKILL;
  *   - a reader of binary_event_log waits at most for A's extend (one
- *     provider call), and is killable too.
+ *     provider call), and is killable too;
+ *   - a writer of import (which takes the same lock as a commit) dies
+ *     promptly on SIGKILL, and one left alone gets EBUSY once A is done,
+ *     the log then holding entries.
  */
 #include <signal.h>
 #include <sys/mman.h>
@@ -28,6 +31,7 @@
 
 struct res {
 	volatile int started;
+	int e_errno;		/* E's import write: its errno, 0 if it took */
 	double t_start;		/* when A began its commit */
 	double t_done;		/* when A's commit returned */
 	int a_rc;
@@ -224,6 +228,74 @@ TEST_F_TIMEOUT(hung, log_reader_waits_one_call_and_is_killable, 60)
 	EXPECT_LT(0, r->c_len);
 	/* one provider call at most, started before the read */
 	EXPECT_GT(DELAY_MS + FAST_MS, r->c_ms);
+}
+
+/* One write of @log to PROV's import file; 0 or the errno. */
+static int import_log(const unsigned char *log, ssize_t len)
+{
+	int fd = open(SFS_ROOT "/" PROV "/import", O_WRONLY);
+	int err = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, log, len) != len)
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+TEST_F_TIMEOUT(hung, importer_waiting_behind_it_is_killable, 60)
+{
+	struct res *r = self->r;
+	unsigned char *log = NULL, *after = NULL;
+	double t_kill, t_reaped;
+	ssize_t len, len_after;
+	pid_t a, d, e;
+	int st;
+
+	len = prov_log(PROV, &log);
+	ASSERT_LT(0, len);
+	a = start_a(r, &self->d);
+	ASSERT_LE(0, a);
+	a_in_extend(r);
+
+	/* D and E write an import: both wait behind A's extend */
+	d = fork();
+	ASSERT_LE(0, d);
+	if (!d) {
+		import_log(log, len);
+		_exit(0);
+	}
+	e = fork();
+	ASSERT_LE(0, e);
+	if (!e) {
+		r->e_errno = import_log(log, len);
+		_exit(0);
+	}
+	usleep(300 * 1000);
+	EXPECT_EQ(0, waitpid(d, &st, WNOHANG));
+	EXPECT_EQ(0, waitpid(e, &st, WNOHANG));
+	t_kill = now_ms();
+	ASSERT_EQ(0, kill(d, SIGKILL));
+	ASSERT_EQ(d, waitpid(d, &st, 0));
+	t_reaped = now_ms();
+	TH_LOG("importer reaped %.0f ms after SIGKILL, %.0f ms into A's extend",
+	       t_reaped - t_kill, t_reaped - r->t_start);
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	EXPECT_GT(KILL_MS, t_reaped - t_kill);
+
+	ASSERT_EQ(a, waitpid(a, &st, 0));
+	EXPECT_EQ(0, r->a_rc);
+	EXPECT_GT(r->t_done, t_reaped);
+	ASSERT_EQ(e, waitpid(e, &st, 0));
+	/* the log holds entries: refused, and nothing changed */
+	EXPECT_EQ(EBUSY, r->e_errno);
+	EXPECT_EQ(4, prov_count(PROV));
+	len_after = prov_log(PROV, &after);
+	ASSERT_LT(len, len_after);
+	EXPECT_EQ(0, memcmp(log, after, len));
+	free(log);
+	free(after);
 }
 
 TEST_HARNESS_MAIN
