@@ -22,6 +22,13 @@
  *     armed write of a valid digest line then fails in the commit. The
  *     staged event spans several pages, so the commit cannot fit its record
  *     into log memory allocated before: it must allocate, and fail.
+ *   import: /proc/self/fail-nth fails the Nth allocation of one import
+ *     write, for N = 1, 2, ... until the write no longer reaches the Nth:
+ *     every allocation an import makes fails once, and each failure must
+ *     leave the log empty (kmemleak, in the reliability tier, sees what it
+ *     staged and did not free). The kernel absorbs some failures (the
+ *     xarray retries a node allocation that failed under its lock), so an
+ *     outcome is ENOMEM or the one without a failure.
  */
 #include "tsm_rtmr_test.h"
 #include "kselftest_harness.h"
@@ -191,6 +198,118 @@ TEST_F(enomem, commit_failure_keeps_the_staged_event)
 	EXPECT_ATTR("h", "last_recnum", "0\n");
 	ASSERT_OK(h_commit("h", &d));
 	last_entry_is(_metadata, 2, &d, ev, sizeof(ev));
+}
+
+/*
+ * One write of @log to the simulator's import file with the @nth
+ * allocation failed (0: none). Returns 0 or the errno; *@fired says
+ * whether the write reached its @nth allocation.
+ */
+static int import_failing_nth(const void *log, size_t len, unsigned int nth,
+			      bool *fired)
+{
+	char left[16] = "";
+	int fd, nfd, err = 0;
+
+	fd = open(SFS_ROOT "/" PROV "/import", O_WRONLY);
+	nfd = open("/proc/self/fail-nth", O_RDWR);
+	if (fd < 0 || nfd < 0) {
+		err = errno;
+		goto out;
+	}
+	if (dprintf(nfd, "%u", nth) < 0) {
+		err = errno;
+		goto out;
+	}
+	if (write(fd, log, len) != (ssize_t)len)
+		err = errno;
+	/* what is left of the count: 0 once the fault fired */
+	if (pread(nfd, left, sizeof(left) - 1, 0) < 0)
+		left[0] = '?';
+	dprintf(nfd, "0");
+	*fired = nth && atoi(left) == 0 && left[0] != '?';
+out:
+	if (nfd >= 0)
+		close(nfd);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
+/* The simulator's log holds no entry: count, both logs. */
+static void log_is_empty(struct __test_metadata *_metadata,
+			 const unsigned char *hdr, ssize_t hdr_len)
+{
+	unsigned char *raw = NULL;
+	char *ascii = NULL;
+
+	EXPECT_EQ(0, prov_count(PROV));
+	ASSERT_EQ(hdr_len, prov_log(PROV, &raw));
+	EXPECT_EQ(0, memcmp(hdr, raw, hdr_len));
+	EXPECT_EQ(0, prov_ascii(PROV, &ascii));
+	free(raw);
+	free(ascii);
+}
+
+TEST_F_TIMEOUT(enomem, import_fails_cleanly_at_every_allocation, 300)
+{
+	static unsigned char ev[3000];
+	unsigned char *log = NULL, *hdr = NULL;
+	unsigned int nth, enomem = 0;
+	ssize_t len, hdr_len;
+	char state[16];
+	bool fired = true;
+	int i, rc = 0;
+
+	/* a log of 20 records over 15 pages: the simulator's own */
+	for (i = 1; i < 20; i++) {
+		memset(ev, i, sizeof(ev));
+		ASSERT_OK(h_event("h", ev, sizeof(ev)));
+		ASSERT_OK(h_commit("h", &self->d));
+	}
+	len = prov_log(PROV, &log);
+	ASSERT_LT(14 * 4096, len);
+	/* a fresh simulator: an empty log, which import takes */
+	ASSERT_EQ(0, sim_load(SIM_2BANKS));
+	hdr_len = prov_log(PROV, &hdr);
+	ASSERT_LT(0, hdr_len);
+
+	for (nth = 1; fired && nth < 1000; nth++) {
+		rc = import_failing_nth(log, len, nth, &fired);
+		if (rc == ENOMEM)
+			enomem++;
+		else if (rc != EINVAL || fired)
+			TH_LOG("allocation %u failed, absorbed: %s", nth,
+			       errname(-rc));
+		/* ENOMEM, or a fault absorbed and the refusal every
+		 * simulator gives a log with records
+		 */
+		EXPECT_TRUE(rc == ENOMEM || rc == EINVAL);
+		log_is_empty(_metadata, hdr, hdr_len);
+		if (!_metadata->passed)
+			break;
+	}
+	TH_LOG("%u allocations failed in turn, %u of them ENOMEM", nth - 2,
+	       enomem);
+	EXPECT_FALSE(fired);
+	/* the staging allocates, page by page */
+	EXPECT_LE(15, enomem);
+	EXPECT_EQ(EINVAL, rc);
+
+	/* header alone, the same way, until it is taken */
+	rc = ENOMEM;
+	for (nth = 1; rc == ENOMEM && nth < 100; nth++) {
+		rc = import_failing_nth(hdr, hdr_len, nth, &fired);
+		if (rc && rc != ENOMEM)
+			TH_LOG("header alone: allocation %u failed: %s", nth,
+			       errname(-rc));
+		log_is_empty(_metadata, hdr, hdr_len);
+	}
+	EXPECT_EQ(0, rc);
+	ASSERT_LT(0, read_text(SFS_ROOT "/" PROV "/state", state, sizeof(state)));
+	EXPECT_STREQ("ok\n", state);
+	free(log);
+	free(hdr);
 }
 
 TEST_HARNESS_MAIN
