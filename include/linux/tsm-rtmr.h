@@ -19,16 +19,9 @@
 #define TSM_RTMR_MAX_ALGS	5
 #define TSM_RTMR_MAX_DIGEST	64	/* SHA-512 */
 
-/* TPM 2.0 algorithm identifiers (TCG Algorithm Registry) */
-#define TSM_RTMR_ALG_SHA1	0x0004
-#define TSM_RTMR_ALG_SHA256	0x000b
-#define TSM_RTMR_ALG_SHA384	0x000c
-#define TSM_RTMR_ALG_SHA512	0x000d
-#define TSM_RTMR_ALG_SM3_256	0x0012
-
 /**
  * struct tsm_rtmr_alg_info - a hash algorithm the log can carry
- * @alg_id: TPM algorithm identifier
+ * @alg_id: TPM algorithm identifier (enum tpm_algorithms in <linux/tpm.h>)
  * @digest_size: digest length in bytes
  * @name: name used in the ABI ("sha384")
  * @crypto_name: kernel crypto API name ("sha384")
@@ -70,7 +63,7 @@ struct tsm_rtmr_ops {
  * @owner: module implementing @ops
  * @nr_registers: number of registers, 1..TSM_RTMR_MAX_REGISTERS
  * @nr_algs: number of entries in @algs, 1..TSM_RTMR_MAX_ALGS
- * @algs: TPM algorithm ids every entry must carry, in bank order
+ * @algs: TPM algorithm ids (TPM_ALG_*) every entry must carry, in bank order
  * @log_index_offset: register n is written as n + @log_index_offset in
  *	log records (1 for TDX RTMRs: the CC measurement index of the CCEL)
  * @extendable: registers userspace may extend

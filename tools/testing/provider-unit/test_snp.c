@@ -9,7 +9,7 @@
 #include "fakes.h"
 #include "ut.h"
 
-static const u16 sha256_384[] = { TSM_RTMR_ALG_SHA256, TSM_RTMR_ALG_SHA384 };
+static const u16 sha256_384[] = { TPM_ALG_SHA256, TPM_ALG_SHA384 };
 static struct tpm_chip chip;
 
 static int select_msg(bool snp, const char *chip_name, const char *parent,

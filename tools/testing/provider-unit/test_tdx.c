@@ -234,7 +234,7 @@ static void t_provider_fields(void)
 	UT_EXPECT_STR(p->name, "tdx");
 	UT_EXPECT_EQ(p->nr_registers, 4);
 	UT_EXPECT_EQ(p->nr_algs, 1);
-	UT_EXPECT_EQ(p->algs[0], TSM_RTMR_ALG_SHA384);
+	UT_EXPECT_EQ(p->algs[0], TPM_ALG_SHA384);
 	UT_EXPECT_EQ(p->log_index_offset, 1);
 	UT_EXPECT_EQ(p->volatile_registers, false);
 	UT_EXPECT(p->ops == &tdx_rtmr_ops);

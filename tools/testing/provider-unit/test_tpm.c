@@ -10,7 +10,7 @@
 #include "fakes.h"
 #include "ut.h"
 
-static const u16 sha256_384[] = { TSM_RTMR_ALG_SHA256, TSM_RTMR_ALG_SHA384 };
+static const u16 sha256_384[] = { TPM_ALG_SHA256, TPM_ALG_SHA384 };
 static struct tpm_chip chip;
 static struct device parent = { .name = "MSFT0101:00" };
 
@@ -62,7 +62,7 @@ static void t_too_many_banks(void)
 
 static void t_unknown_alg(void)
 {
-	static const u16 algs[] = { TSM_RTMR_ALG_SHA256, 0x0027 /* sha3_256 */ };
+	static const u16 algs[] = { TPM_ALG_SHA256, 0x0027 /* sha3_256 */ };
 
 	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, algs, 2);
 	fake_default_chip = &chip;
@@ -108,8 +108,8 @@ static void t_provider_fields(void)
 	UT_EXPECT_STR(p->name, "tpm");
 	UT_EXPECT_EQ(p->nr_registers, 24);
 	UT_EXPECT_EQ(p->nr_algs, 2);
-	UT_EXPECT_EQ(p->algs[0], TSM_RTMR_ALG_SHA256);
-	UT_EXPECT_EQ(p->algs[1], TSM_RTMR_ALG_SHA384);
+	UT_EXPECT_EQ(p->algs[0], TPM_ALG_SHA256);
+	UT_EXPECT_EQ(p->algs[1], TPM_ALG_SHA384);
 	UT_EXPECT_EQ(p->log_index_offset, 0);
 	UT_EXPECT_EQ(p->volatile_registers, false);
 	UT_EXPECT_STR(fake_extendable_list, "8-9,11-15");
@@ -166,24 +166,24 @@ static void t_resettable_warning(void)
 
 static void t_bank_order(void)
 {
-	static const u16 rev[] = { TSM_RTMR_ALG_SHA384, TSM_RTMR_ALG_SHA1,
-				   TSM_RTMR_ALG_SHA256 };
+	static const u16 rev[] = { TPM_ALG_SHA384, TPM_ALG_SHA1,
+				   TPM_ALG_SHA256 };
 
 	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, rev, 3);
 	fake_default_chip = &chip;
 	UT_EXPECT_EQ(probe("16"), 0);
 	UT_EXPECT_EQ(tpm_rtmr.provider.nr_algs, 3);
-	UT_EXPECT_EQ(tpm_rtmr.provider.algs[0], TSM_RTMR_ALG_SHA384);
-	UT_EXPECT_EQ(tpm_rtmr.provider.algs[1], TSM_RTMR_ALG_SHA1);
-	UT_EXPECT_EQ(tpm_rtmr.provider.algs[2], TSM_RTMR_ALG_SHA256);
+	UT_EXPECT_EQ(tpm_rtmr.provider.algs[0], TPM_ALG_SHA384);
+	UT_EXPECT_EQ(tpm_rtmr.provider.algs[1], TPM_ALG_SHA1);
+	UT_EXPECT_EQ(tpm_rtmr.provider.algs[2], TPM_ALG_SHA256);
 	tpm_rtmr_remove(&tpm_rtmr);
 	UT_EXPECT_EQ(chip.dev.refs, 1);
 }
 
 static void t_extend_layout(void)
 {
-	static const u16 rev[] = { TSM_RTMR_ALG_SHA384, TSM_RTMR_ALG_SHA1,
-				   TSM_RTMR_ALG_SHA256 };
+	static const u16 rev[] = { TPM_ALG_SHA384, TPM_ALG_SHA1,
+				   TPM_ALG_SHA256 };
 	u8 in[48 + 20 + 32];
 	unsigned int i;
 
@@ -195,9 +195,9 @@ static void t_extend_layout(void)
 	UT_EXPECT_EQ(tpm_rtmr.provider.ops->extend(&tpm_rtmr.provider, 16, in),
 		     0);
 	UT_EXPECT_EQ(fake_extend_pcr, 16);
-	UT_EXPECT_EQ(fake_extend_digests[0].alg_id, TSM_RTMR_ALG_SHA384);
-	UT_EXPECT_EQ(fake_extend_digests[1].alg_id, TSM_RTMR_ALG_SHA1);
-	UT_EXPECT_EQ(fake_extend_digests[2].alg_id, TSM_RTMR_ALG_SHA256);
+	UT_EXPECT_EQ(fake_extend_digests[0].alg_id, TPM_ALG_SHA384);
+	UT_EXPECT_EQ(fake_extend_digests[1].alg_id, TPM_ALG_SHA1);
+	UT_EXPECT_EQ(fake_extend_digests[2].alg_id, TPM_ALG_SHA256);
 	UT_EXPECT(!memcmp(fake_extend_digests[0].digest, in, 48));
 	UT_EXPECT(!memcmp(fake_extend_digests[1].digest, in + 48, 20));
 	UT_EXPECT(!memcmp(fake_extend_digests[2].digest, in + 68, 32));
@@ -246,10 +246,10 @@ static void t_read_layout(void)
 		     0);
 	UT_EXPECT_EQ(fake_read_calls, 2);
 	for (i = 0; i < 32; i++)
-		UT_EXPECT_EQ(out[i], fake_pcr_byte(23, TSM_RTMR_ALG_SHA256, i));
+		UT_EXPECT_EQ(out[i], fake_pcr_byte(23, TPM_ALG_SHA256, i));
 	for (i = 0; i < 48; i++)
 		UT_EXPECT_EQ(out[32 + i],
-			     fake_pcr_byte(23, TSM_RTMR_ALG_SHA384, i));
+			     fake_pcr_byte(23, TPM_ALG_SHA384, i));
 	tpm_rtmr_remove(&tpm_rtmr);
 }
 

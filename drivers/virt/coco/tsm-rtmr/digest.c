@@ -9,16 +9,17 @@
 #include <linux/kernel.h>
 #include <linux/math.h>
 #include <linux/string.h>
+#include <linux/tpm.h>
 
 #include "compat.h"
 #include "tsm-rtmr-core.h"
 
 static const struct tsm_rtmr_alg_info tsm_rtmr_algs[] = {
-	{ TSM_RTMR_ALG_SHA1,	20, "sha1",	"sha1" },
-	{ TSM_RTMR_ALG_SHA256,	32, "sha256",	"sha256" },
-	{ TSM_RTMR_ALG_SHA384,	48, "sha384",	"sha384" },
-	{ TSM_RTMR_ALG_SHA512,	64, "sha512",	"sha512" },
-	{ TSM_RTMR_ALG_SM3_256,	32, "sm3_256",	"sm3" },
+	{ TPM_ALG_SHA1,		20, "sha1",	"sha1" },
+	{ TPM_ALG_SHA256,	32, "sha256",	"sha256" },
+	{ TPM_ALG_SHA384,	48, "sha384",	"sha384" },
+	{ TPM_ALG_SHA512,	64, "sha512",	"sha512" },
+	{ TPM_ALG_SM3_256,	32, "sm3_256",	"sm3" },
 };
 
 const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_id(u16 alg_id)

@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/tpm.h>
 
 #include "compat.h"
 #include "tsm-rtmr-core.h"
@@ -60,8 +61,8 @@ static int digest_init(struct kunit *test)
 
 	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f);
-	f->one[0] = tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA384);
-	f->two[0] = tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA256);
+	f->one[0] = tsm_rtmr_alg_by_id(TPM_ALG_SHA384);
+	f->two[0] = tsm_rtmr_alg_by_id(TPM_ALG_SHA256);
 	f->two[1] = f->one[0];
 	KUNIT_ASSERT_NOT_NULL(test, f->one[0]);
 	KUNIT_ASSERT_NOT_NULL(test, f->two[0]);
@@ -188,11 +189,11 @@ static void digest_wellformed(struct kunit *test)
 static void digest_alg_table(struct kunit *test)
 {
 	static const struct { u16 id; u16 size; const char *name; } t[] = {
-		{ TSM_RTMR_ALG_SHA1, 20, "sha1" },
-		{ TSM_RTMR_ALG_SHA256, 32, "sha256" },
-		{ TSM_RTMR_ALG_SHA384, 48, "sha384" },
-		{ TSM_RTMR_ALG_SHA512, 64, "sha512" },
-		{ TSM_RTMR_ALG_SM3_256, 32, "sm3_256" },
+		{ TPM_ALG_SHA1, 20, "sha1" },
+		{ TPM_ALG_SHA256, 32, "sha256" },
+		{ TPM_ALG_SHA384, 48, "sha384" },
+		{ TPM_ALG_SHA512, 64, "sha512" },
+		{ TPM_ALG_SM3_256, 32, "sm3_256" },
 	};
 	const struct tsm_rtmr_alg_info *a;
 	unsigned int i;
@@ -244,7 +245,7 @@ static void fake_dev_algs(struct tsm_rtmr_dev *dev, const u16 *ids,
 
 static void record_sha1(struct kunit *test)
 {
-	static const u16 ids[] = { TSM_RTMR_ALG_SHA1 };
+	static const u16 ids[] = { TPM_ALG_SHA1 };
 	/* PCR 7 (+0), type 0x80000001, one SHA-1 digest 0x00..0x13, "ab" */
 	static const u8 want[] = {
 		0x07, 0x00, 0x00, 0x00,
@@ -279,7 +280,7 @@ static void record_sha1(struct kunit *test)
 
 static void record_two_banks(struct kunit *test)
 {
-	static const u16 ids[] = { TSM_RTMR_ALG_SHA256, TSM_RTMR_ALG_SHA384 };
+	static const u16 ids[] = { TPM_ALG_SHA256, TPM_ALG_SHA384 };
 	static const u8 head[] = {
 		0x03, 0x00, 0x00, 0x00,		/* register 2, offset 1 */
 		0x06, 0x00, 0x00, 0x00,		/* EV_EVENT_TAG */
@@ -331,8 +332,8 @@ static void header_spec_id(struct kunit *test)
 		0x00,				/* vendorInfoSize */
 	};
 	const struct tsm_rtmr_alg_info *algs[2] = {
-		tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA256),
-		tsm_rtmr_alg_by_id(TSM_RTMR_ALG_SHA384),
+		tsm_rtmr_alg_by_id(TPM_ALG_SHA256),
+		tsm_rtmr_alg_by_id(TPM_ALG_SHA384),
 	};
 	u8 hdr[sizeof(want) + 1];
 
@@ -350,7 +351,7 @@ static void header_spec_id(struct kunit *test)
 
 static void ascii_line(struct kunit *test)
 {
-	static const u16 ids[] = { TSM_RTMR_ALG_SHA1, TSM_RTMR_ALG_SHA256 };
+	static const u16 ids[] = { TPM_ALG_SHA1, TPM_ALG_SHA256 };
 	static const char want[] =
 		"12 4 0x0000000d sha1:" A_SHA1 " sha256:" A_SHA256 " 00ff41\n";
 	static const char want_empty[] =
@@ -791,8 +792,8 @@ static int commit_init(struct kunit *test)
 	fp->p.owner = THIS_MODULE;
 	fp->p.nr_registers = FAKE_REGS;
 	fp->p.nr_algs = 2;
-	fp->p.algs[0] = TSM_RTMR_ALG_SHA256;
-	fp->p.algs[1] = TSM_RTMR_ALG_SHA384;
+	fp->p.algs[0] = TPM_ALG_SHA256;
+	fp->p.algs[1] = TPM_ALG_SHA384;
 	fp->p.log_index_offset = 1;
 	/* volatile: never pin tsm_rtmr (THIS_MODULE) for good */
 	fp->p.volatile_registers = true;
@@ -1520,7 +1521,7 @@ static void mut_digest_count(struct commit_fixture *f, struct import_log *l,
 static void mut_alg_id(struct commit_fixture *f, struct import_log *l,
 		       u8 *m, size_t *len)
 {
-	put_unaligned_le16(TSM_RTMR_ALG_SHA384, m + l->hdr + 12);
+	put_unaligned_le16(TPM_ALG_SHA384, m + l->hdr + 12);
 }
 
 static void mut_event_size_huge(struct commit_fixture *f, struct import_log *l,

@@ -174,7 +174,7 @@ static void tdx_provider_shape(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, p->name, "tdx");
 	KUNIT_EXPECT_EQ(test, p->nr_registers, 4);
 	KUNIT_EXPECT_EQ(test, p->nr_algs, 1);
-	KUNIT_EXPECT_EQ(test, p->algs[0], TSM_RTMR_ALG_SHA384);
+	KUNIT_EXPECT_EQ(test, p->algs[0], TPM_ALG_SHA384);
 	/* RTMR n is CC measurement register n + 1 in the log */
 	KUNIT_EXPECT_EQ(test, p->log_index_offset, 1);
 	KUNIT_EXPECT_FALSE(test, p->volatile_registers);

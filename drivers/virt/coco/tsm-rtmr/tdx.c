@@ -23,6 +23,7 @@
 #include <linux/printk.h>
 #include <linux/stddef.h>
 #include <linux/string.h>
+#include <linux/tpm.h>
 #include <linux/tsm-rtmr.h>
 
 #include "tdx.h"
@@ -253,7 +254,7 @@ static int tdx_rtmr_setup(struct tdx_rtmr *tr, const struct tdx_rtmr_hw *hw,
 	p->owner = THIS_MODULE;
 	p->nr_registers = TDX_RTMR_NR;
 	p->nr_algs = 1;
-	p->algs[0] = TSM_RTMR_ALG_SHA384;
+	p->algs[0] = TPM_ALG_SHA384;
 	p->log_index_offset = 1;
 	/* RTMRs outlive this module: the core pins it once it has entries */
 	p->volatile_registers = false;

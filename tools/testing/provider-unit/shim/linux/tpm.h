@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Fake of the 6.1 TPM API: the fields of struct tpm_chip the provider
- * uses, and the three calls, implemented in fake_tpm.c with the kernel's
+ * Fake of the 6.1 TPM API: the algorithm ids, the fields of struct
+ * tpm_chip the provider uses, and the calls, implemented in fake_tpm.c with the kernel's
  * documented behaviour (reference taken by tpm_default_chip(), EINVAL for
  * a bank mismatch, positive TPM response codes).
  */
@@ -13,6 +13,17 @@
 
 #define TPM2_MAX_DIGEST_SIZE	64
 #define TPM2_MAX_PCR_BANKS	8
+
+enum tpm_algorithms {
+	TPM_ALG_ERROR		= 0x0000,
+	TPM_ALG_SHA1		= 0x0004,
+	TPM_ALG_KEYEDHASH	= 0x0008,
+	TPM_ALG_SHA256		= 0x000B,
+	TPM_ALG_SHA384		= 0x000C,
+	TPM_ALG_SHA512		= 0x000D,
+	TPM_ALG_NULL		= 0x0010,
+	TPM_ALG_SM3_256		= 0x0012,
+};
 
 enum tpm_chip_flags {
 	TPM_CHIP_FLAG_TPM2 = 1U << 1,
