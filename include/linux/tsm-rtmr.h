@@ -14,6 +14,7 @@
 
 #include <linux/bitmap.h>
 #include <linux/types.h>
+#include <uapi/linux/hash_info.h>
 
 #define TSM_RTMR_MAX_REGISTERS	32
 #define TSM_RTMR_MAX_ALGS	5
@@ -21,16 +22,18 @@
 
 /**
  * struct tsm_rtmr_alg_info - a hash algorithm the log can carry
- * @alg_id: TPM algorithm identifier (enum tpm_algorithms in <linux/tpm.h>)
- * @digest_size: digest length in bytes
- * @name: name used in the ABI ("sha384")
- * @crypto_name: kernel crypto API name ("sha384")
+ * @alg_id: TPM algorithm identifier (enum tpm_algorithms in <linux/tpm.h>),
+ *	the id in log records and in the log's header
+ * @hash_algo: the same algorithm in the kernel's hash_info: its digest size
+ *	is hash_digest_size[@hash_algo], its crypto API name
+ *	hash_algo_name[@hash_algo] (<crypto/hash_info.h>)
+ * @name: name in the ABI: digest tokens, algs, the ascii log ("sha384";
+ *	"sm3_256", where hash_algo_name[] has "sm3")
  */
 struct tsm_rtmr_alg_info {
 	u16 alg_id;
-	u16 digest_size;
+	enum hash_algo hash_algo;
 	const char *name;
-	const char *crypto_name;
 };
 
 struct tsm_rtmr_provider;

@@ -10,11 +10,11 @@ int fake_register_calls, fake_unregister_calls;
 char fake_extendable_list[64];
 
 static const struct tsm_rtmr_alg_info fake_algs[] = {
-	{ TPM_ALG_SHA1, 20, "sha1", "sha1" },
-	{ TPM_ALG_SHA256, 32, "sha256", "sha256" },
-	{ TPM_ALG_SHA384, 48, "sha384", "sha384" },
-	{ TPM_ALG_SHA512, 64, "sha512", "sha512" },
-	{ TPM_ALG_SM3_256, 32, "sm3_256", "sm3" },
+	{ TPM_ALG_SHA1, HASH_ALGO_SHA1, "sha1" },
+	{ TPM_ALG_SHA256, HASH_ALGO_SHA256, "sha256" },
+	{ TPM_ALG_SHA384, HASH_ALGO_SHA384, "sha384" },
+	{ TPM_ALG_SHA512, HASH_ALGO_SHA512, "sha512" },
+	{ TPM_ALG_SM3_256, HASH_ALGO_SM3_256, "sm3_256" },
 };
 
 const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_id(u16 alg_id)

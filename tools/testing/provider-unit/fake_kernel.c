@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Fakes of printk and the page allocator. */
+/* Fakes of printk, the page allocator and hash_info. */
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -9,6 +9,23 @@ char fake_log[512];
 int fake_warns;
 int fake_pages_live;
 bool fake_page_fail;
+
+/* As crypto/hash_info.c, for the algorithms tsm-rtmr knows */
+const char *const hash_algo_name[HASH_ALGO__LAST] = {
+	[HASH_ALGO_SHA1]	= "sha1",
+	[HASH_ALGO_SHA256]	= "sha256",
+	[HASH_ALGO_SHA384]	= "sha384",
+	[HASH_ALGO_SHA512]	= "sha512",
+	[HASH_ALGO_SM3_256]	= "sm3",
+};
+
+const int hash_digest_size[HASH_ALGO__LAST] = {
+	[HASH_ALGO_SHA1]	= 20,
+	[HASH_ALGO_SHA256]	= 32,
+	[HASH_ALGO_SHA384]	= 48,
+	[HASH_ALGO_SHA512]	= 64,
+	[HASH_ALGO_SM3_256]	= 32,
+};
 
 void kshim_log(const char *fmt, ...)
 {

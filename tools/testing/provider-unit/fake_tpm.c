@@ -95,7 +95,11 @@ void fake_chip_init(struct tpm_chip *chip, const char *name,
 	for (i = 0; i < nr_algs; i++) {
 		info = tsm_rtmr_alg_by_id(algs[i]);
 		chip->allocated_banks[i].alg_id = algs[i];
-		chip->allocated_banks[i].digest_size = info ? info->digest_size : 32;
+		/* as tpm2_init_bank_info(): hash_info's size and id if known */
+		chip->allocated_banks[i].digest_size =
+			info ? hash_digest_size[info->hash_algo] : 32;
+		chip->allocated_banks[i].crypto_id =
+			info ? info->hash_algo : HASH_ALGO__LAST;
 	}
 }
 

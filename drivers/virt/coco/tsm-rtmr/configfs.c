@@ -10,6 +10,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <crypto/hash_info.h>
 #include <linux/capability.h>
 #include <linux/configfs.h>
 #include <linux/module.h>
@@ -255,9 +256,11 @@ static ssize_t handle_value_show(struct config_item *item, char *buf)
 
 	rc = index < 0 ? -ENXIO : tsm_rtmr_read_value(dev, index, digests);
 	for (i = 0; !rc && i < dev->nr_algs; i++) {
+		int size = hash_digest_size[dev->algs[i]->hash_algo];
+
 		len += sysfs_emit_at(buf, len, "%s:%*phN\n", dev->algs[i]->name,
-				     dev->algs[i]->digest_size, digests + off);
-		off += dev->algs[i]->digest_size;
+				     size, digests + off);
+		off += size;
 	}
 	tsm_rtmr_dev_put(dev);
 	return rc ?: len;

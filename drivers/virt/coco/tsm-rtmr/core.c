@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/hash.h>
+#include <crypto/hash_info.h>
 #include <linux/bitmap.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
@@ -26,10 +27,13 @@ static DEFINE_MUTEX(tsm_rtmr_registry_lock);
 
 unsigned int tsm_rtmr_digests_size(const struct tsm_rtmr_provider *p)
 {
+	const struct tsm_rtmr_alg_info *alg;
 	unsigned int i, size = 0;
 
-	for (i = 0; i < p->nr_algs; i++)
-		size += tsm_rtmr_alg_by_id(p->algs[i])->digest_size;
+	for (i = 0; i < p->nr_algs; i++) {
+		alg = tsm_rtmr_alg_by_id(p->algs[i]);
+		size += hash_digest_size[alg->hash_algo];
+	}
 	return size;
 }
 EXPORT_SYMBOL_GPL(tsm_rtmr_digests_size);
@@ -274,7 +278,7 @@ int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *value,
 
 	for (i = 0; i < dev->nr_algs; i++) {
 		SHASH_DESC_ON_STACK(desc, dev->tfm[i]);
-		unsigned int size = dev->algs[i]->digest_size;
+		unsigned int size = hash_digest_size[dev->algs[i]->hash_algo];
 
 		desc->tfm = dev->tfm[i];
 		rc = crypto_shash_init(desc) ?:
@@ -521,13 +525,14 @@ static int tsm_rtmr_dev_init_crypto(struct tsm_rtmr_dev *dev)
 	unsigned int i;
 
 	for (i = 0; i < dev->nr_algs; i++) {
-		dev->tfm[i] = crypto_alloc_shash(dev->algs[i]->crypto_name,
-						 0, 0);
+		const char *hash = hash_algo_name[dev->algs[i]->hash_algo];
+
+		dev->tfm[i] = crypto_alloc_shash(hash, 0, 0);
 		if (IS_ERR(dev->tfm[i])) {
 			int rc = PTR_ERR(dev->tfm[i]);
 
 			pr_err("%s: no %s hash in the crypto API (%d)\n",
-			       dev->name, dev->algs[i]->crypto_name, rc);
+			       dev->name, hash, rc);
 			dev->tfm[i] = NULL;
 			return rc;
 		}

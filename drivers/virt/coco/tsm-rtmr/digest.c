@@ -4,6 +4,7 @@
  * Everything here is a pure function of its arguments.
  */
 
+#include <crypto/hash_info.h>
 #include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
@@ -14,14 +15,26 @@
 #include "compat.h"
 #include "tsm-rtmr-core.h"
 
+/*
+ * What the kernel has no table for: which TPM algorithm is which of
+ * hash_info's, and the name of each in the ABI (TCG's, which for SM3 is
+ * not hash_algo_name[]'s). Digest sizes and crypto API names are
+ * hash_info's.
+ */
 static const struct tsm_rtmr_alg_info tsm_rtmr_algs[] = {
-	{ TPM_ALG_SHA1,		20, "sha1",	"sha1" },
-	{ TPM_ALG_SHA256,	32, "sha256",	"sha256" },
-	{ TPM_ALG_SHA384,	48, "sha384",	"sha384" },
-	{ TPM_ALG_SHA512,	64, "sha512",	"sha512" },
-	{ TPM_ALG_SM3_256,	32, "sm3_256",	"sm3" },
+	{ TPM_ALG_SHA1,		HASH_ALGO_SHA1,		"sha1" },
+	{ TPM_ALG_SHA256,	HASH_ALGO_SHA256,	"sha256" },
+	{ TPM_ALG_SHA384,	HASH_ALGO_SHA384,	"sha384" },
+	{ TPM_ALG_SHA512,	HASH_ALGO_SHA512,	"sha512" },
+	{ TPM_ALG_SM3_256,	HASH_ALGO_SM3_256,	"sm3_256" },
 };
 
+/**
+ * tsm_rtmr_alg_by_id() - look up an algorithm the log can carry
+ * @alg_id: TPM algorithm identifier (TPM_ALG_*)
+ *
+ * Return: the algorithm, or NULL when tsm-rtmr does not know it.
+ */
 const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_id(u16 alg_id)
 {
 	unsigned int i;
@@ -33,6 +46,14 @@ const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_id(u16 alg_id)
 }
 EXPORT_SYMBOL_GPL(tsm_rtmr_alg_by_id);
 
+/**
+ * tsm_rtmr_alg_by_name() - look up an algorithm by its ABI name
+ * @name: "sha1", "sha256", "sha384", "sha512" or "sm3_256"; need not be
+ *	NUL-terminated
+ * @len: bytes in @name
+ *
+ * Return: the algorithm, or NULL when no algorithm has that name.
+ */
 const struct tsm_rtmr_alg_info *tsm_rtmr_alg_by_name(const char *name,
 						     size_t len)
 {
@@ -64,7 +85,7 @@ static int parse_token(const struct tsm_rtmr_alg_info *const *algs,
 {
 	const char *colon = memchr(tok, ':', len);
 	const struct tsm_rtmr_alg_info *alg;
-	unsigned int off = 0;
+	unsigned int off = 0, size;
 	int bank, i;
 
 	if (colon) {
@@ -83,11 +104,12 @@ static int parse_token(const struct tsm_rtmr_alg_info *const *algs,
 		bank = 0;
 	}
 
-	if (len != 2 * algs[bank]->digest_size)
+	size = hash_digest_size[algs[bank]->hash_algo];
+	if (len != 2 * size)
 		return -EINVAL;
 	for (i = 0; i < bank; i++)
-		off += algs[i]->digest_size;
-	if (hex2bin(digests + off, tok, algs[bank]->digest_size))
+		off += hash_digest_size[algs[i]->hash_algo];
+	if (hex2bin(digests + off, tok, size))
 		return -EINVAL;
 	return bank;
 }
@@ -150,10 +172,12 @@ size_t tsm_rtmr_build_record_head(const struct tsm_rtmr_dev *dev,
 	put_unaligned_le32(e->event_type, head + 4);
 	put_unaligned_le32(dev->nr_algs, head + 8);
 	for (i = 0; i < dev->nr_algs; i++) {
+		unsigned int size = hash_digest_size[dev->algs[i]->hash_algo];
+
 		put_unaligned_le16(dev->algs[i]->alg_id, p);
-		memcpy(p + 2, digest, dev->algs[i]->digest_size);
-		p += 2 + dev->algs[i]->digest_size;
-		digest += dev->algs[i]->digest_size;
+		memcpy(p + 2, digest, size);
+		p += 2 + size;
+		digest += size;
 	}
 	put_unaligned_le32(e->event_len, p);
 	return p + 4 - head;
@@ -204,7 +228,8 @@ void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
 	put_unaligned_le32(nr_algs, hdr + 24);
 	for (i = 0; i < nr_algs; i++) {
 		put_unaligned_le16(algs[i]->alg_id, hdr + 28 + 4 * i);
-		put_unaligned_le16(algs[i]->digest_size, hdr + 30 + 4 * i);
+		put_unaligned_le16(hash_digest_size[algs[i]->hash_algo],
+				   hdr + 30 + 4 * i);
 	}
 	/* vendorInfoSize 0: already zero */
 }
@@ -226,7 +251,7 @@ static size_t ascii_digests_len(const struct tsm_rtmr_dev *dev)
 
 	for (i = 0; i < dev->nr_algs; i++)
 		len += 1 + strlen(dev->algs[i]->name) + 1 +
-		       2 * dev->algs[i]->digest_size;
+		       2 * hash_digest_size[dev->algs[i]->hash_algo];
 	return len;
 }
 
@@ -270,9 +295,11 @@ size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
 				    get_unaligned_le32(rec + 4));
 	rec += 12;
 	for (i = 0; i < dev->nr_algs; i++) {
+		unsigned int size = hash_digest_size[dev->algs[i]->hash_algo];
+
 		p += sprintf(p, " %s:", dev->algs[i]->name);
-		p = bin2hex(p, rec + 2, dev->algs[i]->digest_size);
-		rec += 2 + dev->algs[i]->digest_size;
+		p = bin2hex(p, rec + 2, size);
+		rec += 2 + size;
 	}
 	*p++ = ' ';
 	rec += 4;

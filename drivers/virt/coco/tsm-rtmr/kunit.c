@@ -8,6 +8,7 @@
  */
 
 #include <crypto/hash.h>
+#include <crypto/hash_info.h>
 #include <kunit/test.h>
 #include <linux/atomic.h>
 #include <linux/completion.h>
@@ -188,12 +189,18 @@ static void digest_wellformed(struct kunit *test)
 
 static void digest_alg_table(struct kunit *test)
 {
-	static const struct { u16 id; u16 size; const char *name; } t[] = {
-		{ TPM_ALG_SHA1, 20, "sha1" },
-		{ TPM_ALG_SHA256, 32, "sha256" },
-		{ TPM_ALG_SHA384, 48, "sha384" },
-		{ TPM_ALG_SHA512, 64, "sha512" },
-		{ TPM_ALG_SM3_256, 32, "sm3_256" },
+	/* TPM id, digest size and ABI name: the log's bytes; crypto API name */
+	static const struct {
+		u16 id;
+		int size;
+		const char *name;
+		const char *crypto;
+	} t[] = {
+		{ 0x0004, 20, "sha1", "sha1" },
+		{ 0x000b, 32, "sha256", "sha256" },
+		{ 0x000c, 48, "sha384", "sha384" },
+		{ 0x000d, 64, "sha512", "sha512" },
+		{ 0x0012, 32, "sm3_256", "sm3" },
 	};
 	const struct tsm_rtmr_alg_info *a;
 	unsigned int i;
@@ -201,8 +208,13 @@ static void digest_alg_table(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(t); i++) {
 		a = tsm_rtmr_alg_by_id(t[i].id);
 		KUNIT_ASSERT_NOT_NULL(test, a);
-		KUNIT_EXPECT_EQ(test, a->digest_size, t[i].size);
+		KUNIT_EXPECT_EQ(test, a->alg_id, t[i].id);
+		KUNIT_EXPECT_EQ(test, hash_digest_size[a->hash_algo], t[i].size);
+		KUNIT_EXPECT_LE(test, hash_digest_size[a->hash_algo],
+				TSM_RTMR_MAX_DIGEST);
 		KUNIT_EXPECT_STREQ(test, a->name, t[i].name);
+		KUNIT_EXPECT_STREQ(test, hash_algo_name[a->hash_algo],
+				   t[i].crypto);
 		KUNIT_EXPECT_PTR_EQ(test, tsm_rtmr_alg_by_name(t[i].name,
 							       strlen(t[i].name)), a);
 	}
@@ -238,7 +250,7 @@ static void fake_dev_algs(struct tsm_rtmr_dev *dev, const u16 *ids,
 	dev->nr_algs = n;
 	for (i = 0; i < n; i++) {
 		dev->algs[i] = tsm_rtmr_alg_by_id(ids[i]);
-		dev->digests_size += dev->algs[i]->digest_size;
+		dev->digests_size += hash_digest_size[dev->algs[i]->hash_algo];
 	}
 	dev->log_index_offset = offset;
 }

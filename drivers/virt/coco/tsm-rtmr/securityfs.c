@@ -9,6 +9,7 @@
  * the entries before it.
  */
 
+#include <crypto/hash_info.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/security.h>
@@ -189,10 +190,11 @@ static int ascii_put_line(struct tsm_rtmr_dev *dev, u64 recnum,
 					      get_unaligned_le32(rec + 4)));
 	for (i = 0; !rc && i < dev->nr_algs; i++) {
 		const struct tsm_rtmr_alg_info *alg = dev->algs[i];
+		unsigned int size = hash_digest_size[alg->hash_algo];
 
 		rc = ascii_put(o, text, sprintf(text, " %s:", alg->name)) ?:
-		     ascii_put_hex(o, p + 2, NULL, 0, alg->digest_size);
-		p += 2 + alg->digest_size;
+		     ascii_put_hex(o, p + 2, NULL, 0, size);
+		p += 2 + size;
 	}
 	if (rc)
 		return rc;

@@ -10,6 +10,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <crypto/hash.h>
+#include <crypto/hash_info.h>
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -199,10 +200,11 @@ static int sim_alloc_tfms(void)
 
 	for (i = 0; i < sim_nr_algs; i++) {
 		const struct tsm_rtmr_alg_info *alg = tsm_rtmr_alg_by_id(sim_algs[i]);
+		const char *hash = hash_algo_name[alg->hash_algo];
 
-		sim_tfm[i] = crypto_alloc_shash(alg->crypto_name, 0, 0);
+		sim_tfm[i] = crypto_alloc_shash(hash, 0, 0);
 		if (IS_ERR(sim_tfm[i])) {
-			pr_err("no %s in the crypto API\n", alg->crypto_name);
+			pr_err("no %s in the crypto API\n", hash);
 			return PTR_ERR(sim_tfm[i]);
 		}
 	}

@@ -10,6 +10,7 @@
 
 #include "../kshim.h"
 #include "device.h"
+#include <crypto/hash_info.h>
 
 #define TPM2_MAX_DIGEST_SIZE	64
 #define TPM2_MAX_PCR_BANKS	8
