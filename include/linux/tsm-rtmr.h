@@ -12,9 +12,9 @@
 #ifndef _LINUX_TSM_RTMR_H
 #define _LINUX_TSM_RTMR_H
 
+#include <crypto/hash_info.h>
 #include <linux/bitmap.h>
 #include <linux/types.h>
-#include <uapi/linux/hash_info.h>
 
 #define TSM_RTMR_MAX_REGISTERS	32
 #define TSM_RTMR_MAX_ALGS	5
@@ -35,6 +35,13 @@ struct tsm_rtmr_alg_info {
 	enum hash_algo hash_algo;
 	const char *name;
 };
+
+/* Digest size of @alg in bytes: hash_info's */
+static inline unsigned int
+tsm_rtmr_alg_size(const struct tsm_rtmr_alg_info *alg)
+{
+	return hash_digest_size[alg->hash_algo];
+}
 
 struct tsm_rtmr_provider;
 

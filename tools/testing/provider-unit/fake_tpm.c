@@ -97,7 +97,7 @@ void fake_chip_init(struct tpm_chip *chip, const char *name,
 		chip->allocated_banks[i].alg_id = algs[i];
 		/* as tpm2_init_bank_info(): hash_info's size and id if known */
 		chip->allocated_banks[i].digest_size =
-			info ? hash_digest_size[info->hash_algo] : 32;
+			info ? tsm_rtmr_alg_size(info) : 32;
 		chip->allocated_banks[i].crypto_id =
 			info ? info->hash_algo : HASH_ALGO__LAST;
 	}

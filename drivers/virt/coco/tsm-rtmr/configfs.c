@@ -10,7 +10,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <crypto/hash_info.h>
 #include <linux/capability.h>
 #include <linux/configfs.h>
 #include <linux/module.h>
@@ -256,7 +255,7 @@ static ssize_t handle_value_show(struct config_item *item, char *buf)
 
 	rc = index < 0 ? -ENXIO : tsm_rtmr_read_value(dev, index, digests);
 	for (i = 0; !rc && i < dev->nr_algs; i++) {
-		int size = hash_digest_size[dev->algs[i]->hash_algo];
+		int size = tsm_rtmr_alg_size(dev->algs[i]);
 
 		len += sysfs_emit_at(buf, len, "%s:%*phN\n", dev->algs[i]->name,
 				     size, digests + off);

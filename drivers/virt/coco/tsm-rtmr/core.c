@@ -32,7 +32,7 @@ unsigned int tsm_rtmr_digests_size(const struct tsm_rtmr_provider *p)
 
 	for (i = 0; i < p->nr_algs; i++) {
 		alg = tsm_rtmr_alg_by_id(p->algs[i]);
-		size += hash_digest_size[alg->hash_algo];
+		size += tsm_rtmr_alg_size(alg);
 	}
 	return size;
 }
@@ -278,7 +278,7 @@ int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *value,
 
 	for (i = 0; i < dev->nr_algs; i++) {
 		SHASH_DESC_ON_STACK(desc, dev->tfm[i]);
-		unsigned int size = hash_digest_size[dev->algs[i]->hash_algo];
+		unsigned int size = tsm_rtmr_alg_size(dev->algs[i]);
 
 		desc->tfm = dev->tfm[i];
 		rc = crypto_shash_init(desc) ?:

@@ -4,7 +4,6 @@
  * Everything here is a pure function of its arguments.
  */
 
-#include <crypto/hash_info.h>
 #include <linux/ctype.h>
 #include <linux/export.h>
 #include <linux/kernel.h>
@@ -104,11 +103,11 @@ static int parse_token(const struct tsm_rtmr_alg_info *const *algs,
 		bank = 0;
 	}
 
-	size = hash_digest_size[algs[bank]->hash_algo];
+	size = tsm_rtmr_alg_size(algs[bank]);
 	if (len != 2 * size)
 		return -EINVAL;
 	for (i = 0; i < bank; i++)
-		off += hash_digest_size[algs[i]->hash_algo];
+		off += tsm_rtmr_alg_size(algs[i]);
 	if (hex2bin(digests + off, tok, size))
 		return -EINVAL;
 	return bank;
@@ -172,7 +171,7 @@ size_t tsm_rtmr_build_record_head(const struct tsm_rtmr_dev *dev,
 	put_unaligned_le32(e->event_type, head + 4);
 	put_unaligned_le32(dev->nr_algs, head + 8);
 	for (i = 0; i < dev->nr_algs; i++) {
-		unsigned int size = hash_digest_size[dev->algs[i]->hash_algo];
+		unsigned int size = tsm_rtmr_alg_size(dev->algs[i]);
 
 		put_unaligned_le16(dev->algs[i]->alg_id, p);
 		memcpy(p + 2, digest, size);
@@ -228,7 +227,7 @@ void tsm_rtmr_build_header(const struct tsm_rtmr_alg_info *const *algs,
 	put_unaligned_le32(nr_algs, hdr + 24);
 	for (i = 0; i < nr_algs; i++) {
 		put_unaligned_le16(algs[i]->alg_id, hdr + 28 + 4 * i);
-		put_unaligned_le16(hash_digest_size[algs[i]->hash_algo],
+		put_unaligned_le16(tsm_rtmr_alg_size(algs[i]),
 				   hdr + 30 + 4 * i);
 	}
 	/* vendorInfoSize 0: already zero */
@@ -251,7 +250,7 @@ static size_t ascii_digests_len(const struct tsm_rtmr_dev *dev)
 
 	for (i = 0; i < dev->nr_algs; i++)
 		len += 1 + strlen(dev->algs[i]->name) + 1 +
-		       2 * hash_digest_size[dev->algs[i]->hash_algo];
+		       2 * tsm_rtmr_alg_size(dev->algs[i]);
 	return len;
 }
 
@@ -295,7 +294,7 @@ size_t tsm_rtmr_format_ascii(const struct tsm_rtmr_dev *dev, u64 recnum,
 				    get_unaligned_le32(rec + 4));
 	rec += 12;
 	for (i = 0; i < dev->nr_algs; i++) {
-		unsigned int size = hash_digest_size[dev->algs[i]->hash_algo];
+		unsigned int size = tsm_rtmr_alg_size(dev->algs[i]);
 
 		p += sprintf(p, " %s:", dev->algs[i]->name);
 		p = bin2hex(p, rec + 2, size);

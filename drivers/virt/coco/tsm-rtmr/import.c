@@ -20,7 +20,6 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <crypto/hash_info.h>
 #include <linux/bitmap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -120,7 +119,7 @@ static int import_digests(struct tsm_rtmr_dev *dev, const u8 *head,
 	if (get_unaligned_le32(head + 8) != dev->nr_algs)
 		return -EINVAL;
 	for (i = 0; i < dev->nr_algs; i++) {
-		unsigned int size = hash_digest_size[dev->algs[i]->hash_algo];
+		unsigned int size = tsm_rtmr_alg_size(dev->algs[i]);
 
 		if (get_unaligned_le16(p) != dev->algs[i]->alg_id)
 			return -EINVAL;

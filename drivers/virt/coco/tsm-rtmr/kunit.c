@@ -209,8 +209,8 @@ static void digest_alg_table(struct kunit *test)
 		a = tsm_rtmr_alg_by_id(t[i].id);
 		KUNIT_ASSERT_NOT_NULL(test, a);
 		KUNIT_EXPECT_EQ(test, a->alg_id, t[i].id);
-		KUNIT_EXPECT_EQ(test, hash_digest_size[a->hash_algo], t[i].size);
-		KUNIT_EXPECT_LE(test, hash_digest_size[a->hash_algo],
+		KUNIT_EXPECT_EQ(test, tsm_rtmr_alg_size(a), t[i].size);
+		KUNIT_EXPECT_LE(test, tsm_rtmr_alg_size(a),
 				TSM_RTMR_MAX_DIGEST);
 		KUNIT_EXPECT_STREQ(test, a->name, t[i].name);
 		KUNIT_EXPECT_STREQ(test, hash_algo_name[a->hash_algo],
@@ -250,7 +250,7 @@ static void fake_dev_algs(struct tsm_rtmr_dev *dev, const u16 *ids,
 	dev->nr_algs = n;
 	for (i = 0; i < n; i++) {
 		dev->algs[i] = tsm_rtmr_alg_by_id(ids[i]);
-		dev->digests_size += hash_digest_size[dev->algs[i]->hash_algo];
+		dev->digests_size += tsm_rtmr_alg_size(dev->algs[i]);
 	}
 	dev->log_index_offset = offset;
 }

@@ -9,7 +9,6 @@
  * the entries before it.
  */
 
-#include <crypto/hash_info.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/security.h>
@@ -190,7 +189,7 @@ static int ascii_put_line(struct tsm_rtmr_dev *dev, u64 recnum,
 					      get_unaligned_le32(rec + 4)));
 	for (i = 0; !rc && i < dev->nr_algs; i++) {
 		const struct tsm_rtmr_alg_info *alg = dev->algs[i];
-		unsigned int size = hash_digest_size[alg->hash_algo];
+		unsigned int size = tsm_rtmr_alg_size(alg);
 
 		rc = ascii_put(o, text, sprintf(text, " %s:", alg->name)) ?:
 		     ascii_put_hex(o, p + 2, NULL, 0, size);

@@ -147,8 +147,7 @@ static int tpm_rtmr_set_algs(struct tsm_rtmr_provider *p,
 		const struct tpm_bank_info *bank = &chip->allocated_banks[i];
 
 		alg = tsm_rtmr_alg_by_id(bank->alg_id);
-		if (!alg ||
-		    hash_digest_size[alg->hash_algo] != bank->digest_size) {
+		if (!alg || tsm_rtmr_alg_size(alg) != bank->digest_size) {
 			pr_err("%s: PCR bank %u has algorithm 0x%04x (%u bytes), unknown to tsm-rtmr\n",
 			       dev_name(&chip->dev), i, bank->alg_id,
 			       bank->digest_size);
