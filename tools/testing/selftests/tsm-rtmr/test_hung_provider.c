@@ -102,6 +102,26 @@ static double timed_read(const char *path, char *b, size_t size, ssize_t *n)
 	return now_ms() - t;
 }
 
+/*
+ * SIGKILL @pid, which waits behind A, and reap it: it must die of the
+ * signal within KILL_MS. Returns when it was reaped.
+ */
+static double kill_promptly(struct __test_metadata *_metadata,
+			    const struct res *r, pid_t pid, const char *who)
+{
+	double t_kill = now_ms(), t_reaped;
+	int st = 0;
+
+	EXPECT_EQ(0, kill(pid, SIGKILL));
+	EXPECT_EQ(pid, waitpid(pid, &st, 0));
+	t_reaped = now_ms();
+	TH_LOG("%s reaped %.0f ms after SIGKILL, %.0f ms into A's extend",
+	       who, t_reaped - t_kill, t_reaped - r->t_start);
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	EXPECT_GT(KILL_MS, t_reaped - t_kill);
+	return t_reaped;
+}
+
 TEST_F_TIMEOUT(hung, readers_answer_while_provider_hangs, 60)
 {
 	struct res *r = self->r;
@@ -142,7 +162,7 @@ TEST_F_TIMEOUT(hung, readers_answer_while_provider_hangs, 60)
 TEST_F_TIMEOUT(hung, committer_waiting_behind_it_dies_on_sigkill, 60)
 {
 	struct res *r = self->r;
-	double t_kill, t_reaped;
+	double t_reaped;
 	pid_t a, b;
 	int st;
 
@@ -158,14 +178,7 @@ TEST_F_TIMEOUT(hung, committer_waiting_behind_it_dies_on_sigkill, 60)
 	usleep(300 * 1000);
 	/* B is blocked behind A, not done */
 	EXPECT_EQ(0, waitpid(b, &st, WNOHANG));
-	t_kill = now_ms();
-	ASSERT_EQ(0, kill(b, SIGKILL));
-	ASSERT_EQ(b, waitpid(b, &st, 0));
-	t_reaped = now_ms();
-	TH_LOG("B reaped %.0f ms after SIGKILL, %.0f ms into A's extend",
-	       t_reaped - t_kill, t_reaped - r->t_start);
-	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	EXPECT_GT(KILL_MS, t_reaped - t_kill);
+	t_reaped = kill_promptly(_metadata, r, b, "B");
 
 	ASSERT_EQ(a, waitpid(a, &st, 0));
 	EXPECT_EQ(0, r->a_rc);
@@ -179,7 +192,7 @@ TEST_F_TIMEOUT(hung, committer_waiting_behind_it_dies_on_sigkill, 60)
 TEST_F_TIMEOUT(hung, log_reader_waits_one_call_and_is_killable, 60)
 {
 	struct res *r = self->r;
-	double t_kill, t_reaped;
+	double t_reaped;
 	pid_t a, c, k;
 	int st;
 
@@ -211,13 +224,7 @@ TEST_F_TIMEOUT(hung, log_reader_waits_one_call_and_is_killable, 60)
 		}
 	}
 	usleep(300 * 1000);
-	t_kill = now_ms();
-	ASSERT_EQ(0, kill(k, SIGKILL));
-	ASSERT_EQ(k, waitpid(k, &st, 0));
-	t_reaped = now_ms();
-	TH_LOG("log reader reaped %.0f ms after SIGKILL, %.0f ms into A's extend",
-	       t_reaped - t_kill, t_reaped - r->t_start);
-	EXPECT_GT(KILL_MS, t_reaped - t_kill);
+	t_reaped = kill_promptly(_metadata, r, k, "log reader");
 
 	ASSERT_EQ(c, waitpid(c, &st, 0));
 	ASSERT_EQ(a, waitpid(a, &st, 0));
@@ -248,7 +255,7 @@ TEST_F_TIMEOUT(hung, importer_waiting_behind_it_is_killable, 60)
 {
 	struct res *r = self->r;
 	unsigned char *log = NULL, *after = NULL;
-	double t_kill, t_reaped;
+	double t_reaped;
 	ssize_t len, len_after;
 	pid_t a, d, e;
 	int st;
@@ -275,14 +282,7 @@ TEST_F_TIMEOUT(hung, importer_waiting_behind_it_is_killable, 60)
 	usleep(300 * 1000);
 	EXPECT_EQ(0, waitpid(d, &st, WNOHANG));
 	EXPECT_EQ(0, waitpid(e, &st, WNOHANG));
-	t_kill = now_ms();
-	ASSERT_EQ(0, kill(d, SIGKILL));
-	ASSERT_EQ(d, waitpid(d, &st, 0));
-	t_reaped = now_ms();
-	TH_LOG("importer reaped %.0f ms after SIGKILL, %.0f ms into A's extend",
-	       t_reaped - t_kill, t_reaped - r->t_start);
-	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
-	EXPECT_GT(KILL_MS, t_reaped - t_kill);
+	t_reaped = kill_promptly(_metadata, r, d, "importer");
 
 	ASSERT_EQ(a, waitpid(a, &st, 0));
 	EXPECT_EQ(0, r->a_rc);
