@@ -106,6 +106,7 @@ static void t_init_snp_svsm(void)
 	UT_EXPECT_EQ(snp_vtpm_rtmr_init(), 0);
 	UT_EXPECT(fake_registered == p);
 	UT_EXPECT_STR(p->name, "snp-vtpm");
+	UT_EXPECT(p->owner == THIS_MODULE);
 	UT_EXPECT_EQ(p->nr_registers, 24);
 	UT_EXPECT_EQ(p->nr_algs, 2);
 	UT_EXPECT_EQ(p->extendable[0], 0xfb00UL);	/* 8-9,11-15 */

@@ -106,6 +106,8 @@ static void t_provider_fields(void)
 	UT_EXPECT(fake_registered == p);
 	UT_EXPECT_EQ(chip.dev.refs, 2);		/* held while bound */
 	UT_EXPECT_STR(p->name, "tpm");
+	/* the module the core pins is the one that registers */
+	UT_EXPECT(p->owner == THIS_MODULE);
 	UT_EXPECT_EQ(p->nr_registers, 24);
 	UT_EXPECT_EQ(p->nr_algs, 2);
 	UT_EXPECT_EQ(p->algs[0], TPM_ALG_SHA256);

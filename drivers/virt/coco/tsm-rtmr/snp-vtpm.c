@@ -73,6 +73,7 @@ static int snp_select_chip(struct tpm_chip *chip)
 
 static const struct tpm_rtmr_personality snp_vtpm_personality = {
 	.name = "snp-vtpm",
+	.owner = THIS_MODULE,
 	.select_chip = snp_select_chip,
 };
 

@@ -33,12 +33,15 @@
 /**
  * struct tpm_rtmr_personality - what sets one TPM-backed provider apart
  * @name: provider name, the securityfs directory
+ * @owner: the personality's module, THIS_MODULE, which the core pins
+ *	once the log has entries
  * @select_chip: decide whether to bind to @chip, the default TPM chip or
  *	NULL when there is none. Return 0 to bind, or a negative errno after
  *	logging which condition failed.
  */
 struct tpm_rtmr_personality {
 	const char *name;
+	struct module *owner;
 	int (*select_chip)(struct tpm_chip *chip);
 };
 
@@ -174,7 +177,7 @@ static int tpm_rtmr_setup(struct tpm_rtmr *tr,
 
 	memset(p, 0, sizeof(*p));
 	p->name = pers->name;
-	p->owner = THIS_MODULE;
+	p->owner = pers->owner;
 	p->nr_registers = TPM_RTMR_NR_PCRS;
 	p->log_index_offset = 0;
 	/*

@@ -38,6 +38,7 @@ static int tpm_select_chip(struct tpm_chip *chip)
 
 static const struct tpm_rtmr_personality tpm_personality = {
 	.name = "tpm",
+	.owner = THIS_MODULE,
 	.select_chip = tpm_select_chip,
 };
 

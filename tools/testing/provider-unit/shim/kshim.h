@@ -48,9 +48,16 @@ static inline void bitmap_set(unsigned long *map, unsigned int start,
 #define static_assert(expr, ...) __static_assert(expr, ##__VA_ARGS__, #expr)
 #define __static_assert(expr, msg, ...) _Static_assert(expr, msg)
 
-/* Modules: the test calls init/exit functions itself */
-struct module;
-#define THIS_MODULE		((struct module *)0)
+/*
+ * Modules: the test calls init/exit functions itself. Each object file has
+ * a THIS_MODULE of its own, as each module has in the kernel, so a test
+ * can tell one module's from another's.
+ */
+struct module {
+	char unused;
+};
+static struct module kshim_this_module __maybe_unused;
+#define THIS_MODULE		(&kshim_this_module)
 #define module_param(name, type, perm)
 #define MODULE_PARM_DESC(name, desc)
 #define MODULE_DESCRIPTION(desc)
