@@ -73,8 +73,9 @@ unload_all() {
 			[ -d "$h" ] && rmdir "$h"
 		done
 	done
-	for m in tsm_rtmr_sim tsm_rtmr_tpm tsm_rtmr_snp_vtpm tsm_rtmr_tdx \
-		tsm_rtmr tdx_guest sev_guest tsm; do
+	for m in tsm_rtmr_sim tsm_rtmr_tpm tsm_rtmr_snp_vtpm \
+		tsm_rtmr_tpm_provider tsm_rtmr_tdx tsm_rtmr tdx_guest sev_guest \
+		tsm; do
 		loaded "$m" && is_module "$m" && $MODPROBE -r "$m"
 	done
 	for m in tsm_rtmr tsm; do

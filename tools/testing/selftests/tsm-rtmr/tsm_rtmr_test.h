@@ -1198,7 +1198,8 @@ static inline double now_ms(void)
 
 /*
  * Unload everything that uses the core (handles, the simulator, the TPM
- * provider while its log is empty) and load tsm_rtmr again with @params
+ * provider while its log is empty, and then its library, which rmmod
+ * leaves loaded) and load tsm_rtmr again with @params
  * (NULL: the defaults), with kmod's modprobe. 0 when the core is loaded
  * afterwards; -EBUSY when it could not be unloaded (a provider's log with
  * entries pins it); -ENOEXEC when the load failed (the module is absent).
@@ -1209,6 +1210,8 @@ static inline int core_reload(const char *params)
 	sim_unload();
 	if (exists("/sys/module/tsm_rtmr_tpm"))
 		sh("rmmod tsm_rtmr_tpm 2>/dev/null");
+	if (exists("/sys/module/tsm_rtmr_tpm_provider"))
+		sh("rmmod tsm_rtmr_tpm_provider 2>/dev/null");
 	if (exists("/sys/module/tsm_rtmr") && sh("rmmod tsm_rtmr"))
 		return -EBUSY;
 	if (exists("/sys/module/tsm_rtmr"))
