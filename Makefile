@@ -54,8 +54,11 @@ KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
 KOUT = build/modules/$(KREL)
 
 MODDIR := drivers/virt/coco/tsm-rtmr
+# Out of tree nothing evaluates Kconfig's select: the TPM provider library
+# that tsm_rtmr_tpm and tsm_rtmr_snp_vtpm need is named here.
 KCONFIG := CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
-	   CONFIG_TSM_RTMR_SNP_VTPM=m CONFIG_TSM_RTMR_TDX=m
+	   CONFIG_TSM_RTMR_SNP_VTPM=m CONFIG_TSM_RTMR_TDX=m \
+	   CONFIG_TSM_RTMR_TPM_PROVIDER=m
 # What the module build reads (generated *.mod.c are not sources).
 MODSRC = Kbuild $(MODDIR)/Kconfig $(MODDIR)/Makefile \
 	 $(filter-out %.mod.c,$(wildcard $(MODDIR)/*.[ch])) \

@@ -143,6 +143,7 @@ if [ $kernel_only = 0 ]; then
 	if ! make -C "$KDIR" M="$ko.tmp" -j"$jobs" \
 		CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
 		CONFIG_TSM_RTMR_TDX=m CONFIG_TSM_RTMR_SNP_VTPM=m \
+		CONFIG_TSM_RTMR_TPM_PROVIDER=m \
 		CONFIG_TSM_RTMR_KUNIT_TEST=y \
 		CONFIG_TSM_RTMR_TDX_KUNIT_TEST=m \
 		W=1 KCFLAGS="${DEBUG_KCFLAGS:-}" modules > "$ko.tmp.log" 2>&1; then

@@ -111,6 +111,9 @@ static void t_init_snp_svsm(void)
 	UT_EXPECT_EQ(p->nr_algs, 2);
 	UT_EXPECT_EQ(p->extendable[0], 0xfb00UL);	/* 8-9,11-15 */
 	UT_EXPECT_EQ(fake_warns, 0);
+	/* the library's message, under this module's prefix */
+	UT_EXPECT_STR(fake_log,
+		      "tsm_rtmr_snp_vtpm: provider snp-vtpm bound to tpm0, 2 PCR banks\n");
 	UT_EXPECT_EQ(chip.dev.refs, 2);
 	snp_vtpm_rtmr_exit();
 	UT_EXPECT_EQ(chip.dev.refs, 1);

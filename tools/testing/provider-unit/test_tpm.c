@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests of the TPM provider (tpm.c + tpm-provider.h, compiled
- * unchanged) against a fake of the 6.1 TPM API: chip selection, the
- * device reference on every path, banks, and the extend/read layouts.
+ * Host unit tests of the TPM provider (tpm.c, and tpm-provider.c linked in
+ * as the library module it calls, both compiled unchanged) against a fake
+ * of the 6.1 TPM API: chip selection, the device reference on every path,
+ * banks, and the extend/read layouts.
  */
 /* first, so that its pr_fmt is the one in force, as in the kernel */
 #include "tpm.c"
@@ -106,7 +107,7 @@ static void t_provider_fields(void)
 	UT_EXPECT(fake_registered == p);
 	UT_EXPECT_EQ(chip.dev.refs, 2);		/* held while bound */
 	UT_EXPECT_STR(p->name, "tpm");
-	/* the module the core pins is the one that registers */
+	/* the core pins the personality module, not tsm_rtmr_tpm_provider */
 	UT_EXPECT(p->owner == THIS_MODULE);
 	UT_EXPECT_EQ(p->nr_registers, 24);
 	UT_EXPECT_EQ(p->nr_algs, 2);

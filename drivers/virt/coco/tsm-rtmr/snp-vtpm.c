@@ -12,7 +12,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cc_platform.h>
+#include <linux/device.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+#include <linux/tpm.h>
 
 #include "tpm-provider.h"
 
@@ -73,6 +78,7 @@ static int snp_select_chip(struct tpm_chip *chip)
 
 static const struct tpm_rtmr_personality snp_vtpm_personality = {
 	.name = "snp-vtpm",
+	.modname = KBUILD_MODNAME,
 	.owner = THIS_MODULE,
 	.select_chip = snp_select_chip,
 };

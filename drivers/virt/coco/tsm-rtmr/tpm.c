@@ -7,6 +7,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+#include <linux/tpm.h>
+
 #include "tpm-provider.h"
 
 static char *allowed = TPM_RTMR_DEFAULT_ALLOWED;
@@ -38,6 +44,7 @@ static int tpm_select_chip(struct tpm_chip *chip)
 
 static const struct tpm_rtmr_personality tpm_personality = {
 	.name = "tpm",
+	.modname = KBUILD_MODNAME,
 	.owner = THIS_MODULE,
 	.select_chip = tpm_select_chip,
 };

@@ -51,13 +51,14 @@ static inline void bitmap_set(unsigned long *map, unsigned int start,
 /*
  * Modules: the test calls init/exit functions itself. Each object file has
  * a THIS_MODULE of its own, as each module has in the kernel, so a test
- * can tell one module's from another's.
+ * can tell a personality's from the library's (tpm-provider.o).
  */
 struct module {
 	char unused;
 };
 static struct module kshim_this_module __maybe_unused;
 #define THIS_MODULE		(&kshim_this_module)
+#define EXPORT_SYMBOL_GPL(sym)
 #define module_param(name, type, perm)
 #define MODULE_PARM_DESC(name, desc)
 #define MODULE_DESCRIPTION(desc)

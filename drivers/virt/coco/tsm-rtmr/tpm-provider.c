@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The TPM-backed tsm-rtmr provider: a library module, tsm_rtmr_tpm_provider,
+ * for its two personalities, tsm_rtmr_tpm and tsm_rtmr_snp_vtpm (see
+ * tpm-provider.h). They call tpm_rtmr_probe() and tpm_rtmr_remove(); the
+ * symbol dependency keeps this module loaded while either of them is.
+ */
+#include <linux/bitmap.h>
+#include <linux/container_of.h>
+#include <linux/device.h>
+#include <linux/module.h>
+#include <linux/printk.h>
+#include <linux/string.h>
+#include <linux/tpm.h>
+#include <linux/tsm-rtmr.h>
+
+#include "tpm-provider.h"
+
+/* PCR 0-23: the PC Client platform PCRs, all TPM2_PLATFORM_PCR of them */
+#define TPM_RTMR_NR_PCRS		24
+
+/*
+ * The provider's messages are the personality's: prefixed with the name of
+ * the module that binds (tsm_rtmr_tpm: no TPM chip), not with this one's.
+ */
+#define tpm_rtmr_err(pers, fmt, ...) \
+	pr_err("%s: " fmt, (pers)->modname, ##__VA_ARGS__)
+#define tpm_rtmr_warn(pers, fmt, ...) \
+	pr_warn("%s: " fmt, (pers)->modname, ##__VA_ARGS__)
+#define tpm_rtmr_info(pers, fmt, ...) \
+	pr_info("%s: " fmt, (pers)->modname, ##__VA_ARGS__)
+
+/*
+ * tpm_pcr_extend() and tpm_pcr_read() return a negative errno, or a
+ * positive TPM response code when the TPM refused the command. The
+ * provider ops must return a negative errno only.
+ */
+static int tpm_rtmr_errno(int rc)
+{
+	return rc > 0 ? -EIO : rc;
+}
+
+static struct tpm_rtmr *to_tpm_rtmr(struct tsm_rtmr_provider *p)
+{
+	return container_of(p, struct tpm_rtmr, provider);
+}
+
+static int tpm_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
+			   const u8 *digests)
+{
+	struct tpm_rtmr *tr = to_tpm_rtmr(p);
+	struct tpm_chip *chip = tr->chip;
+	unsigned int i;
+
+	/*
+	 * Once the chip is removed (its driver unbound) every command fails
+	 * before reaching the TPM. Say so with -ENODEV, so the core drops the
+	 * entry instead of listing it as uncertain. tpm_is_tpm2() only takes
+	 * and drops the chip's ops; it sends nothing.
+	 */
+	if (tpm_is_tpm2(chip) < 0)
+		return -ENODEV;
+
+	/* Banks as checked at probe: nr_allocated_banks == p->nr_algs */
+	for (i = 0; i < p->nr_algs; i++) {
+		u16 size = chip->allocated_banks[i].digest_size;
+
+		memset(&tr->digests[i], 0, sizeof(tr->digests[i]));
+		tr->digests[i].alg_id = chip->allocated_banks[i].alg_id;
+		memcpy(tr->digests[i].digest, digests, size);
+		digests += size;
+	}
+
+	return tpm_rtmr_errno(tpm_pcr_extend(chip, index, tr->digests));
+}
+
+static int tpm_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
+			 u8 *digests)
+{
+	struct tpm_rtmr *tr = to_tpm_rtmr(p);
+	struct tpm_chip *chip = tr->chip;
+	struct tpm_digest *d = &tr->digests[0];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < p->nr_algs; i++) {
+		u16 size = chip->allocated_banks[i].digest_size;
+
+		memset(d, 0, sizeof(*d));
+		d->alg_id = chip->allocated_banks[i].alg_id;
+		rc = tpm_pcr_read(chip, index, d);
+		if (rc)
+			return tpm_rtmr_errno(rc);
+		memcpy(digests, d->digest, size);
+		digests += size;
+	}
+
+	return 0;
+}
+
+static const struct tsm_rtmr_ops tpm_rtmr_ops = {
+	.extend = tpm_rtmr_extend,
+	.read = tpm_rtmr_read,
+};
+
+/* The provider's algorithms are the chip's allocated banks, in bank order. */
+static int tpm_rtmr_set_algs(struct tsm_rtmr_provider *p,
+			     const struct tpm_rtmr_personality *pers,
+			     const struct tpm_chip *chip)
+{
+	const struct tsm_rtmr_alg_info *alg;
+	unsigned int i;
+
+	if (!chip->nr_allocated_banks ||
+	    chip->nr_allocated_banks > TSM_RTMR_MAX_ALGS) {
+		tpm_rtmr_err(pers, "%s has %u PCR banks, supported: 1 to %u\n",
+			     dev_name(&chip->dev), chip->nr_allocated_banks,
+			     TSM_RTMR_MAX_ALGS);
+		return -ENODEV;
+	}
+
+	for (i = 0; i < chip->nr_allocated_banks; i++) {
+		const struct tpm_bank_info *bank = &chip->allocated_banks[i];
+
+		alg = tsm_rtmr_alg_by_id(bank->alg_id);
+		if (!alg || tsm_rtmr_alg_size(alg) != bank->digest_size) {
+			tpm_rtmr_err(pers, "%s: PCR bank %u has algorithm 0x%04x (%u bytes), unknown to tsm-rtmr\n",
+				     dev_name(&chip->dev), i, bank->alg_id,
+				     bank->digest_size);
+			return -ENODEV;
+		}
+		p->algs[i] = bank->alg_id;
+	}
+	p->nr_algs = chip->nr_allocated_banks;
+
+	return 0;
+}
+
+static int tpm_rtmr_setup(struct tpm_rtmr *tr,
+			  const struct tpm_rtmr_personality *pers,
+			  struct tpm_chip *chip, const char *allowed)
+{
+	struct tsm_rtmr_provider *p = &tr->provider;
+	int rc;
+
+	if (!(chip->flags & TPM_CHIP_FLAG_TPM2)) {
+		tpm_rtmr_err(pers, "%s is not a TPM 2.0\n",
+			     dev_name(&chip->dev));
+		return -ENODEV;
+	}
+
+	memset(p, 0, sizeof(*p));
+	p->name = pers->name;
+	p->owner = pers->owner;
+	p->nr_registers = TPM_RTMR_NR_PCRS;
+	p->log_index_offset = 0;
+	/*
+	 * PCRs 17-22 start as all-ones (TPM2_Startup) until a dynamic launch
+	 * resets them; an import replays them from there.
+	 */
+	bitmap_set(p->ones_at_reset, 17, 6);
+	/*
+	 * PCRs outlive the module: once the log has entries the core pins
+	 * p->owner, the personality's module (which holds this library),
+	 * never this library alone.
+	 */
+	p->volatile_registers = false;
+	p->ops = &tpm_rtmr_ops;
+
+	rc = tpm_rtmr_set_algs(p, pers, chip);
+	if (rc)
+		return rc;
+
+	rc = tsm_rtmr_parse_extendable(p, allowed);
+	if (rc)
+		return rc;
+
+	tr->chip = chip;
+	return 0;
+}
+
+/* PCR 16 and 23 are extendable only when "allowed" names them: say so. */
+static void tpm_rtmr_warn_resettable(const struct tsm_rtmr_provider *p,
+				     const struct tpm_rtmr_personality *pers)
+{
+	bool r16 = test_bit(16, p->extendable);
+	bool r23 = test_bit(23, p->extendable);
+
+	if (r16 || r23)
+		tpm_rtmr_warn(pers, "allowed= makes PCR %s extendable: anyone with access to the TPM can reset %s (TPM2_PCR_Reset, locality 0)\n",
+			      r16 && r23 ? "16 and 23" : r16 ? "16" : "23",
+			      r16 && r23 ? "them" : "it");
+}
+
+/**
+ * tpm_rtmr_probe() - bind to the default TPM chip and register
+ * @tr: instance to fill in and register
+ * @pers: personality deciding on the chip
+ * @allowed: extendable PCR list, e.g. "8-9,11-15"
+ *
+ * Return: 0 with a chip reference held until tpm_rtmr_remove(), or a
+ * negative errno with no reference held.
+ */
+int tpm_rtmr_probe(struct tpm_rtmr *tr,
+		   const struct tpm_rtmr_personality *pers,
+		   const char *allowed)
+{
+	struct tpm_chip *chip;
+	int rc;
+
+	chip = tpm_default_chip();
+	rc = pers->select_chip(chip);
+	if (rc)
+		goto put_chip;
+
+	rc = tpm_rtmr_setup(tr, pers, chip, allowed);
+	if (rc)
+		goto put_chip;
+
+	rc = tsm_rtmr_register(&tr->provider);
+	if (rc) {
+		tpm_rtmr_err(pers, "cannot register provider %s: %d\n",
+			     pers->name, rc);
+		goto clear_chip;
+	}
+
+	tpm_rtmr_info(pers, "provider %s bound to %s, %u PCR banks\n",
+		      pers->name, dev_name(&chip->dev), tr->provider.nr_algs);
+	tpm_rtmr_warn_resettable(&tr->provider, pers);
+	return 0;
+
+clear_chip:
+	tr->chip = NULL;
+put_chip:
+	if (chip)
+		put_device(&chip->dev);
+	return rc;
+}
+EXPORT_SYMBOL_GPL(tpm_rtmr_probe);
+
+/**
+ * tpm_rtmr_remove() - unregister and drop the chip reference
+ * @tr: instance that tpm_rtmr_probe() registered
+ */
+void tpm_rtmr_remove(struct tpm_rtmr *tr)
+{
+	tsm_rtmr_unregister(&tr->provider);
+	put_device(&tr->chip->dev);
+	tr->chip = NULL;
+}
+EXPORT_SYMBOL_GPL(tpm_rtmr_remove);
+
+MODULE_DESCRIPTION("tsm-rtmr TPM-backed provider, for tsm_rtmr_tpm and tsm_rtmr_snp_vtpm");
+MODULE_LICENSE("GPL");
