@@ -25,7 +25,7 @@ static void tpm2_chip(void)
 static int probe(const char *list)
 {
 	memset(&tpm_rtmr, 0, sizeof(tpm_rtmr));
-	return tpm_rtmr_probe(&tpm_rtmr, &tpm_personality, list);
+	return tsm_rtmr_tpm_probe(&tpm_rtmr, &tpm_personality, list);
 }
 
 static void t_no_chip(void)
@@ -154,13 +154,13 @@ static void t_resettable_warning(void)
 			 "tsm_rtmr_tpm: allowed= makes %s (TPM2_PCR_Reset, locality 0)\n",
 			 cases[i].pcrs);
 		UT_EXPECT_STR(fake_log, want);
-		tpm_rtmr_remove(&tpm_rtmr);
+		tsm_rtmr_tpm_remove(&tpm_rtmr);
 	}
 	/* 17-22 reset only from localities 3 and 4: no warning */
 	fake_warns = 0;
 	UT_EXPECT_EQ(probe("8-15,17-22"), 0);
 	UT_EXPECT_EQ(fake_warns, 0);
-	tpm_rtmr_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
 	/* a refused list warns about nothing */
 	UT_EXPECT_EQ(probe("16,24"), -ERANGE);
 	UT_EXPECT_EQ(fake_warns, 0);
@@ -179,7 +179,7 @@ static void t_bank_order(void)
 	UT_EXPECT_EQ(tpm_rtmr.provider.algs[0], TPM_ALG_SHA384);
 	UT_EXPECT_EQ(tpm_rtmr.provider.algs[1], TPM_ALG_SHA1);
 	UT_EXPECT_EQ(tpm_rtmr.provider.algs[2], TPM_ALG_SHA256);
-	tpm_rtmr_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
 	UT_EXPECT_EQ(chip.dev.refs, 1);
 }
 
@@ -206,7 +206,7 @@ static void t_extend_layout(void)
 	UT_EXPECT(!memcmp(fake_extend_digests[2].digest, in + 68, 32));
 	/* nothing past a bank's digest size */
 	UT_EXPECT_EQ(fake_extend_digests[1].digest[20], 0);
-	tpm_rtmr_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
 }
 
 static void t_extend_errors(void)
@@ -234,7 +234,7 @@ static void t_extend_errors(void)
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ENODEV);
 	UT_EXPECT_EQ(fake_extend_calls, 0);
 	fake_chip_removed = false;
-	tpm_rtmr_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
 }
 
 static void t_read_layout(void)
@@ -253,7 +253,7 @@ static void t_read_layout(void)
 	for (i = 0; i < 48; i++)
 		UT_EXPECT_EQ(out[32 + i],
 			     fake_pcr_byte(23, TPM_ALG_SHA384, i));
-	tpm_rtmr_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
 }
 
 static void t_read_errors(void)
@@ -270,7 +270,7 @@ static void t_read_errors(void)
 		     -EPIPE);
 	/* the first failing bank stops the read */
 	UT_EXPECT_EQ(fake_read_calls, 2);
-	tpm_rtmr_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
 }
 
 static const struct ut_case tpm_cases[] = {

@@ -87,13 +87,14 @@ static struct tpm_rtmr snp_vtpm_rtmr;
 
 static int __init snp_vtpm_rtmr_init(void)
 {
-	return tpm_rtmr_probe(&snp_vtpm_rtmr, &snp_vtpm_personality, allowed);
+	return tsm_rtmr_tpm_probe(&snp_vtpm_rtmr, &snp_vtpm_personality,
+				  allowed);
 }
 module_init(snp_vtpm_rtmr_init);
 
 static void __exit snp_vtpm_rtmr_exit(void)
 {
-	tpm_rtmr_remove(&snp_vtpm_rtmr);
+	tsm_rtmr_tpm_remove(&snp_vtpm_rtmr);
 }
 module_exit(snp_vtpm_rtmr_exit);
 

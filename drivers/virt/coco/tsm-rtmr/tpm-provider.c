@@ -2,8 +2,9 @@
 /*
  * The TPM-backed tsm-rtmr provider: a library module, tsm_rtmr_tpm_provider,
  * for its two personalities, tsm_rtmr_tpm and tsm_rtmr_snp_vtpm (see
- * tpm-provider.h). They call tpm_rtmr_probe() and tpm_rtmr_remove(); the
- * symbol dependency keeps this module loaded while either of them is.
+ * tpm-provider.h). They call tsm_rtmr_tpm_probe() and
+ * tsm_rtmr_tpm_remove(); the symbol dependency keeps this module loaded
+ * while either of them is.
  */
 #include <linux/bitmap.h>
 #include <linux/container_of.h>
@@ -193,17 +194,17 @@ static void tpm_rtmr_warn_resettable(const struct tsm_rtmr_provider *p,
 }
 
 /**
- * tpm_rtmr_probe() - bind to the default TPM chip and register
+ * tsm_rtmr_tpm_probe() - bind to the default TPM chip and register
  * @tr: instance to fill in and register
  * @pers: personality deciding on the chip
  * @allowed: extendable PCR list, e.g. "8-9,11-15"
  *
- * Return: 0 with a chip reference held until tpm_rtmr_remove(), or a
+ * Return: 0 with a chip reference held until tsm_rtmr_tpm_remove(), or a
  * negative errno with no reference held.
  */
-int tpm_rtmr_probe(struct tpm_rtmr *tr,
-		   const struct tpm_rtmr_personality *pers,
-		   const char *allowed)
+int tsm_rtmr_tpm_probe(struct tpm_rtmr *tr,
+		       const struct tpm_rtmr_personality *pers,
+		       const char *allowed)
 {
 	struct tpm_chip *chip;
 	int rc;
@@ -236,19 +237,19 @@ put_chip:
 		put_device(&chip->dev);
 	return rc;
 }
-EXPORT_SYMBOL_GPL(tpm_rtmr_probe);
+EXPORT_SYMBOL_GPL(tsm_rtmr_tpm_probe);
 
 /**
- * tpm_rtmr_remove() - unregister and drop the chip reference
- * @tr: instance that tpm_rtmr_probe() registered
+ * tsm_rtmr_tpm_remove() - unregister and drop the chip reference
+ * @tr: instance that tsm_rtmr_tpm_probe() registered
  */
-void tpm_rtmr_remove(struct tpm_rtmr *tr)
+void tsm_rtmr_tpm_remove(struct tpm_rtmr *tr)
 {
 	tsm_rtmr_unregister(&tr->provider);
 	put_device(&tr->chip->dev);
 	tr->chip = NULL;
 }
-EXPORT_SYMBOL_GPL(tpm_rtmr_remove);
+EXPORT_SYMBOL_GPL(tsm_rtmr_tpm_remove);
 
 MODULE_DESCRIPTION("tsm-rtmr TPM-backed provider, for tsm_rtmr_tpm and tsm_rtmr_snp_vtpm");
 MODULE_LICENSE("GPL");

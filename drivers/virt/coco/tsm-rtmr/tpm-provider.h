@@ -54,9 +54,9 @@ struct tpm_rtmr {
 	struct tpm_digest digests[TSM_RTMR_MAX_ALGS];
 };
 
-int tpm_rtmr_probe(struct tpm_rtmr *tr,
-		   const struct tpm_rtmr_personality *pers,
-		   const char *allowed);
-void tpm_rtmr_remove(struct tpm_rtmr *tr);
+int tsm_rtmr_tpm_probe(struct tpm_rtmr *tr,
+		       const struct tpm_rtmr_personality *pers,
+		       const char *allowed);
+void tsm_rtmr_tpm_remove(struct tpm_rtmr *tr);
 
 #endif /* _TSM_RTMR_TPM_PROVIDER_H */

@@ -53,13 +53,13 @@ static struct tpm_rtmr tpm_rtmr;
 
 static int __init tpm_rtmr_init(void)
 {
-	return tpm_rtmr_probe(&tpm_rtmr, &tpm_personality, allowed);
+	return tsm_rtmr_tpm_probe(&tpm_rtmr, &tpm_personality, allowed);
 }
 module_init(tpm_rtmr_init);
 
 static void __exit tpm_rtmr_exit(void)
 {
-	tpm_rtmr_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
 }
 module_exit(tpm_rtmr_exit);
 
