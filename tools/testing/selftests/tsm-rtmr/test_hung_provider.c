@@ -31,7 +31,7 @@
 
 struct res {
 	volatile int started;
-	int e_errno;		/* E's import write: its errno, 0 if it took */
+	ssize_t e_rc;		/* E's import write: bytes or -errno */
 	double t_start;		/* when A began its commit */
 	double t_done;		/* when A's commit returned */
 	int a_rc;
@@ -237,20 +237,6 @@ TEST_F_TIMEOUT(hung, log_reader_waits_one_call_and_is_killable, 60)
 	EXPECT_GT(DELAY_MS + FAST_MS, r->c_ms);
 }
 
-/* One write of @log to PROV's import file; 0 or the errno. */
-static int import_log(const unsigned char *log, ssize_t len)
-{
-	int fd = open(SFS_ROOT "/" PROV "/import", O_WRONLY);
-	int err = 0;
-
-	if (fd < 0)
-		return errno;
-	if (write(fd, log, len) != len)
-		err = errno ? errno : EIO;
-	close(fd);
-	return err;
-}
-
 TEST_F_TIMEOUT(hung, importer_waiting_behind_it_is_killable, 60)
 {
 	struct res *r = self->r;
@@ -270,13 +256,13 @@ TEST_F_TIMEOUT(hung, importer_waiting_behind_it_is_killable, 60)
 	d = fork();
 	ASSERT_LE(0, d);
 	if (!d) {
-		import_log(log, len);
+		write_raw(SFS_ROOT "/" PROV "/import", log, len);
 		_exit(0);
 	}
 	e = fork();
 	ASSERT_LE(0, e);
 	if (!e) {
-		r->e_errno = import_log(log, len);
+		r->e_rc = write_raw(SFS_ROOT "/" PROV "/import", log, len);
 		_exit(0);
 	}
 	usleep(300 * 1000);
@@ -289,7 +275,7 @@ TEST_F_TIMEOUT(hung, importer_waiting_behind_it_is_killable, 60)
 	EXPECT_GT(r->t_done, t_reaped);
 	ASSERT_EQ(e, waitpid(e, &st, 0));
 	/* the log holds entries: refused, and nothing changed */
-	EXPECT_EQ(EBUSY, r->e_errno);
+	EXPECT_EQ(-EBUSY, r->e_rc);
 	EXPECT_EQ(4, prov_count(PROV));
 	len_after = prov_log(PROV, &after);
 	ASSERT_LT(len, len_after);
