@@ -133,12 +133,12 @@ fuzz:
 
 # The debug kernels (KASAN, lockdep, kmemleak, KUnit) from linux-source-6.12
 # and linux-source-6.1, built once and cached. make fuzz-kernel boots 6.1's,
-# DEBUG_KERNEL=6.12 6.12's.
+# DEBUG_KERNEL=6.12 6.12's (debug-kernel/run.sh builds the one it boots).
 debug-kernel: deps
 	tools/testing/debug-kernel/build.sh --kernel 6.12
 	tools/testing/debug-kernel/build.sh --kernel 6.1
 
-fuzz-kernel: debug-kernel
+fuzz-kernel: deps
 	tools/testing/abi-fuzz/run.sh --debug-kernel --long
 
 clean:

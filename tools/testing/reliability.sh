@@ -96,7 +96,7 @@ collect() {	# collect NAME WHAT RC: keep a stage's TAP for the summary
 	if [ "$3" != 0 ] && ! grep -q '^[[:space:]]*not ok' "$tap"; then
 		echo "not ok - reliability $k $1: $2 exited $3" | tee -a "$tap"
 	fi
-	taps+=("$tap") ktaps+=("$tap")
+	ktaps+=("$tap")
 }
 
 run() {	# run NAME LOGDIR -- command: a guest on kernel $k
@@ -112,7 +112,6 @@ run() {	# run NAME LOGDIR -- command: a guest on kernel $k
 }
 
 for k in "${kernels[@]}"; do
-	ktaps=()
 	kstages=("${stages[@]}")
 	[ ${#kstages[@]} -gt 0 ] || read -ra kstages <<< "$(default_stages "$k")"
 	echo "# reliability $k: ${kstages[*]}"
@@ -130,7 +129,6 @@ for k in "${kernels[@]}"; do
 		} | tee "$tapdir/reliability-$k-build.tap"
 		kstages=()
 	fi
-	taps+=("$tapdir/reliability-$k-build.tap")
 	ktaps=("$tapdir/reliability-$k-build.tap")
 	echo "# time $k debug-kernel: $((SECONDS - t0)) s"
 
@@ -152,7 +150,7 @@ for k in "${kernels[@]}"; do
 			tools/testing/debug-kernel/ktap2tap.sh "build/vm/debug-$k-kunit"/console.log \
 				$KUNIT_SUITES > "$tapdir/reliability-$k-kunit.tap"
 			cat "$tapdir/reliability-$k-kunit.tap"
-			taps+=("$tapdir/reliability-$k-kunit.tap") ktaps+=("$tapdir/reliability-$k-kunit.tap")
+			ktaps+=("$tapdir/reliability-$k-kunit.tap")
 			;;
 		stress)
 			run stress "build/vm/debug-$k-stress" -- "
@@ -184,6 +182,7 @@ exit \$rc"
 		echo "# time $k $s: $((SECONDS - t0)) s"
 	done
 	echo "# reliability $k: $(tools/testing/tap-summary.sh "${ktaps[@]}")"
+	taps+=("${ktaps[@]}")
 done
 echo "# time reliability total: $((SECONDS - t_all)) s"
 tools/testing/tap-summary.sh "${taps[@]}"

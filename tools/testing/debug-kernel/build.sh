@@ -139,11 +139,11 @@ if [ $kernel_only = 0 ]; then
 	find "$ko.tmp" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.order' \
 		-o -name '*.symvers' -o -name '*.d' \) -delete
-	# W=1: the debug build is also the strict build.
-	if ! make -C "$KDIR" M="$ko.tmp" -j"$jobs" \
-		CONFIG_TSM_RTMR=m CONFIG_TSM_RTMR_SIM=m CONFIG_TSM_RTMR_TPM=m \
-		CONFIG_TSM_RTMR_TDX=m CONFIG_TSM_RTMR_SNP_VTPM=m \
-		CONFIG_TSM_RTMR_TPM_PROVIDER=m \
+	# The modules the top Makefile builds (its KCONFIG), and the KUnit
+	# ones. W=1: the debug build is also the strict build.
+	kconfig=$(grep -o 'CONFIG_TSM_RTMR[A-Z0-9_]*=m' "$top/Makefile" | sort -u)
+	# shellcheck disable=SC2086 # one word per option
+	if ! make -C "$KDIR" M="$ko.tmp" -j"$jobs" $kconfig \
 		CONFIG_TSM_RTMR_KUNIT_TEST=y \
 		CONFIG_TSM_RTMR_TDX_KUNIT_TEST=m \
 		W=1 KCFLAGS="${DEBUG_KCFLAGS:-}" modules > "$ko.tmp.log" 2>&1; then
@@ -161,6 +161,5 @@ fi
 
 if [ $print_env = 1 ]; then
 	cat "$dir/env"
-	echo "DEBUG_KERNEL=$kernel"
 	echo "DEBUG_KO=$ko/drivers/virt/coco/tsm-rtmr"
 fi

@@ -17,7 +17,8 @@
 # driver are built into the debug kernel. --kmemleak is always on.
 #
 # On 6.12, configfs-tsm (tsm.ko) and the TDX and SEV-SNP guest drivers are
-# modules of the debug kernel, in the guest's /lib/modules too.
+# modules of the debug kernel, in the guest's /lib/modules too (run-vm.sh
+# adds them wherever the module tree has them: OPTIONAL_KMODS).
 #
 # Environment: DEBUG_KERNEL_SKIP_BUILD=1 uses build/debug-modules[-6.12]
 # as it is.
@@ -57,8 +58,6 @@ pre="/sbin/depmod -a $KVER || exit 2
 grep -qs ' /sys/kernel/config ' /proc/mounts || mount -t configfs configfs /sys/kernel/config
 grep -qs ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
 "
-[ "$DEBUG_KERNEL" = 6.12 ] &&
-	export VM_EXTRA_KMODS="${VM_EXTRA_KMODS:-} tsm tdx-guest sev-guest"
 exec "$top/tools/testing/vm/run-vm.sh" --kernel "$VMLINUZ" --kver "$KVER" \
 	--moddir "$MODDIR" --kmemleak --quiet "${copies[@]}" "${opts[@]}" \
 	-- "$pre$*"
