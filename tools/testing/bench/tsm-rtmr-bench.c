@@ -493,6 +493,13 @@ static void tpm_open(struct tpm_ctx *t, const char *dev)
 		die("Esys_Initialize: 0x%x", rc);
 }
 
+static void tpm_close(struct tpm_ctx *t)
+{
+	Esys_Finalize(&t->esys);
+	Tss2_Tcti_Finalize(t->tcti);
+	free(t->tcti);
+}
+
 /* The raw register operation: one TPM2_PCR_Extend with every bank. */
 static void tpm_extend(struct tpm_ctx *t, int pcr, const struct handle *h,
 		       const uint8_t *digests)
@@ -682,8 +689,8 @@ static void bench_tpm(void)
 			 "tpm: tsm-rtmr event_inline/peer (event %d B)", esz[v]);
 		report_ratio(label, "info", 1.0, eps[v], eps[inl[v]], reps);
 	}
-	Esys_Finalize(&t.esys);
-	Esys_Finalize(&tz.esys);
+	tpm_close(&t);
+	tpm_close(&tz);
 	handle_close(&h);
 	unlink(logpath);
 }
@@ -1848,13 +1855,6 @@ static bool pcr_at_reset(struct tpm_ctx *t, const struct handle *h, int pcr)
 		if (v[i])
 			return false;
 	return true;
-}
-
-static void tpm_close(struct tpm_ctx *t)
-{
-	Esys_Finalize(&t->esys);
-	Tss2_Tcti_Finalize(t->tcti);
-	free(t->tcti);
 }
 
 /* @value = H(@value || @digests) in every bank, as the TPM extends. */
