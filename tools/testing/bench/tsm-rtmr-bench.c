@@ -470,6 +470,12 @@ static size_t build_record(const struct handle *h, int pcr,
 	return p + elen - rec;
 }
 
+/* The bytes of a build_record() record with no event data. */
+static size_t record_size(const struct handle *h)
+{
+	return 12 + 2 * h->nr_algs + h->digests_size + 4;
+}
+
 #ifdef WITH_ESYS
 struct tpm_ctx {
 	ESYS_CONTEXT *esys;
@@ -1359,7 +1365,7 @@ static void bench_log(void)
 				     .name = "ascii-", .label = "ascii ",
 				     .target = "info" };
 	handle_open(&h, "bench-log", "sim", 0);
-	rec_size = 12 + 2 * h.nr_algs + h.digests_size + 4;	/* no event */
+	rec_size = record_size(&h);
 	snprintf(copy, sizeof(copy), "%s/bench-log.copy", tmp_dir);
 
 	/* Room for the largest log: records plus header and slack. */
@@ -1727,7 +1733,7 @@ static void bench_import_sim(void)
 	nreg = read_ull("/sys/module/tsm_rtmr_sim/parameters/nr_registers");
 	if (nreg > 7)
 		nreg = 7;
-	rec = 12 + 2 * h.nr_algs + h.digests_size + 4;
+	rec = record_size(&h);
 	len = hlen + import_n * rec;
 	if (len > read_ull(CORE_PARAMS "/max_log_bytes"))
 		die("a log of %zu bytes is over max_log_bytes", len);
@@ -1978,7 +1984,7 @@ static void bench_import(void)
 		    c);
 	memset(&h, 0, sizeof(h));
 	hlen = provider_log_header(TPM_LOG_PATH, &h, hdr, sizeof(hdr));
-	rec = 12 + 2 * h.nr_algs + h.digests_size + 4;	/* no event data */
+	rec = record_size(&h);
 	len = hlen + import_n * rec;
 	if (len > read_ull(CORE_PARAMS "/max_log_bytes"))
 		die("a log of %zu bytes is over max_log_bytes", len);
