@@ -477,6 +477,23 @@ static size_t record_size(const struct handle *h)
 }
 
 #ifdef WITH_ESYS
+/*
+ * The inverse of build_record() for the digests: record @rec's digests, in
+ * bank order, into @out (h->digests_size bytes).
+ */
+static void record_digests(const struct handle *h, const uint8_t *rec,
+			   uint8_t *out)
+{
+	const uint8_t *p = rec + 12;
+	int i;
+
+	for (i = 0; i < h->nr_algs; i++) {
+		memcpy(out, p + 2, algtab[h->alg[i]].size);
+		out += algtab[h->alg[i]].size;
+		p += 2 + algtab[h->alg[i]].size;
+	}
+}
+
 struct tpm_ctx {
 	ESYS_CONTEXT *esys;
 	TSS2_TCTI_CONTEXT *tcti;
@@ -507,11 +524,10 @@ static void tpm_close(struct tpm_ctx *t)
 }
 
 /* The raw register operation: one TPM2_PCR_Extend with every bank. */
-static void tpm_extend(struct tpm_ctx *t, int pcr, const struct handle *h,
-		       const uint8_t *digests)
+static TSS2_RC tpm_try_extend(struct tpm_ctx *t, int pcr,
+			      const struct handle *h, const uint8_t *digests)
 {
 	TPML_DIGEST_VALUES v = { .count = h->nr_algs };
-	TSS2_RC rc;
 	int i;
 
 	for (i = 0; i < h->nr_algs; i++) {
@@ -519,8 +535,15 @@ static void tpm_extend(struct tpm_ctx *t, int pcr, const struct handle *h,
 		memcpy(&v.digests[i].digest, digests, algtab[h->alg[i]].size);
 		digests += algtab[h->alg[i]].size;
 	}
-	rc = Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD,
-			     ESYS_TR_NONE, ESYS_TR_NONE, &v);
+	return Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD,
+			       ESYS_TR_NONE, ESYS_TR_NONE, &v);
+}
+
+static void tpm_extend(struct tpm_ctx *t, int pcr, const struct handle *h,
+		       const uint8_t *digests)
+{
+	TSS2_RC rc = tpm_try_extend(t, pcr, h, digests);
+
 	if (rc)
 		die("Esys_PCR_Extend: 0x%x", rc);
 }
@@ -1884,34 +1907,26 @@ static void extend_value(const struct handle *h, uint8_t *value,
 }
 
 /*
- * Extend @pcr with record @i of @log (header @hlen bytes, records @rec
- * bytes each, built up to @i). The TPM driver gives up on a command that
- * takes too long (ETIME: swtpm starved by a busy host), and then cannot
- * say whether the extend landed; the PCR, read back and compared with the
- * log's replay of it without and with record @i, does. A fresh ESYS
- * context each time: ESYS refuses to go on after a TCTI error.
+ * Extend @pcr with @digests, those of record @i of @log (header @hlen
+ * bytes, records @rec bytes each, built up to @i). The TPM driver gives
+ * up on a command that takes too long (ETIME: swtpm starved by a busy
+ * host), and then cannot say whether the extend landed; the PCR, read back
+ * and compared with the log's replay of it without and with record @i,
+ * does. A fresh ESYS context each time: ESYS refuses to go on after a TCTI
+ * error.
  */
 static void import_extend(struct tpm_ctx *t, const char *dev, int pcr,
-			  const struct handle *h, const uint8_t *log,
-			  size_t hlen, size_t rec, long i)
+			  const struct handle *h, const uint8_t *digests,
+			  const uint8_t *log, size_t hlen, size_t rec, long i)
 {
-	const uint8_t *d = log + hlen + i * rec + 14;
-	uint8_t digests[MAX_BANKS * 64], before[MAX_BANKS * 64];
+	uint8_t dj[MAX_BANKS * 64], before[MAX_BANKS * 64];
 	uint8_t after[MAX_BANKS * 64], live[MAX_BANKS * 64];
-	TPML_DIGEST_VALUES v = { .count = h->nr_algs };
 	TSS2_RC failed;
-	int tries, b;
+	int tries;
 	long j;
 
-	for (b = 0; b < h->nr_algs; b++) {
-		v.digests[b].hashAlg = algtab[h->alg[b]].id;
-		memcpy(&v.digests[b].digest, d, algtab[h->alg[b]].size);
-		d += 2 + algtab[h->alg[b]].size;
-	}
 	for (tries = 0;; tries++) {
-		TSS2_RC rc = Esys_PCR_Extend(t->esys, ESYS_TR_PCR0 + pcr,
-					     ESYS_TR_PASSWORD, ESYS_TR_NONE,
-					     ESYS_TR_NONE, &v);
+		TSS2_RC rc = tpm_try_extend(t, pcr, h, digests);
 
 		if (!rc)
 			return;
@@ -1922,26 +1937,18 @@ static void import_extend(struct tpm_ctx *t, const char *dev, int pcr,
 		tpm_close(t);
 		tpm_open(t, dev);
 		memset(before, 0, sizeof(before));
-		for (j = 0; j <= i; j++) {
-			const uint8_t *r = log + hlen + j * rec, *p = r + 12;
+		for (j = 0; j < i; j++) {
+			const uint8_t *r = log + hlen + j * rec;
 			uint32_t idx;
-			uint8_t *o = digests;
 
 			memcpy(&idx, r, 4);
 			if ((int)idx != pcr)
 				continue;
-			for (b = 0; b < h->nr_algs; b++) {
-				memcpy(o, p + 2, algtab[h->alg[b]].size);
-				o += algtab[h->alg[b]].size;
-				p += 2 + algtab[h->alg[b]].size;
-			}
-			if (j == i) {
-				memcpy(after, before, h->digests_size);
-				extend_value(h, after, digests);
-			} else {
-				extend_value(h, before, digests);
-			}
+			record_digests(h, r, dj);
+			extend_value(h, before, dj);
 		}
+		memcpy(after, before, h->digests_size);
+		extend_value(h, after, digests);
 		rc = pcr_read(t, h, pcr, live);
 		if (rc)
 			die("Esys_PCR_Read(%d) after a failed extend: 0x%x",
@@ -2021,7 +2028,7 @@ static void bench_import(void)
 
 		fill_random(d, h.digests_size);
 		build_record(&h, pcr, d, &ev, 0, log + hlen + i * rec);
-		import_extend(&t, dev, pcr, &h, log, hlen, rec, i);
+		import_extend(&t, dev, pcr, &h, d, log, hlen, rec, i);
 		if ((i + 1) % 20000 == 0)
 			fprintf(stderr, "  import: %d extends, %.0f s\n", i + 1,
 				now() - t0);
