@@ -73,18 +73,19 @@ if [ -f "$host/mods/tsm_rtmr.ko" ]; then
 	echo "core_ko=patched" >> "$info"
 fi
 modprobe tsm_rtmr_tpm || { echo "# bench: modprobe tsm_rtmr_tpm failed"; fail=1; }
+# The driver crypto_alloc_shash(NAME) gets: the highest priority; with a
+# second argument "priority", "DRIVER (priority N)". Nothing if none.
+driver() {
+	awk -F '[[:space:]]*:[[:space:]]*' -v want="$1" -v prio="${2:-}" '
+		/^name/ { n = $2 } /^driver/ { d = $2 }
+		/^priority/ { if (n == want && (drv == "" || $2 + 0 > best + 0)) { best = $2; drv = d } }
+		END { if (drv != "") print drv (prio != "" ? " (priority " best ")" : "") }' /proc/crypto
+}
 # The kernel's hash drivers, which the import's replay uses.
-awk -F '[[:space:]]*:[[:space:]]*' '
-	function done() {
-		if ((n == "sha256" || n == "sha384") && (!(n in best) || p + 0 > best[n] + 0)) {
-			best[n] = p; drv[n] = d
-		}
-		n = ""
-	}
-	/^name/ { n = $2 } /^driver/ { d = $2 } /^priority/ { p = $2 }
-	/^$/ { done() }
-	END { done(); for (k in drv) print "crypto_" k "=" drv[k] " (priority " best[k] ")" }
-' /proc/crypto >> "$info"
+for a in sha256 sha384; do
+	d=$(driver "$a" priority)
+	[ -z "$d" ] || echo "crypto_$a=$d"
+done >> "$info"
 if [ -d /sys/kernel/security/tsm-rtmr/tpm ] && [ -e /dev/tpmrm0 ]; then
 	# First: the tpm log must be empty.
 	# shellcheck disable=SC2086
@@ -104,13 +105,6 @@ fi
 # the x86 SIMD ones. BENCH_IMPORT_SIM_ALGS: the simulator's banks, one
 # algs= per word ("sha256 sha384 sha256,sha384"). Leaves no simulator
 # loaded.
-# shellcheck disable=SC2317 # called through section()
-driver() {	# the driver crypto_alloc_shash(NAME) gets: highest priority
-	awk -F '[[:space:]]*:[[:space:]]*' -v want="$1" '
-		/^name/ { n = $2 } /^driver/ { d = $2 }
-		/^priority/ { if (n == want && $2 + 0 > best + 0) { best = $2; drv = d } }
-		END { print drv }' /proc/crypto
-}
 # shellcheck disable=SC2317 # called through section()
 import_sim() {
 	for kind in generic simd; do
