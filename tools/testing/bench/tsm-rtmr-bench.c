@@ -1725,6 +1725,56 @@ static int import_write(const char *path, const uint8_t *log, size_t len,
 }
 
 /*
+ * A log of import_n records with no event data, for @h: the header of the
+ * provider's log @hdr_path, then room for the records; @hlen, @rec and
+ * @len its header, record and whole sizes.
+ */
+static uint8_t *import_log_alloc(const char *hdr_path, struct handle *h,
+				 size_t *hlen, size_t *rec, size_t *len)
+{
+	uint8_t hdr[512], *log;
+
+	memset(h, 0, sizeof(*h));
+	*hlen = provider_log_header(hdr_path, h, hdr, sizeof(hdr));
+	*rec = record_size(h);
+	*len = *hlen + import_n * *rec;
+	if (*len > read_ull(CORE_PARAMS "/max_log_bytes"))
+		die("a log of %zu bytes is over max_log_bytes", *len);
+	log = malloc(*len);
+	if (!log)
+		die("out of memory");
+	memcpy(log, hdr, *hlen);
+	return log;
+}
+
+enum { SPOIL_NONE, SPOIL_FLIP, SPOIL_ZERO };
+
+/*
+ * Import @log into @path with the 4 bytes at @at spoiled (@how: left
+ * alone, first byte's low bit flipped, zeroed), restored after: the
+ * import must be refused with EINVAL (else die, saying @what). Its time.
+ */
+static double import_refused(const char *path, uint8_t *log, size_t len,
+			     size_t at, int how, const char *what)
+{
+	uint8_t save[4];
+	double secs;
+	int rc;
+
+	memcpy(save, log + at, 4);
+	if (how == SPOIL_FLIP)
+		log[at] ^= 1;
+	else if (how == SPOIL_ZERO)
+		memset(log + at, 0, 4);
+	rc = import_write(path, log, len, &secs);
+	memcpy(log + at, save, 4);
+	if (rc != -EINVAL)
+		die("%s: %s, expected EINVAL", what,
+		    rc ? strerror(-rc) : "accepted");
+	return secs;
+}
+
+/*
  * import-sim, an experiment (BENCH_SECTIONS=import-sim): where an import's
  * time goes, on the simulator. Its registers die with it, so it refuses
  * every log that touches one, but only once the whole log is copied in,
@@ -1742,7 +1792,7 @@ static const char *import_label = "-";
 static void bench_import_sim(void)
 {
 	double whole[MAX_SAMPLES], first[MAX_SAMPLES], us[MAX_SAMPLES];
-	uint8_t hdr[512], ev = 0, *log;
+	uint8_t ev = 0, *log;
 	size_t hlen, rec, len;
 	struct handle h;
 	unsigned long long nreg;
@@ -1750,20 +1800,11 @@ static void bench_import_sim(void)
 
 	if (log_count("sim"))
 		die("the sim log holds entries: import-sim needs a freshly loaded tsm_rtmr_sim");
-	memset(&h, 0, sizeof(h));
-	hlen = provider_log_header(SFS_ROOT "/sim/binary_event_log", &h, hdr,
-				   sizeof(hdr));
+	log = import_log_alloc(SFS_ROOT "/sim/binary_event_log", &h, &hlen,
+			       &rec, &len);
 	nreg = read_ull("/sys/module/tsm_rtmr_sim/parameters/nr_registers");
 	if (nreg > 7)
 		nreg = 7;
-	rec = record_size(&h);
-	len = hlen + import_n * rec;
-	if (len > read_ull(CORE_PARAMS "/max_log_bytes"))
-		die("a log of %zu bytes is over max_log_bytes", len);
-	log = malloc(len);
-	if (!log)
-		die("out of memory");
-	memcpy(log, hdr, hlen);
 	for (i = 0; i < import_n; i++) {
 		uint8_t d[MAX_BANKS * 64];
 
@@ -1776,19 +1817,13 @@ static void bench_import_sim(void)
 	for (r = 0; r < import_reps; r++) {
 		for (i = 0; i < 2; i++) {
 			bool all = (i + r) % 2 == 0;
-			uint8_t save[4];
 			double secs;
-			int rc;
 
-			memcpy(save, log + hlen + 8, 4);
-			if (!all)
-				memset(log + hlen + 8, 0, 4);
-			rc = import_write(SFS_ROOT "/sim/import", log, len, &secs);
-			memcpy(log + hlen + 8, save, 4);
-			if (rc != -EINVAL)
-				die("sim import (%s): %s, expected EINVAL",
-				    all ? "whole" : "first record malformed",
-				    rc ? strerror(-rc) : "accepted");
+			secs = import_refused(SFS_ROOT "/sim/import", log, len,
+					      hlen + 8,
+					      all ? SPOIL_NONE : SPOIL_ZERO,
+					      all ? "sim import (whole)" :
+					      "sim import (first record malformed)");
 			(all ? whole : first)[r] = secs * 1e3;
 		}
 		us[r] = (whole[r] - first[r]) * 1e3 / import_n;
@@ -1968,7 +2003,7 @@ static void import_extend(struct tpm_ctx *t, const char *dev, int pcr,
 static void bench_import(void)
 {
 	struct import_samples *s = calloc(1, sizeof(*s));
-	uint8_t hdr[512], ev = 0, *log, *back;
+	uint8_t ev = 0, *log, *back;
 	int pcrs[24], np = 0, i, r;
 	size_t hlen, rec, len, total = 0;
 	char *rbuf = malloc(read_size), file[300];
@@ -1989,12 +2024,10 @@ static void bench_import(void)
 	if (c)
 		die("the tpm log holds %llu entries: a log is imported only into an empty one, once per boot; run the import section first in a fresh boot",
 		    c);
-	memset(&h, 0, sizeof(h));
-	hlen = provider_log_header(TPM_LOG_PATH, &h, hdr, sizeof(hdr));
-	rec = record_size(&h);
-	len = hlen + import_n * rec;
-	if (len > read_ull(CORE_PARAMS "/max_log_bytes"))
-		die("a log of %zu bytes is over max_log_bytes", len);
+	log = import_log_alloc(TPM_LOG_PATH, &h, &hlen, &rec, &len);
+	back = malloc(len + 1);
+	if (!back)
+		die("out of memory");
 
 	/* /dev/tpm0 (no resource manager) is the faster way to fill */
 	fd = open(dev, O_RDWR);
@@ -2016,11 +2049,6 @@ static void bench_import(void)
 		import_n, rec, h.nr_algs, np, len, dev);
 
 	/* The previous kernel's log, and its extends, made directly. */
-	log = malloc(len);
-	back = malloc(len + 1);
-	if (!log || !back)
-		die("out of memory");
-	memcpy(log, hdr, hlen);
 	t0 = now();
 	for (i = 0; i < import_n; i++) {
 		uint8_t d[MAX_BANKS * 64];
@@ -2052,8 +2080,6 @@ static void bench_import(void)
 			/* last: the first digest byte of the last record;
 			 * first: the first record's digest count */
 			size_t at = last ? len - rec + 14 : hlen + 8;
-			uint8_t save[4];
-			int rc;
 
 			if ((i + r) % 3 == 2) {
 				secs = userspace_replay(file);
@@ -2061,17 +2087,10 @@ static void bench_import(void)
 					series_add(&s->user, secs * 1e3);
 				continue;
 			}
-			memcpy(save, log + at, 4);
-			if (last)
-				log[at] ^= 1;
-			else
-				memset(log + at, 0, 4);
-			rc = import_write(IMPORT_PATH, log, len, &secs);
-			memcpy(log + at, save, 4);
-			if (rc != -EINVAL)
-				die("refused import (%s): %s, expected EINVAL",
-				    last ? "last digest flipped" : "first record malformed",
-				    rc ? strerror(-rc) : "accepted");
+			secs = import_refused(IMPORT_PATH, log, len, at,
+					      last ? SPOIL_FLIP : SPOIL_ZERO,
+					      last ? "refused import (last digest flipped)" :
+					      "refused import (first record malformed)");
 			series_add(last ? &s->last : &s->first, secs * 1e3);
 		}
 		if (log_count("tpm"))
