@@ -24,11 +24,31 @@
 #define PCR_A		11
 #define PCR_B		12
 #define PCR_C		13	/* the commit after the import */
-#define LOG_MAX		8192
+#define LOG_MAX		16384
 #define TCTI		"TPM2TOOLS_TCTI=device:/dev/tpmrm0"
 
-static const char *const events[] = { "import-a", "import-b", "import-c" };
 static const uint32_t pcrs[] = { PCR_A, PCR_B, PCR_A };
+
+/*
+ * The event data of the previous kernel's record @i: two short strings,
+ * then 5000 bytes that hold NULs, so the log spans two pages and the
+ * import is one write of more than 4096 bytes.
+ */
+static const void *event_of(int i, size_t *len)
+{
+	static const char *const small[] = { "import-a", "import-b" };
+	static unsigned char big[5000];
+	size_t k;
+
+	if (i < 2) {
+		*len = strlen(small[i]);
+		return small[i];
+	}
+	for (k = 0; k < sizeof(big); k++)
+		big[k] = k % 7 ? k * 31 : 0;
+	*len = sizeof(big);
+	return big;
+}
 
 /* The TPM provider's banks, from its log header: "sha256,sha384". */
 static int tpm_banks(char *list, size_t size)
@@ -68,10 +88,13 @@ static size_t prev_log(unsigned char *buf, const char *banks, int n)
 		return 0;
 	off = log_header_build(buf, &ds);
 	for (i = 0; i < n; i++) {
-		if (digests_of_str(&ds, banks, events[i]))
+		size_t elen;
+		const void *ev = event_of(i, &elen);
+
+		if (digests_of(&ds, banks, ev, elen))
 			return 0;
 		off += log_record_build(buf + off, pcrs[i], EV_EVENT_TAG, &ds,
-					events[i], strlen(events[i]));
+					ev, elen);
 	}
 	return off;
 }
@@ -251,9 +274,11 @@ IMPORT_TEST(previous_kernel_extends_the_pcrs)
 	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
 	for (i = 0; i < 3; i++) {
 		char arg[512];
-		size_t off = 0;
+		size_t off = 0, elen;
 
-		ASSERT_OK(digests_of_str(&ds, banks, events[i]));
+		const void *ev = event_of(i, &elen);
+
+		ASSERT_OK(digests_of(&ds, banks, ev, elen));
 		for (j = 0; j < ds.n; j++) {
 			off += snprintf(arg + off, sizeof(arg) - off, "%s%s=",
 					j ? "," : "", ds.alg[j]->name);
@@ -489,7 +514,8 @@ static void *share_write(void *arg)
 /*
  * The genuine log becomes the tpm log, as if committed; the module pinned.
  * It is written by SHARERS threads at once through one fd: exactly one
- * write adopts it, the others find the log no longer empty (EBUSY).
+ * write adopts it, the others find the log no longer empty (EBUSY). Its
+ * last record's event data holds NULs and the log spans two pages.
  */
 IMPORT_TEST(genuine_log_adopted)
 {
@@ -504,6 +530,7 @@ IMPORT_TEST(genuine_log_adopted)
 
 	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
 	len = prev_log(log, banks, 3);
+	ASSERT_LT(4096, len);
 	fd = open(IMPORT, O_WRONLY);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < SHARERS; i++) {
