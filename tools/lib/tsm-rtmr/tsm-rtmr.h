@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * libtsm-rtmr: parse, replay and convert TCG crypto-agile event logs, and
- * verify TPM quotes against them.
+ * libtsm-rtmr: parse, replay and convert TCG crypto-agile event logs,
+ * verify TPM quotes against them, and commit entries through the kernel's
+ * configfs handles.
  *
  * A log is parsed once into an immutable struct tr_log that owns a copy of
  * the bytes; records point into that copy by offset, so serialising a
  * parsed log gives back exactly the bytes it was parsed from.
  *
- * Every function that can fail returns 0 or a negative enum tr_status and,
- * where it takes a struct tr_error (which may be NULL), leaves a one-line
- * reason there.
+ * Every function that can fail returns 0 or a negative enum tr_status
+ * (the configfs handle functions: a negative errno) and, where it takes a
+ * struct tr_error (which may be NULL), leaves a one-line reason there.
  *
  * Hashing goes through OpenSSL EVP only; EVP_MD objects are fetched once and
  * cached, so the first call to any hashing function is not thread-safe.
@@ -260,6 +261,105 @@ int tr_print_json(FILE *f, const struct tr_log *log);
  * record, newline after), as systemd writes.
  */
 int tr_print_cel_json(FILE *f, const struct tr_log *log, bool seq);
+
+/* ---- configfs handles: committing entries (spec section 4) ----------- */
+
+/*
+ * A writer's handle is a directory under the configfs root. Unlike the
+ * rest of the library, these functions return 0 or a negative errno, the
+ * kernel's own answer (spec section 4 says what each means), and leave
+ * the name of the attribute that gave it in h->failed ("mkdir", "rmdir",
+ * "provider", "index", "event_type", "event", "event_blob", "digest", ...).
+ *
+ * An entry: tr_handle_set_index, tr_handle_set_event_type,
+ * tr_handle_stage_event, then tr_handle_commit, the write to "digest" that
+ * extends the register and appends the entry, or fails and changes
+ * nothing (tr_handle_commit_entry does the four). The handle keeps index,
+ * event_type, event and digest open and rewrites them with pwrite() at
+ * offset 0 for every entry; index and event_type only when they change.
+ * Event data of 1 to TR_EVENT_TEXT_MAX bytes goes through "event" (one
+ * write(2), refused whole with EFBIG if too large), more through
+ * "event_blob" (opened, written, closed: configfs applies it at close and
+ * drops that step's error, so an oversized blob fails the next commit
+ * with EFBIG, reported with h->failed "event_blob").
+ *
+ * A handle is not thread-safe; use one per thread.
+ */
+#define TR_EVENT_TEXT_MAX	4094	/* one write(2) to "event" */
+
+/*
+ * The directory of handles: $TSM_RTMR_CONFIGFS when set (tests), else the
+ * first of /sys/kernel/config/tsm/rtmrs and /sys/kernel/config/tsm-rtmr/rtmrs
+ * (where configfs-tsm, 6.7+, owns "tsm") that exists; NULL when neither.
+ */
+const char *tr_configfs_root(void);
+
+enum tr_handle_file {	/* the attributes kept open */
+	TR_HF_INDEX,
+	TR_HF_EVENT_TYPE,
+	TR_HF_EVENT,
+	TR_HF_DIGEST,
+	TR_HF_NR,
+};
+
+struct tr_handle {
+	char dir[512];		/* set before the mkdir (a signal handler may rmdir it) */
+	int fd[TR_HF_NR];	/* -1 until first written */
+	bool created;
+	bool index_set, type_set;	/* index, event_type: the kernel's */
+	uint32_t index, event_type;
+	/* The kernel may hold event data or a staging error for the next commit. */
+	bool event_pending;
+	const char *door;	/* "event" or "event_blob": the last staging */
+	const char *failed;	/* the attribute of the last error */
+};
+
+struct tr_entry {
+	uint32_t index;		/* register */
+	uint32_t event_type;	/* TR_EV_EVENT_TAG, say */
+	const void *event;	/* may hold NULs */
+	size_t event_len;	/* 0: no event data */
+	const char *digests;	/* "sha256:<hex> sha384:<hex>\n" (tr_digest_line) */
+	size_t digests_len;
+};
+
+/* mkdir ROOT/@prefix-PID-RANDOM; -ENOENT when there is no configfs root. */
+int tr_handle_create(struct tr_handle *h, const char *prefix);
+/* Close the kept files and rmdir the handle; a no-op if not created. */
+int tr_handle_remove(struct tr_handle *h);
+/* Open @attr, one write(2) of @len bytes (a short one is -EIO), close. */
+int tr_handle_write(struct tr_handle *h, const char *attr, const void *buf,
+		    size_t len);
+int tr_handle_printf(struct tr_handle *h, const char *attr, const char *fmt,
+		     ...) __attribute__((format(printf, 3, 4)));
+/* The whole of @attr, NUL-terminated and cut to @size - 1 bytes. */
+int tr_handle_read(struct tr_handle *h, const char *attr, char *buf,
+		   size_t size);
+
+int tr_handle_set_index(struct tr_handle *h, uint32_t index);
+int tr_handle_set_event_type(struct tr_handle *h, uint32_t type);
+/*
+ * Event data of the next entry, through "event" or "event_blob" by @len.
+ * A 0-byte event needs no write, but configfs cannot clear data staged
+ * for an entry whose commit failed: then -EBUSY (use a new handle).
+ */
+int tr_handle_stage_event(struct tr_handle *h, const void *data, size_t len);
+/* Write the digest line: the commit. */
+int tr_handle_commit(struct tr_handle *h, const char *digests, size_t len);
+int tr_handle_commit_entry(struct tr_handle *h, const struct tr_entry *e);
+/* Record number of the handle's last committed entry; -ENODATA: none. */
+int tr_handle_last_recnum(struct tr_handle *h, uint64_t *recnum);
+
+/* "sha256 sha384\n" (the "algs" attribute) into @algs, in that order. */
+int tr_parse_alg_list(const char *s, const struct tr_alg **algs,
+		      unsigned int max, unsigned int *n, struct tr_error *err);
+/*
+ * The "digest" line for @digests (one per algorithm of @algs, concatenated):
+ * "sha256:<hex> sha384:<hex>\n". Its length, or TR_E_LIMIT when @size is
+ * too small.
+ */
+int tr_digest_line(const struct tr_alg *const *algs, unsigned int n,
+		   const uint8_t *digests, char *out, size_t size);
 
 /* ---- TPM quote verification ------------------------------------------ */
 

@@ -6,8 +6,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -980,6 +985,218 @@ static void test_fixtures(const char *dir)
 		ok(1, "# SKIP no kernel log fixtures in %s yet", dir);
 }
 
+/* ---- configfs handles, against regular files ------------------------ */
+
+/*
+ * The kernel is not here: regular files stand in for a handle's
+ * attributes, which shows which file the library writes, with what and
+ * how often, and which attribute an error is charged to. What configfs
+ * does with those writes is the VM tests' (test_cli.sh, the kselftests).
+ */
+static const char *const fake_attrs[] = {
+	"index", "event_type", "event", "event_blob", "digest", "last_recnum",
+};
+
+static void fake_put(const struct tr_handle *h, const char *attr,
+		     const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, attr);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* @attr's bytes into @buf (@size: at most), their count or -1. */
+static long fake_get(const struct tr_handle *h, const char *attr,
+		     void *buf, size_t size)
+{
+	char path[600];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", h->dir, attr);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, size, f);
+	fclose(f);
+	return (long)n;
+}
+
+static bool fake_is(const struct tr_handle *h, const char *attr,
+		    const char *text)
+{
+	char buf[256];
+	long n = fake_get(h, attr, buf, sizeof(buf) - 1);
+
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return !strcmp(buf, text);
+}
+
+static void fake_unlink_all(const struct tr_handle *h)
+{
+	char path[600];
+
+	for (size_t i = 0; i < sizeof(fake_attrs) / sizeof(fake_attrs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", h->dir, fake_attrs[i]);
+		unlink(path);
+	}
+}
+
+static void test_handle_doors(struct tr_handle *h, uint8_t *big)
+{
+	static const char line[] = "sha384:00\n";
+	struct tr_entry e = { .index = 3, .event_type = TR_EV_EVENT_TAG,
+			      .event = big, .event_len = TR_EVENT_TEXT_MAX,
+			      .digests = line, .digests_len = sizeof(line) - 1 };
+	static uint8_t got[70000];
+	int ret;
+
+	ret = tr_handle_commit_entry(h, &e);
+	ok(!ret && fake_is(h, "index", "3") && fake_is(h, "event_type", "0x6") &&
+	   fake_get(h, "event", got, sizeof(got)) == TR_EVENT_TEXT_MAX &&
+	   !memcmp(got, big, TR_EVENT_TEXT_MAX) &&
+	   fake_get(h, "event_blob", got, sizeof(got)) == 0 &&
+	   fake_is(h, "digest", line),
+	   "handle: a %u-byte event (NULs in it) goes to event, whole", TR_EVENT_TEXT_MAX);
+	e.event_len = TR_EVENT_TEXT_MAX + 1;
+	fake_put(h, "index", "");
+	fake_put(h, "event_type", "");
+	ret = tr_handle_commit_entry(h, &e);
+	ok(!ret && fake_get(h, "event_blob", got, sizeof(got)) == TR_EVENT_TEXT_MAX + 1 &&
+	   !memcmp(got, big, TR_EVENT_TEXT_MAX + 1) &&
+	   fake_get(h, "event", got, sizeof(got)) == TR_EVENT_TEXT_MAX,
+	   "handle: a %u-byte event goes to event_blob, whole", TR_EVENT_TEXT_MAX + 1);
+	ok(fake_is(h, "index", "") && fake_is(h, "event_type", ""),
+	   "handle: index and event_type unchanged are not rewritten");
+	e.index = 12;
+	e.event_type = 0xd;
+	e.event_len = 70000;
+	ret = tr_handle_commit_entry(h, &e);
+	ok(!ret && fake_is(h, "index", "12") && fake_is(h, "event_type", "0xd") &&
+	   fake_get(h, "event_blob", got, sizeof(got)) == 70000 &&
+	   !memcmp(got, big, 70000),
+	   "handle: a new index and event type are written; 70000 bytes to event_blob");
+	fake_put(h, "event_type", "");
+	e.event_len = 0;
+	ret = tr_handle_commit_entry(h, &e);
+	ok(!ret && fake_is(h, "event_type", "0xd"),
+	   "handle: event_type 0xd is written again after a commit (the kernel resets it)");
+}
+
+static void test_handle_errors(struct tr_handle *h, uint8_t *big)
+{
+	static const char line[] = "sha384:00\n";
+	struct tr_entry e = { .index = 12, .event_type = 0xd, .event = big,
+			      .event_len = 64, .digests = line,
+			      .digests_len = sizeof(line) - 1 };
+	struct rlimit old, lim = { 100, 100 };
+	uint64_t recnum = 0;
+	int ret, fd;
+
+	/* A commit that fails (EBADF here) leaves the 64 bytes staged. */
+	fd = h->fd[TR_HF_DIGEST];
+	h->fd[TR_HF_DIGEST] = open("/dev/null", O_RDONLY);
+	ret = tr_handle_commit_entry(h, &e);
+	ok(ret == -EBADF && !strcmp(h->failed, "digest"),
+	   "handle: a failed commit: -errno, charged to digest");
+	close(h->fd[TR_HF_DIGEST]);
+	h->fd[TR_HF_DIGEST] = fd;
+	e.event_len = 0;
+	ret = tr_handle_commit_entry(h, &e);
+	ok(ret == -EBUSY && !strcmp(h->failed, "event"),
+	   "handle: no event data after a failed commit with some: -EBUSY (configfs cannot clear it)");
+	e.event_len = 1;
+	ok(!tr_handle_commit_entry(h, &e), "handle: new event data commits again");
+
+	/* A write error from event_blob: EFBIG, past RLIMIT_FSIZE. */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	setrlimit(RLIMIT_FSIZE, &lim);
+	ret = tr_handle_stage_event(h, big, 5000);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	ok(ret == -EFBIG && !strcmp(h->failed, "event_blob"),
+	   "handle: an event_blob write error: -EFBIG, charged to event_blob");
+
+	ok(tr_handle_last_recnum(h, &recnum) == -ENODATA &&
+	   !strcmp(h->failed, "last_recnum"),
+	   "handle: empty last_recnum: -ENODATA");
+	fake_put(h, "last_recnum", "17\n");
+	ok(!tr_handle_last_recnum(h, &recnum) && recnum == 17,
+	   "handle: last_recnum 17");
+	fake_put(h, "last_recnum", "17x\n");
+	ok(tr_handle_last_recnum(h, &recnum) == -EPROTO, "handle: bad last_recnum: -EPROTO");
+}
+
+static void test_handle(void)
+{
+	char root[] = "/tmp/test_lib-cfs-XXXXXX", none[64];
+	const struct tr_alg *algs[TR_MAX_ALGS];
+	struct tr_error err = { 0 };
+	struct tr_handle h;
+	unsigned int n = 0;
+	uint8_t *big = malloc(70000), digests[32 + 48] = { 0x01, [79] = 0xff };
+	char line[256];
+	int ret;
+
+	for (size_t i = 0; big && i < 70000; i++)
+		big[i] = (uint8_t)(i * 7);
+	if (!big || !mkdtemp(root)) {
+		ok(0, "handle: set-up");
+		free(big);
+		return;
+	}
+	snprintf(none, sizeof(none), "%s/none", root);
+	setenv("TSM_RTMR_CONFIGFS", none, 1);
+	ret = tr_handle_create(&h, "t");
+	ok(ret == -ENOENT && !strcmp(h.failed, "mkdir") && !h.created &&
+	   !tr_handle_remove(&h),
+	   "handle: mkdir under a missing root: -ENOENT, charged to mkdir");
+	setenv("TSM_RTMR_CONFIGFS", root, 1);
+	ret = tr_handle_create(&h, "t");
+	ok(!ret && h.created && !strncmp(h.dir, root, strlen(root)) &&
+	   !strncmp(h.dir + strlen(root), "/t-", 3),
+	   "handle: created as ROOT/t-PID-RANDOM");
+	ok(tr_handle_set_index(&h, 3) == -ENOENT && !strcmp(h.failed, "index"),
+	   "handle: index missing: -ENOENT, charged to index");
+	for (size_t i = 0; i < sizeof(fake_attrs) / sizeof(fake_attrs[0]); i++)
+		fake_put(&h, fake_attrs[i], "");
+	test_handle_doors(&h, big);
+	test_handle_errors(&h, big);
+	ret = tr_handle_remove(&h);
+	ok(ret == -ENOTEMPTY && !strcmp(h.failed, "rmdir"),
+	   "handle: rmdir failing: -ENOTEMPTY, charged to rmdir");
+	fake_unlink_all(&h);
+	rmdir(h.dir);
+	rmdir(root);
+	unsetenv("TSM_RTMR_CONFIGFS");
+
+	ok(!tr_parse_alg_list("sha256 sha384\n", algs, TR_MAX_ALGS, &n, &err) &&
+	   n == 2 && algs[0]->id == SHA256 && algs[1]->id == SHA384 &&
+	   tr_parse_alg_list("sha256 md5", algs, TR_MAX_ALGS, &n, &err) == TR_E_UNSUPPORTED &&
+	   strstr(err.msg, "'md5'") &&
+	   tr_parse_alg_list("\n", algs, TR_MAX_ALGS, &n, &err) == TR_E_MALFORMED &&
+	   tr_parse_alg_list("sha256 sha384", algs, 1, &n, &err) == TR_E_LIMIT,
+	   "algs list: bank order, unknown, empty, too many");
+	tr_parse_alg_list("sha256 sha384", algs, TR_MAX_ALGS, &n, &err);
+	ret = tr_digest_line(algs, 2, digests, line, sizeof(line));
+	ok(ret == (int)strlen(line) && ret == 7 + 64 + 1 + 7 + 96 + 1 &&
+	   !strncmp(line, "sha256:0100", 11) && strstr(line, "00 sha384:00") &&
+	   !strcmp(line + ret - 3, "ff\n") &&
+	   tr_digest_line(algs, 2, digests, line, (size_t)ret + 1) == ret &&
+	   tr_digest_line(algs, 2, digests, line, (size_t)ret) == TR_E_LIMIT,
+	   "digest line: both banks, newline, exact buffer size");
+	free(big);
+}
+
 int main(int argc, char **argv)
 {
 	const char *fixtures = argc > 1 ? argv[1] : "fixtures";
@@ -1002,6 +1219,7 @@ int main(int argc, char **argv)
 	test_quote();
 	test_quote_uncovered();
 	test_registers_uncovered();
+	test_handle();
 	test_fixtures(fixtures);
 	return tap_done();
 }
