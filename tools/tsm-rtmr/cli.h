@@ -48,19 +48,13 @@ bool provider_is_tpm(const char *provider);
  */
 int read_count(const char *provider, size_t *count);
 
-/* A configfs handle directory, removed by handle_close (and on signals). */
-struct handle {
-	char dir[512];
-	bool open;
-};
-int handle_open(struct handle *h);
-void handle_close(struct handle *h);
-/* Write or read one attribute; 0 or -errno. */
-int handle_write(struct handle *h, const char *attr, const void *buf,
-		 size_t len);
-int handle_printf(struct handle *h, const char *attr, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int handle_read(struct handle *h, const char *attr, char *buf, size_t size);
+/*
+ * tr_handle_create(h, "cli") and tr_handle_remove, with the handle removed
+ * on SIGINT, SIGTERM, SIGHUP and SIGPIPE too; handle_close says when the
+ * rmdir fails.
+ */
+int handle_open(struct tr_handle *h);
+void handle_close(struct tr_handle *h);
 
 int cmd_extend(int argc, char **argv);
 int cmd_log(int argc, char **argv);

@@ -11,8 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -217,149 +215,46 @@ int read_count(const char *provider, size_t *count)
 	return ret;
 }
 
-/* ---- configfs handles ---------------------------------------------- */
-
-static const char *configfs_root(void)
-{
-	static const char *const roots[] = {
-		"/sys/kernel/config/tsm/rtmrs",
-		/* when configfs-tsm (6.7+) owns the "tsm" subsystem */
-		"/sys/kernel/config/tsm-rtmr/rtmrs",
-	};
-	const char *env = getenv("TSM_RTMR_CONFIGFS");
-	struct stat st;
-
-	if (env && *env)
-		return env;
-	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++)
-		if (!stat(roots[i], &st) && S_ISDIR(st.st_mode))
-			return roots[i];
-	return NULL;
-}
+/* ---- configfs handles: the library's, removed on signals too -------- */
 
 /* The handle a signal must not leave behind. */
-static char signal_dir[512];
+static struct tr_handle *signal_handle;
 
 static void remove_on_signal(int sig)
 {
-	if (signal_dir[0])
-		rmdir(signal_dir);
+	struct tr_handle *h = signal_handle;
+
+	if (h && h->dir[0]) {
+		for (int i = 0; i < TR_HF_NR; i++)
+			if (h->fd[i] >= 0)
+				close(h->fd[i]);
+		rmdir(h->dir);
+	}
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
 
-int handle_open(struct handle *h)
+int handle_open(struct tr_handle *h)
 {
-	const char *root = configfs_root();
-	struct timespec ts;
+	int ret;
 
-	if (!root)
-		return -ENOENT;
 	signal(SIGINT, remove_on_signal);
 	signal(SIGTERM, remove_on_signal);
 	signal(SIGHUP, remove_on_signal);
 	signal(SIGPIPE, remove_on_signal);
-	/* Unique per process and call; retry the unlikely collision. */
-	for (unsigned int attempt = 0; attempt < 8; attempt++) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(h->dir, sizeof(h->dir), "%s/cli-%d-%08lx", root,
-			 (int)getpid(), ((unsigned long)ts.tv_nsec ^
-			 ((unsigned long)ts.tv_sec << 20) ^ attempt) & 0xffffffffUL);
-		strcpy(signal_dir, h->dir);
-		if (!mkdir(h->dir, 0700)) {
-			h->open = true;
-			return 0;
-		}
-		if (errno != EEXIST)
-			break;
-	}
-	signal_dir[0] = '\0';
-	return -errno;
+	signal_handle = h;
+	ret = tr_handle_create(h, "cli");
+	if (ret)
+		signal_handle = NULL;
+	return ret;
 }
 
-void handle_close(struct handle *h)
+void handle_close(struct tr_handle *h)
 {
-	if (!h->open)
-		return;
-	if (rmdir(h->dir))
+	int ret = tr_handle_remove(h);
+
+	if (ret)
 		errmsg("cannot remove configfs handle %s: %s", h->dir,
-		       strerror(errno));
-	h->open = false;
-	signal_dir[0] = '\0';
-}
-
-static int attr_open(struct handle *h, const char *attr, int flags)
-{
-	char path[600];
-
-	snprintf(path, sizeof(path), "%s/%s", h->dir, attr);
-	return open(path, flags | O_CLOEXEC);
-}
-
-/* One write(2) per attribute: configfs stores a text attribute per write. */
-int handle_write(struct handle *h, const char *attr, const void *buf,
-		 size_t len)
-{
-	const uint8_t *p = buf;
-	int fd = attr_open(h, attr, O_WRONLY);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	/* Binary attributes apply on close; configfs drops that error. */
-	if (close(fd) && !ret)
-		ret = -errno;
-	return ret;
-}
-
-int handle_printf(struct handle *h, const char *attr, const char *fmt, ...)
-{
-	char buf[4096];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -E2BIG;
-	return handle_write(h, attr, buf, (size_t)n);
-}
-
-int handle_read(struct handle *h, const char *attr, char *buf, size_t size)
-{
-	int fd = attr_open(h, attr, O_RDONLY);
-	size_t n = 0;
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (n + 1 < size) {
-		ssize_t r = read(fd, buf + n, size - 1 - n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	buf[n] = '\0';
-	close(fd);
-	return ret;
+		       strerror(-ret));
+	signal_handle = NULL;
 }

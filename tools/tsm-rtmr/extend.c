@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ struct extend_args {
 	bool have_tag;
 	const char *digests[8];
 	unsigned int n_digests;
+	size_t event_len;	/* of the data staged, for messages */
 };
 
 static const char extend_help[] =
@@ -164,8 +166,40 @@ static int wrap_tagged(uint32_t tag, uint8_t **data, size_t *len)
 	return 0;
 }
 
+/* tsm_rtmr.max_event_bytes as ", tsm_rtmr.max_event_bytes is N", or "". */
+static const char *max_event_note(char *buf, size_t size)
+{
+	char val[32] = "";
+	FILE *f = fopen("/sys/module/tsm_rtmr/parameters/max_event_bytes", "re");
+
+	buf[0] = '\0';
+	if (f && fgets(val, sizeof(val), f) && val[0] != '\n') {
+		val[strcspn(val, "\n")] = '\0';
+		snprintf(buf, size, ", tsm_rtmr.max_event_bytes is %s", val);
+	}
+	if (f)
+		fclose(f);
+	return buf;
+}
+
+/*
+ * EFBIG from either door: event refuses the write itself, event_blob's
+ * is only seen by the commit after it (configfs applies it at close).
+ */
+static const char *explain_efbig(const struct extend_args *a, const char *attr,
+				 char *buf, size_t size)
+{
+	char note[96];
+
+	snprintf(buf, size, "EFBIG from %s: %zu bytes of event data, more than the kernel takes; event takes %u bytes%s",
+		 attr, a->event_len, TR_EVENT_TEXT_MAX,
+		 max_event_note(note, sizeof(note)));
+	return buf;
+}
+
 /* Why a kernel errno happened, by the attribute that reported it. */
-static const char *explain(const char *attr, int err)
+static const char *explain(const struct extend_args *a, const char *attr,
+			   int err, char *buf, size_t size)
 {
 	if (!strcmp(attr, "mkdir"))
 		return err == ENODEV ? "no provider registered" :
@@ -178,8 +212,8 @@ static const char *explain(const char *attr, int err)
 		       err == ERANGE ? "beyond the provider's registers" : NULL;
 	if (!strcmp(attr, "event_type"))
 		return err == EINVAL ? "event type rejected; EV_NO_ACTION is never extended" : NULL;
-	if (!strcmp(attr, "event"))
-		return err == EFBIG ? "event data larger than the provider's maximum" : NULL;
+	if (!strcmp(attr, "event") || !strcmp(attr, "event_blob"))
+		return err == EFBIG ? explain_efbig(a, attr, buf, size) : NULL;
 	if (!strcmp(attr, "digest"))
 		return err == ENOSPC ? "log full, nothing extended" :
 		       err == EINVAL ? "digests rejected" :
@@ -189,7 +223,8 @@ static const char *explain(const char *attr, int err)
 
 static int fail(const struct extend_args *a, const char *attr, int err)
 {
-	const char *why = explain(attr, err);
+	char buf[256];
+	const char *why = explain(a, attr, err, buf, sizeof(buf));
 
 	if (!strcmp(attr, "mkdir"))
 		errmsg("cannot create a configfs handle: %s%s%s%s", strerror(err),
@@ -201,38 +236,30 @@ static int fail(const struct extend_args *a, const char *attr, int err)
 	return EXIT_ERROR;
 }
 
-/* "sha256:<hex> sha384:<hex>" for the algorithms in @algs ("sha256 sha384"). */
-static int make_digests(char *algs, const uint8_t *event, size_t len,
+/* "sha256:<hex> sha384:<hex>\n" for the algorithms in @algs ("sha256 sha384"). */
+static int make_digests(const char *algs, const uint8_t *event, size_t len,
 			char *out, size_t size)
 {
-	size_t used = 0;
-	char *save = NULL;
+	const struct tr_alg *alg[TR_MAX_ALGS];
+	uint8_t digests[TR_MAX_ALGS * TR_MAX_DIGEST], *d = digests;
+	struct tr_error err = { 0 };
+	unsigned int n;
 
-	out[0] = '\0';
-	for (char *name = strtok_r(algs, " \t\n", &save); name;
-	     name = strtok_r(NULL, " \t\n", &save)) {
-		const struct tr_alg *alg = tr_alg_by_name(name);
-		uint8_t digest[TR_MAX_DIGEST];
-		char hex[2 * TR_MAX_DIGEST + 1];
-
-		if (!alg) {
-			errmsg("provider requires algorithm '%s', unknown here", name);
-			return -1;
-		}
-		if (tr_hash(alg, event, len, digest)) {
-			errmsg("cannot compute %s with OpenSSL", name);
-			return -1;
-		}
-		tr_hex(digest, alg->size, hex);
-		used += (size_t)snprintf(out + used, size - used, "%s%s:%s",
-					 used ? " " : "", name, hex);
-		if (used >= size)
-			return -1;
+	if (tr_parse_alg_list(algs, alg, TR_MAX_ALGS, &n, &err)) {
+		errmsg("provider's algorithms '%.*s': %s",
+		       (int)strcspn(algs, "\n"), algs, err.msg);
+		return -1;
 	}
-	return 0;
+	for (unsigned int i = 0; i < n; d += alg[i++]->size) {
+		if (tr_hash(alg[i], event, len, d)) {
+			errmsg("cannot compute %s with OpenSSL", alg[i]->name);
+			return -1;
+		}
+	}
+	return tr_digest_line(alg, n, digests, out, size) < 0 ? -1 : 0;
 }
 
-/* -d values: checked here so the message can say which one is wrong. */
+/* -d values, one line: checked here so the message can say which one is wrong. */
 static int join_user_digests(const struct extend_args *a, char *out, size_t size)
 {
 	size_t used = 0;
@@ -255,11 +282,13 @@ static int join_user_digests(const struct extend_args *a, char *out, size_t size
 		}
 		used += (size_t)snprintf(out + used, size - used, "%s%s",
 					 used ? " " : "", a->digests[i]);
-		if (used >= size) {
+		if (used + 1 >= size) {
 			errmsg("-d: digests too long");
 			return -1;
 		}
 	}
+	out[used++] = '\n';
+	out[used] = '\0';
 	return 0;
 }
 
@@ -287,42 +316,40 @@ static int check_user_algs(const struct extend_args *a, const char *algs)
 	return 0;
 }
 
-static int stage_and_commit(struct handle *h, const struct extend_args *a,
+static int stage_and_commit(struct tr_handle *h, const struct extend_args *a,
 			    const uint8_t *event, size_t len)
 {
-	char algs[256], digests[4096], recnum[64], note[128];
-	unsigned long type = a->have_type ? a->type : TR_EV_EVENT_TAG;
+	char algs[256], digests[4096], note[128];
+	uint32_t type = a->have_type ? (uint32_t)a->type : TR_EV_EVENT_TAG;
+	uint64_t recnum;
 	int ret;
 
-	if (a->provider && (ret = handle_printf(h, "provider", "%s", a->provider)))
-		return fail(a, "provider", -ret);
-	if ((ret = handle_printf(h, "index", "%lu", a->index)))
-		return fail(a, "index", -ret);
-	if ((ret = handle_printf(h, "event_type", "0x%lx", type)))
-		return fail(a, "event_type", -ret);
-	/* Zero bytes would never reach the kernel: leave the default empty. */
-	if (len && (ret = handle_write(h, "event", event, len)))
-		return fail(a, "event", -ret);
-	if ((ret = handle_read(h, "algs", algs, sizeof(algs))))
-		return fail(a, "algs", -ret);
+	if (a->provider && (ret = tr_handle_printf(h, "provider", "%s", a->provider)))
+		return fail(a, h->failed, -ret);
+	/* In this order, so that each error comes from the earliest write. */
+	if ((ret = tr_handle_set_index(h, (uint32_t)a->index)) ||
+	    (ret = tr_handle_set_event_type(h, type)) ||
+	    (ret = tr_handle_stage_event(h, event, len)) ||
+	    (ret = tr_handle_read(h, "algs", algs, sizeof(algs))))
+		return fail(a, h->failed, -ret);
 	if (a->n_digests && check_user_algs(a, algs))
 		return EXIT_ERROR;
 	ret = a->n_digests ? join_user_digests(a, digests, sizeof(digests)) :
 	      make_digests(algs, event, len, digests, sizeof(digests));
 	if (ret)
 		return EXIT_ERROR;
-	if ((ret = handle_printf(h, "digest", "%s\n", digests)))
-		return fail(a, "digest", -ret);
-	if ((ret = handle_read(h, "last_recnum", recnum, sizeof(recnum))))
-		return fail(a, "last_recnum", -ret);
-	if (!recnum[0]) {
+	if ((ret = tr_handle_commit(h, digests, strlen(digests))))
+		return fail(a, h->failed, -ret);
+	ret = tr_handle_last_recnum(h, &recnum);
+	if (ret == -ENODATA) {
 		errmsg("index %lu: committed, but last_recnum is empty", a->index);
 		return EXIT_ERROR;
 	}
-	recnum[strcspn(recnum, "\n")] = '\0';
-	printf("%s\n", recnum);
+	if (ret)
+		return fail(a, h->failed, -ret);
+	printf("%" PRIu64 "\n", recnum);
 	/* Committed all the same: say so, lest a retry log it twice. */
-	snprintf(note, sizeof(note), " (the entry is committed, record %s)",
+	snprintf(note, sizeof(note), " (the entry is committed, record %" PRIu64 ")",
 		 recnum);
 	return output_flush(note) ? EXIT_ERROR : EXIT_OK;
 }
@@ -330,7 +357,7 @@ static int stage_and_commit(struct handle *h, const struct extend_args *a,
 int cmd_extend(int argc, char **argv)
 {
 	struct extend_args a = { 0 };
-	struct handle h = { 0 };
+	struct tr_handle h = { 0 };
 	uint8_t *event = NULL;
 	size_t len = 0;
 	int ret;
@@ -342,6 +369,7 @@ int cmd_extend(int argc, char **argv)
 		free(event);
 		return EXIT_ERROR;
 	}
+	a.event_len = len;
 	ret = handle_open(&h);
 	if (ret) {
 		ret = fail(&a, "mkdir", -ret);

@@ -64,7 +64,7 @@ struct replay_args {
 };
 
 /* Register number for a log index: n (TPM) or n - 1 (TDX, sim). */
-static int map_register(struct handle *h, uint32_t log_index, long *offset,
+static int map_register(struct tr_handle *h, uint32_t log_index, long *offset,
 			uint32_t *reg)
 {
 	int err = -ENOENT;
@@ -74,10 +74,10 @@ static int map_register(struct handle *h, uint32_t log_index, long *offset,
 
 		if ((*offset >= 0 && off != *offset) || log_index < off)
 			continue;
-		err = handle_printf(h, "index", "%lu", (unsigned long)(log_index - off));
+		err = tr_handle_set_index(h, (uint32_t)(log_index - off));
 		if (err)
 			continue;
-		err = handle_read(h, "log_index", buf, sizeof(buf));
+		err = tr_handle_read(h, "log_index", buf, sizeof(buf));
 		if (err)
 			return err;
 		if (strtoul(buf, NULL, 10) == log_index) {
@@ -117,7 +117,7 @@ static int parse_value(const struct tr_log *log, uint32_t log_index,
 	return 0;
 }
 
-static int read_registers(struct handle *h, const struct tr_log *log,
+static int read_registers(struct tr_handle *h, const struct tr_log *log,
 			  const struct tr_replay *r, struct live *lv)
 {
 	long offset = -1;
@@ -132,7 +132,7 @@ static int read_registers(struct handle *h, const struct tr_log *log,
 			       strerror(-err));
 			return -1;
 		}
-		err = handle_read(h, "value", value, sizeof(value));
+		err = tr_handle_read(h, "value", value, sizeof(value));
 		if (err) {
 			errmsg("register %u: reading value: %s", reg, strerror(-err));
 			return -1;
@@ -147,13 +147,13 @@ static int read_registers(struct handle *h, const struct tr_log *log,
 static int read_configfs(const char *provider, const struct tr_log *log,
 			 const struct tr_replay *r, struct live *lv)
 {
-	struct handle h = { 0 };
+	struct tr_handle h = { 0 };
 	int ret = handle_open(&h);
 
 	if (ret) {
 		errmsg("cannot create a configfs handle to read registers: %s",
 		       strerror(-ret));
-	} else if ((ret = handle_printf(&h, "provider", "%s", provider))) {
+	} else if ((ret = tr_handle_printf(&h, "provider", "%s", provider))) {
 		errmsg("provider %s: %s", provider, strerror(-ret));
 	} else {
 		ret = read_registers(&h, log, r, lv);
