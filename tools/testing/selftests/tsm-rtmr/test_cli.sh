@@ -242,9 +242,62 @@ test_extend() {
 		[ "$(cat "$SECFS/$P/count")" -eq $((count + 1)) ]
 	tap $? "extend > /dev/full: exit 2, one line naming the committed record $count"
 
-	left=$(ls "$(cfs_root)" 2>/dev/null | grep -c '^cli-')
-	[ "$left" -eq 0 ]
+	[ "$(cli_handles_left)" -eq 0 ]
 	tap $? "extend leaves no configfs handle behind"
+}
+
+# How many handles the CLI left under the configfs root (cli-PID-RANDOM).
+cli_handles_left() {
+	set -- "$(cfs_root)"/cli-*
+	if [ -e "$1" ]; then echo $#; else echo 0; fi
+}
+
+# The event field and the ALG digest of entry RECNUM in the kernel's
+# ascii_event_log: the referee for what extend logged.
+ascii_event_of() {
+	awk -v r="$1" '$1 == r { print $NF }' "$SECFS/$P/ascii_event_log"
+}
+ascii_digest_of() {	# RECNUM ALG
+	awk -v r="$1" -v a="$2:" '$1 == r {
+		for (i = 4; i < NF; i++) if (index($i, a) == 1) print substr($i, length(a) + 1) }' \
+		"$SECFS/$P/ascii_event_log"
+}
+
+# Event data through both doors (spec section 4): up to 4094 bytes through
+# event, more through event_blob, logged byte for byte, NULs included,
+# with digests that sha256sum and sha384sum agree with; more than
+# max_event_bytes is refused with EFBIG (from the commit, for event_blob):
+# exit 2, one line naming it, nothing logged.
+test_event_doors() {
+	for size in 4094 4095; do
+		door=event
+		[ $size -gt 4094 ] && door=event_blob
+		{ printf '\000a\000'; head -c $((size - 3)) /dev/urandom; } > "$TMP/ev"
+		run $TSM_RTMR extend -p $P -i $REG -e "$TMP/ev"
+		st=$rc
+		rec=$(cat "$TMP/out")
+		[ "$(ascii_event_of "$rec")" = "$(od -An -v -tx1 "$TMP/ev" | tr -d ' \n')" ] || st=1
+		for alg in sha256 sha384; do
+			d=$(ascii_digest_of "$rec" $alg)
+			[ -z "$d" ] || [ "$d" = "$($alg""sum < "$TMP/ev" | cut -d' ' -f1)" ] || st=1
+		done
+		tap $st "extend of a $size-byte event ($door) logs it byte for byte, NULs too"
+	done
+
+	max=/sys/module/tsm_rtmr/parameters/max_event_bytes
+	old=$(cat $max)
+	[ "$old" = 65536 ] || echo 65536 > $max
+	head -c 70000 /dev/urandom > "$TMP/ev"
+	count=$(cat "$SECFS/$P/count")
+	run $TSM_RTMR extend -p $P -i $REG -e "$TMP/ev"
+	[ $rc -eq 2 ] && [ "$(wc -l < "$TMP/err")" -eq 1 ] &&
+		grep -q "index $REG: File too large (EFBIG from event_blob: 70000 bytes of event data.*max_event_bytes is 65536)" "$TMP/err" &&
+		[ "$(cat "$SECFS/$P/count")" = "$count" ]
+	tap $? "extend of a 70000-byte event: EFBIG from event_blob at max_event_bytes 65536, exit 2, nothing logged"
+	[ "$old" = 65536 ] || echo "$old" > $max
+
+	[ "$(cli_handles_left)" -eq 0 ]
+	tap $? "extend leaves no configfs handle behind after EFBIG"
 }
 
 test_replay() {
@@ -414,6 +467,7 @@ test_import() {
 setup
 test_help
 test_extend
+test_event_doors
 test_replay
 test_concurrent_replay
 test_log_formats
