@@ -285,7 +285,7 @@ int tr_print_cel_json(FILE *f, const struct tr_log *log, bool seq);
  *
  * A handle is not thread-safe; use one per thread.
  */
-#define TR_EVENT_TEXT_MAX	4094	/* one write(2) to "event" */
+#define TR_EVENT_TEXT_MAX	4094u	/* one write(2) to "event" */
 
 /*
  * The directory of handles: $TSM_RTMR_CONFIGFS when set (tests), else the
