@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Fake TPM API with the 6.1 behaviour the provider relies on:
- * tpm_default_chip() takes a device reference; tpm_pcr_extend() wants one
- * digest per allocated bank in bank order (else -EINVAL); tpm_pcr_read()
- * reads the bank named by digest->alg_id (else -EINVAL); both may return
- * a positive TPM response code.
+ * Fake TPM API with the 6.1 and 6.12 behaviour the provider relies on:
+ * tpm_default_chip() takes a device reference; tpm_is_tpm2(),
+ * tpm_pcr_extend() and tpm_pcr_read() each start the chip once
+ * (tpm_find_get_ops()) and return -ENODEV, having sent nothing, when the
+ * chip is unregistered (ops NULL) or does not start (a locality or
+ * command-ready timeout); tpm_pcr_extend() wants one digest per allocated
+ * bank in bank order (else -EINVAL); tpm_pcr_read() reads the bank named
+ * by digest->alg_id (else -EINVAL); both may return a positive TPM
+ * response code.
  */
 #include <linux/cc_platform.h>
 
@@ -14,7 +18,8 @@ struct tpm_chip *fake_default_chip;
 bool fake_is_snp;
 int fake_extend_rc, fake_read_rc;
 int fake_extend_calls, fake_read_calls;
-bool fake_chip_removed;
+int fake_start_rc;
+int fake_chip_starts;
 u32 fake_extend_pcr;
 struct tpm_digest fake_extend_digests[TPM2_MAX_PCR_BANKS];
 
@@ -35,9 +40,31 @@ bool cc_platform_has(enum cc_attr attr)
 	return attr == CC_ATTR_GUEST_SEV_SNP && fake_is_snp;
 }
 
+static const struct tpm_class_ops fake_class_ops;
+
+/* tpm_find_get_ops() for a chip: false when the caller gets -ENODEV */
+static bool fake_get_ops(struct tpm_chip *chip)
+{
+	bool ok;
+
+	down_read(&chip->ops_sem);
+	ok = chip->ops;			/* tpm_try_get_ops(): else -EIO */
+	if (ok) {
+		fake_chip_starts++;	/* tpm_chip_start() */
+		ok = !fake_start_rc;
+	}
+	up_read(&chip->ops_sem);
+	return ok;
+}
+
+void fake_chip_remove(struct tpm_chip *chip)
+{
+	chip->ops = NULL;
+}
+
 int tpm_is_tpm2(struct tpm_chip *chip)
 {
-	if (fake_chip_removed)
+	if (!fake_get_ops(chip))
 		return -ENODEV;
 	return !!(chip->flags & TPM_CHIP_FLAG_TPM2);
 }
@@ -48,8 +75,8 @@ int tpm_pcr_extend(struct tpm_chip *chip, u32 pcr_idx,
 	u32 i;
 
 	fake_extend_calls++;
-	if (fake_chip_removed)
-		return -EIO;	/* as tpm_try_get_ops() of 6.1 */
+	if (!fake_get_ops(chip))
+		return -ENODEV;
 	for (i = 0; i < chip->nr_allocated_banks; i++)
 		if (digests[i].alg_id != chip->allocated_banks[i].alg_id)
 			return -EINVAL;
@@ -67,6 +94,8 @@ int tpm_pcr_read(struct tpm_chip *chip, u32 pcr_idx,
 	u32 i, b;
 
 	fake_read_calls++;
+	if (!fake_get_ops(chip))
+		return -ENODEV;
 	for (b = 0; b < chip->nr_allocated_banks; b++)
 		if (chip->allocated_banks[b].alg_id == digest->alg_id)
 			break;
@@ -90,6 +119,7 @@ void fake_chip_init(struct tpm_chip *chip, const char *name,
 	chip->dev.name = name;
 	chip->dev.parent = parent;
 	chip->dev.refs = 1;		/* the TPM driver's own */
+	chip->ops = &fake_class_ops;
 	chip->flags = flags;
 	chip->nr_allocated_banks = nr_algs;
 	for (i = 0; i < nr_algs; i++) {
@@ -120,6 +150,8 @@ void fakes_reset(void)
 	fake_read_rc = 0;
 	fake_extend_calls = 0;
 	fake_read_calls = 0;
+	fake_start_rc = 0;
+	fake_chip_starts = 0;
 	fake_extend_pcr = ~0U;
 	memset(fake_extend_digests, 0, sizeof(fake_extend_digests));
 }

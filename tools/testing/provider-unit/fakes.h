@@ -27,7 +27,8 @@ extern struct tpm_chip *fake_default_chip;
 extern bool fake_is_snp;
 extern int fake_extend_rc, fake_read_rc;
 extern int fake_extend_calls, fake_read_calls;
-extern bool fake_chip_removed;		/* driver unbound: commands fail */
+extern int fake_start_rc;		/* tpm_chip_start() fails with it */
+extern int fake_chip_starts;		/* tpm_chip_start() calls */
 extern u32 fake_extend_pcr;
 extern struct tpm_digest fake_extend_digests[TPM2_MAX_PCR_BANKS];
 
@@ -41,6 +42,9 @@ static inline u8 fake_pcr_byte(u32 pcr, u16 alg, unsigned int i)
 void fake_chip_init(struct tpm_chip *chip, const char *name,
 		    struct device *parent, unsigned int flags,
 		    const u16 *algs, unsigned int nr_algs);
+
+/* unregister @chip, as tpm_chip_unregister() does: its ops are gone */
+void fake_chip_remove(struct tpm_chip *chip);
 
 void fakes_reset(void);
 

@@ -220,20 +220,80 @@ static void t_extend_errors(void)
 	/* a TPM response code (here TPM_RC_LOCALITY) is not an errno */
 	fake_extend_rc = 0x907;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EIO);
-	fake_extend_rc = -ENODEV;	/* chip gone: tpm_try_get_ops() */
-	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ENODEV);
 	fake_extend_rc = -ETIME;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ETIME);
 	/*
-	 * A removed chip: -ENODEV (nothing sent), not the -EIO that
-	 * tpm_pcr_extend() of 6.1 returns, and tpm_pcr_extend() not called.
+	 * EBUSY from the command itself, once the chip started, may come
+	 * after the TPM got it: EIO, so that the core reads the PCR back
+	 * (EBUSY tells it that nothing was sent).
 	 */
+	fake_extend_rc = -EBUSY;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EIO);
 	fake_extend_rc = 0;
-	fake_chip_removed = true;
-	fake_extend_calls = 0;
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
+}
+
+/*
+ * The chip does not start (a locality request or command-ready timeout):
+ * tpm_pcr_extend() says -ENODEV, but the chip is there and the next
+ * extend may work. Nothing was sent: EBUSY, not ENODEV ("gone").
+ */
+static void t_extend_start_fails(void)
+{
+	u8 in[32 + 48] = { 0 }, out[32 + 48];
+	struct tsm_rtmr_provider *p;
+
+	tpm2_chip();
+	UT_EXPECT_EQ(probe("16"), 0);
+	p = &tpm_rtmr.provider;
+	fake_start_rc = -ETIME;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EBUSY);
+	UT_EXPECT_EQ(fake_extend_pcr, ~0U);		/* nothing extended */
+	UT_EXPECT_EQ(p->ops->read(p, 16, out), -EBUSY);
+	UT_EXPECT_EQ(chip.ops_sem.readers, 0);
+	/* it starts again: so does the provider */
+	fake_start_rc = 0;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), 0);
+	UT_EXPECT_EQ(fake_extend_pcr, 16);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
+}
+
+/* Unregistered (its driver unbound): ENODEV, nothing sent. */
+static void t_extend_chip_removed(void)
+{
+	u8 in[32 + 48] = { 0 }, out[32 + 48];
+	struct tsm_rtmr_provider *p;
+
+	tpm2_chip();
+	UT_EXPECT_EQ(probe("16"), 0);
+	p = &tpm_rtmr.provider;
+	fake_chip_remove(&chip);
+	fake_start_rc = -ETIME;		/* whatever a start would say */
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ENODEV);
-	UT_EXPECT_EQ(fake_extend_calls, 0);
-	fake_chip_removed = false;
+	UT_EXPECT_EQ(p->ops->read(p, 16, out), -ENODEV);
+	UT_EXPECT_EQ(fake_chip_starts, 0);
+	UT_EXPECT_EQ(fake_extend_pcr, ~0U);
+	UT_EXPECT_EQ(chip.ops_sem.readers, 0);
+	tsm_rtmr_tpm_remove(&tpm_rtmr);
+}
+
+/* Every start takes a locality and waits for command-ready: once. */
+static void t_extend_one_start(void)
+{
+	u8 in[32 + 48] = { 0 };
+	struct tsm_rtmr_provider *p;
+
+	tpm2_chip();
+	UT_EXPECT_EQ(probe("16"), 0);
+	p = &tpm_rtmr.provider;
+	fake_chip_starts = 0;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), 0);
+	UT_EXPECT_EQ(fake_chip_starts, 1);
+	UT_EXPECT_EQ(fake_extend_calls, 1);
+	fake_extend_rc = 0x907;
+	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EIO);
+	UT_EXPECT_EQ(fake_chip_starts, 2);
+	fake_extend_rc = 0;
 	tsm_rtmr_tpm_remove(&tpm_rtmr);
 }
 
@@ -284,7 +344,10 @@ static const struct ut_case tpm_cases[] = {
 	{ "allowed PCR 16/23: one warning naming them; 17-22: none", t_resettable_warning },
 	{ "algorithms follow the chip's bank order", t_bank_order },
 	{ "extend: one tpm_digest per bank from the concatenation", t_extend_layout },
-	{ "extend: TPM response code -> EIO, errno passed on, chip removed -> ENODEV", t_extend_errors },
+	{ "extend: TPM response code -> EIO, errno passed on, EBUSY after the start -> EIO", t_extend_errors },
+	{ "extend/read: chip does not start -> EBUSY, nothing sent; then works", t_extend_start_fails },
+	{ "extend/read: chip unregistered -> ENODEV, nothing sent, no start", t_extend_chip_removed },
+	{ "extend: one chip start per extend", t_extend_one_start },
 	{ "read: tpm_pcr_read per bank, concatenated", t_read_layout },
 	{ "read: errors mapped and returned", t_read_errors },
 };

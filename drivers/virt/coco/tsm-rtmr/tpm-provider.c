@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/module.h>
 #include <linux/printk.h>
+#include <linux/rwsem.h>
 #include <linux/string.h>
 #include <linux/tpm.h>
 #include <linux/tsm-rtmr.h>
@@ -32,13 +33,36 @@
 	pr_info("%s: " fmt, (pers)->modname, ##__VA_ARGS__)
 
 /*
- * tpm_pcr_extend() and tpm_pcr_read() return a negative errno, or a
- * positive TPM response code when the TPM refused the command. The
- * provider ops must return a negative errno only.
+ * tpm_pcr_extend() and tpm_pcr_read() start the chip themselves
+ * (tpm_find_get_ops(): a locality, then command-ready) and return -ENODEV,
+ * having sent nothing, whenever that fails: the chip is unregistered, or
+ * it did not start this time (a locality or command-ready timeout, a
+ * suspended chip). Only unregistration clears chip->ops, under ops_sem
+ * held for writing, and nothing sets it again (tpm_del_char_device(), 6.1
+ * and 6.12): that is "gone", -ENODEV; the rest is -EBUSY. Both tell the
+ * core that the PCR is unchanged (struct tsm_rtmr_ops).
  */
-static int tpm_rtmr_errno(int rc)
+static int tpm_rtmr_no_ops_errno(struct tpm_chip *chip)
 {
-	return rc > 0 ? -EIO : rc;
+	bool gone;
+
+	down_read(&chip->ops_sem);
+	gone = !chip->ops;
+	up_read(&chip->ops_sem);
+	return gone ? -ENODEV : -EBUSY;
+}
+
+/*
+ * The provider ops return a negative errno only: a positive TPM response
+ * code (the TPM refused the command) is -EIO. Past the start the command
+ * may have reached the TPM, so no other error may read as "nothing sent":
+ * an -EBUSY from there is -EIO too, and the core reads the PCR back.
+ */
+static int tpm_rtmr_errno(struct tpm_chip *chip, int rc)
+{
+	if (rc == -ENODEV)
+		return tpm_rtmr_no_ops_errno(chip);
+	return rc > 0 || rc == -EBUSY ? -EIO : rc;
 }
 
 static struct tpm_rtmr *to_tpm_rtmr(struct tsm_rtmr_provider *p)
@@ -53,15 +77,6 @@ static int tpm_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
 	struct tpm_chip *chip = tr->chip;
 	unsigned int i;
 
-	/*
-	 * Once the chip is removed (its driver unbound) every command fails
-	 * before reaching the TPM. Say so with -ENODEV, so the core drops the
-	 * entry instead of listing it as uncertain. tpm_is_tpm2() only takes
-	 * and drops the chip's ops; it sends nothing.
-	 */
-	if (tpm_is_tpm2(chip) < 0)
-		return -ENODEV;
-
 	/* Banks as checked at probe: nr_allocated_banks == p->nr_algs */
 	for (i = 0; i < p->nr_algs; i++) {
 		u16 size = chip->allocated_banks[i].digest_size;
@@ -72,7 +87,11 @@ static int tpm_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
 		digests += size;
 	}
 
-	return tpm_rtmr_errno(tpm_pcr_extend(chip, index, tr->digests));
+	/*
+	 * One chip start per extend: whether the chip is still there is
+	 * asked only when tpm_pcr_extend() could not start it.
+	 */
+	return tpm_rtmr_errno(chip, tpm_pcr_extend(chip, index, tr->digests));
 }
 
 static int tpm_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
@@ -91,7 +110,7 @@ static int tpm_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
 		d->alg_id = chip->allocated_banks[i].alg_id;
 		rc = tpm_pcr_read(chip, index, d);
 		if (rc)
-			return tpm_rtmr_errno(rc);
+			return tpm_rtmr_errno(chip, rc);
 		memcpy(digests, d->digest, size);
 		digests += size;
 	}

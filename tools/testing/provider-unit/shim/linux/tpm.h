@@ -10,6 +10,7 @@
 
 #include "../kshim.h"
 #include "device.h"
+#include "rwsem.h"
 #include <crypto/hash_info.h>
 
 #define TPM2_MAX_DIGEST_SIZE	64
@@ -41,8 +42,18 @@ struct tpm_bank_info {
 	u16 crypto_id;
 };
 
+struct tpm_class_ops {
+	char unused;
+};
+
+/*
+ * As in 6.1 and 6.12: ops is NULL once the chip is unregistered
+ * (tpm_del_char_device(), under ops_sem held for writing), for good.
+ */
 struct tpm_chip {
 	struct device dev;
+	struct rw_semaphore ops_sem;
+	const struct tpm_class_ops *ops;
 	unsigned int flags;
 	u32 nr_allocated_banks;
 	struct tpm_bank_info allocated_banks[TPM2_MAX_PCR_BANKS];
@@ -51,7 +62,12 @@ struct tpm_chip {
 struct tpm_chip *tpm_default_chip(void);
 int tpm_pcr_extend(struct tpm_chip *chip, u32 pcr_idx,
 		   struct tpm_digest *digests);
-/* 1 for a TPM 2.0, 0 for 1.2, -ENODEV once the chip is removed */
+/*
+ * These three get the chip's ops first (tpm_find_get_ops(): ops_sem, then
+ * tpm_chip_start(), one start per call) and return -ENODEV when they
+ * cannot, whether the chip is unregistered or only failed to start.
+ * tpm_is_tpm2(): 1 for a TPM 2.0, 0 for 1.2.
+ */
 int tpm_is_tpm2(struct tpm_chip *chip);
 int tpm_pcr_read(struct tpm_chip *chip, u32 pcr_idx,
 		 struct tpm_digest *digest);
