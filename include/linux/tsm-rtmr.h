@@ -49,9 +49,14 @@ struct tsm_rtmr_provider;
  * struct tsm_rtmr_ops - register operations of a provider
  * @extend: extend register @index with @digests, one digest per algorithm
  *	    of the provider, concatenated in bank order. Return 0 or a
- *	    negative errno. On error the core reads the register back to find
- *	    out whether it changed, except for -ENODEV, which means the
- *	    hardware is gone and nothing was sent: the register is unchanged.
+ *	    negative errno. Two errnos promise that nothing was sent, so the
+ *	    register is unchanged: -ENODEV (the hardware is gone) and -EBUSY
+ *	    (it could not be reached this time: busy, or it would not start).
+ *	    The core then drops the entry and passes the error on without
+ *	    reading the register back (a read that would most likely fail the
+ *	    same way, and leave the entry uncertain). Return them only when
+ *	    that is certain; on any other error the core reads the register
+ *	    back to find out whether it changed.
  * @read: read register @index into @digests, laid out as for @extend.
  *	    Return 0 or a negative errno.
  *

@@ -313,11 +313,12 @@ enum tsm_rtmr_outcome {
 };
 
 /*
- * The provider failed with @rc. -ENODEV means its hardware is gone and
- * nothing was sent. Otherwise read the register back: still the old value
- * means nothing happened; the predicted new value means the extend landed
- * despite the error. Anything else, or a failed read, leaves us unable to
- * tell.
+ * The provider failed with @rc. -ENODEV (its hardware is gone) and -EBUSY
+ * (it could not reach its hardware this time) mean nothing was sent, as
+ * struct tsm_rtmr_ops says. Otherwise read the register back: still the
+ * old value means nothing happened; the predicted new value means the
+ * extend landed despite the error. Anything else, or a failed read,
+ * leaves us unable to tell.
  */
 static enum tsm_rtmr_outcome tsm_rtmr_reconcile(struct tsm_rtmr_dev *dev,
 						unsigned int index,
@@ -327,7 +328,14 @@ static enum tsm_rtmr_outcome tsm_rtmr_reconcile(struct tsm_rtmr_dev *dev,
 	u8 next[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 	const u8 *shadow = tsm_rtmr_shadow(dev, index);
 
-	if (rc == -ENODEV)
+	lockdep_assert_held(&dev->lock);	/* the shadow, read unlocked */
+	/*
+	 * Trust the provider rather than read back: a device that could not
+	 * be reached for the extend most likely cannot be for the read
+	 * either, which would leave an entry uncertain, and a writer told
+	 * EIO, for an extend that never happened.
+	 */
+	if (rc == -ENODEV || rc == -EBUSY)
 		return TSM_RTMR_UNCHANGED;
 	if (!test_bit(index, dev->shadow_valid))
 		return TSM_RTMR_UNCERTAIN;
@@ -437,7 +445,8 @@ static noinline_for_stack int tsm_rtmr_stage(struct tsm_rtmr_dev *dev,
  * Return: 0 when the entry is logged and the register extended; -EIO when
  * the entry is logged but the extend could not be confirmed (the record is
  * listed as uncertain); any other error leaves log and register unchanged:
- * -EINTR on a fatal signal while waiting, -ENODEV once the provider is gone.
+ * -EINTR on a fatal signal while waiting, -ENODEV once the provider is gone,
+ * -EBUSY when it could not reach its hardware, or the provider's error.
  */
 int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 		    u64 *recnum)

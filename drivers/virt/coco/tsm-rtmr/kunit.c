@@ -681,7 +681,7 @@ static struct kunit_suite log_suite = {
 #define FAKE_SIZE	(32 + 48)	/* sha256 + sha384 */
 
 enum fake_fault { FAKE_NONE, FAKE_BEFORE, FAKE_AFTER, FAKE_LOST, FAKE_GONE,
-		  FAKE_POSITIVE };
+		  FAKE_POSITIVE, FAKE_BUSY };
 
 struct fake_provider {
 	struct tsm_rtmr_provider p;
@@ -738,7 +738,11 @@ static int fake_extend(struct tsm_rtmr_provider *p, unsigned int index,
 	if (fp->sleep_ms)
 		msleep(fp->sleep_ms);
 	atomic_inc(&fp->extends);
-	if (fault == FAKE_BEFORE || fault == FAKE_GONE) {
+	if (fault == FAKE_BUSY) {
+		/* not reached, and unreachable for the read-back too */
+		rc = -EBUSY;
+		fp->fail_next_read = true;
+	} else if (fault == FAKE_BEFORE || fault == FAKE_GONE) {
 		rc = fault == FAKE_GONE ? -ENODEV : -EIO;
 	} else if (fault == FAKE_POSITIVE) {
 		rc = 1;		/* a buggy provider: not an errno */
@@ -1030,6 +1034,35 @@ static void commit_provider_gone(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 0);
 }
 
+/*
+ * -EBUSY: the provider could not reach its hardware this time and sent
+ * nothing. No read-back (which would likely fail the same way and leave
+ * an uncertain entry for an extend that never happened), no entry, the
+ * provider's error; and the next commit works.
+ */
+static void commit_provider_busy(struct kunit *test)
+{
+	struct commit_fixture *f = test->priv;
+	u64 recnum = 99;
+	int reads;
+
+	KUNIT_ASSERT_EQ(test, do_commit(f, 1, &recnum), 0);
+	fake_apply(&f->fp, f->expect[1], f->digests);
+	reads = atomic_read(&f->fp.reads);
+	f->fp.fault = FAKE_BUSY;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 1, &recnum), -EBUSY);
+	KUNIT_EXPECT_EQ(test, recnum, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->fp.reads), reads);
+	KUNIT_EXPECT_EQ(test, f->dev->log.count, 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 0);
+	EXPECT_MEMEQ(test, f->fp.reg[1], f->expect[1], FAKE_SIZE);
+	f->fp.fail_next_read = false;
+	KUNIT_EXPECT_EQ(test, do_commit(f, 1, &recnum), 0);
+	KUNIT_EXPECT_EQ(test, recnum, 1);
+	fake_apply(&f->fp, f->expect[1], f->digests);
+	EXPECT_MEMEQ(test, f->fp.reg[1], f->expect[1], FAKE_SIZE);
+}
+
 /* A positive return is never passed on as if it were a byte count. */
 static void commit_provider_positive(struct kunit *test)
 {
@@ -1234,6 +1267,7 @@ static struct kunit_case commit_cases[] = {
 	KUNIT_CASE(commit_fault_lost),
 	KUNIT_CASE(commit_read_fails),
 	KUNIT_CASE(commit_provider_gone),
+	KUNIT_CASE(commit_provider_busy),
 	KUNIT_CASE(commit_provider_positive),
 	KUNIT_CASE(value_from_shadow),
 	KUNIT_CASE(commit_after_unregister),
