@@ -6,8 +6,10 @@
  * ...). The core owns the event log: every extend goes through the core,
  * which writes the TCG_PCR_EVENT2 record into the log's storage (reserving
  * its space) before asking the provider to extend, and publishes it once
- * the provider has answered, all under one lock that readers of the log
- * also take: no reader sees a register the log does not cover.
+ * the provider has answered, all under the provider's lock, which
+ * serialises commits and provider calls. Readers of the log never take
+ * that lock: a reader of its records waits for the one extend in flight to
+ * be answered, so that no reader sees a register the log does not cover.
  */
 #ifndef _LINUX_TSM_RTMR_H
 #define _LINUX_TSM_RTMR_H

@@ -16,6 +16,7 @@
 #include <linux/bitmap.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
+#include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
@@ -90,6 +91,7 @@ void tsm_rtmr_dev_put(struct tsm_rtmr_dev *dev)
 /* Take a device reference and pin its provider module; registry lock held. */
 static bool tsm_rtmr_dev_tryget(struct tsm_rtmr_dev *dev)
 {
+	lockdep_assert_held(&tsm_rtmr_registry_lock);
 	if (dev->dead || !try_module_get(dev->owner))
 		return false;
 	kref_get(&dev->kref);
@@ -172,6 +174,7 @@ static int tsm_rtmr_provider_errno(struct tsm_rtmr_dev *dev, int rc)
 static int tsm_rtmr_call_extend(struct tsm_rtmr_dev *dev, unsigned int index,
 				const u8 *digests)
 {
+	lockdep_assert_held(&dev->lock);
 	return tsm_rtmr_provider_errno(dev, dev->p->ops->extend(dev->p, index,
 								digests));
 }
@@ -179,6 +182,7 @@ static int tsm_rtmr_call_extend(struct tsm_rtmr_dev *dev, unsigned int index,
 int tsm_rtmr_call_read(struct tsm_rtmr_dev *dev, unsigned int index,
 		       u8 *digests)
 {
+	lockdep_assert_held(&dev->lock);
 	return tsm_rtmr_provider_errno(dev, dev->p->ops->read(dev->p, index,
 							      digests));
 }
@@ -196,6 +200,7 @@ static u8 *tsm_rtmr_shadow(struct tsm_rtmr_dev *dev, unsigned int index)
 void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
 			 const u8 *value)
 {
+	lockdep_assert_held(&dev->lock);
 	spin_lock(&dev->shadow_lock);
 	memcpy(tsm_rtmr_shadow(dev, index), value, dev->digests_size);
 	set_bit(index, dev->shadow_valid);
@@ -205,6 +210,7 @@ void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
 static void tsm_rtmr_shadow_forget(struct tsm_rtmr_dev *dev,
 				   unsigned int index)
 {
+	lockdep_assert_held(&dev->lock);
 	spin_lock(&dev->shadow_lock);
 	clear_bit(index, dev->shadow_valid);
 	spin_unlock(&dev->shadow_lock);
@@ -229,6 +235,8 @@ static int tsm_rtmr_shadow_load(struct tsm_rtmr_dev *dev, unsigned int index)
 	u8 now[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 	int rc;
 
+	/* shadow_valid changes only under the device lock: read without */
+	lockdep_assert_held(&dev->lock);
 	if (test_bit(index, dev->shadow_valid))
 		return 0;
 	rc = tsm_rtmr_call_read(dev, index, now);
@@ -298,6 +306,7 @@ static void tsm_rtmr_shadow_advance(struct tsm_rtmr_dev *dev,
 {
 	u8 next[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 
+	lockdep_assert_held(&dev->lock);
 	if (!test_bit(index, dev->shadow_valid))
 		return;
 	if (tsm_rtmr_predict(dev, tsm_rtmr_shadow(dev, index), digests, next))
@@ -355,6 +364,7 @@ static enum tsm_rtmr_outcome tsm_rtmr_reconcile(struct tsm_rtmr_dev *dev,
  */
 void tsm_rtmr_pin(struct tsm_rtmr_dev *dev)
 {
+	lockdep_assert_held(&dev->lock);	/* dev->pinned, dev->p */
 	if (dev->pinned || dev->p->volatile_registers)
 		return;
 	__module_get(dev->owner);
@@ -384,6 +394,7 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 	enum tsm_rtmr_outcome outcome = TSM_RTMR_EXTENDED;
 	int rc;
 
+	lockdep_assert_held(&dev->lock);	/* the log's only writer */
 	tsm_rtmr_shadow_load(dev, e->index);
 	tsm_rtmr_log_begin(&dev->log);
 	rc = tsm_rtmr_call_extend(dev, e->index, e->digests);
@@ -426,6 +437,7 @@ static noinline_for_stack int tsm_rtmr_stage(struct tsm_rtmr_dev *dev,
 	};
 	struct iov_iter rec;
 
+	lockdep_assert_held(&dev->lock);	/* appends are serialised */
 	vec[0].iov_len = tsm_rtmr_build_record_head(dev, e, head);
 	*len = vec[0].iov_len + e->event_len;
 	iov_iter_kvec(&rec, ITER_SOURCE, vec, ARRAY_SIZE(vec), *len);
@@ -610,6 +622,7 @@ static struct tsm_rtmr_dev *tsm_rtmr_find_locked(const char *name)
 {
 	struct tsm_rtmr_dev *dev;
 
+	lockdep_assert_held(&tsm_rtmr_registry_lock);
 	list_for_each_entry(dev, &tsm_rtmr_devs, node)
 		if (!strcmp(dev->name, name))
 			return dev;
