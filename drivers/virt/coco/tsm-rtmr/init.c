@@ -14,9 +14,37 @@
 #include "tsm-rtmr-core.h"
 
 unsigned long tsm_rtmr_max_log_bytes = 64UL << 20;
-module_param_named(max_log_bytes, tsm_rtmr_max_log_bytes, ulong, 0644);
+
+/*
+ * An import carries a whole log in one write(2), which the VFS cuts at
+ * MAX_RW_COUNT (just under 2 GiB): so at most 1 GiB, refused at load and
+ * at runtime otherwise. Readers sample it with READ_ONCE().
+ */
+static int max_log_bytes_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long n;
+	int rc;
+
+	rc = kstrtoul(val, 0, &n);
+	if (rc)
+		return rc;
+	if (n > TSM_RTMR_MAX_LOG_LIMIT) {
+		pr_err("max_log_bytes=%lu: must be at most %lu\n", n,
+		       TSM_RTMR_MAX_LOG_LIMIT);
+		return -EINVAL;
+	}
+	WRITE_ONCE(*(unsigned long *)kp->arg, n);
+	return 0;
+}
+
+static const struct kernel_param_ops max_log_bytes_ops = {
+	.set = max_log_bytes_set,
+	.get = param_get_ulong,
+};
+module_param_cb(max_log_bytes, &max_log_bytes_ops, &tsm_rtmr_max_log_bytes,
+		0644);
 MODULE_PARM_DESC(max_log_bytes,
-		 "Byte limit of each provider's binary_event_log, header included");
+		 "Byte limit of each provider's binary_event_log, header included, at most 1073741824 (default 67108864)");
 
 unsigned int tsm_rtmr_max_event_bytes = 64 << 10;
 

@@ -19,6 +19,7 @@
 #ifndef _TSM_RTMR_CORE_H
 #define _TSM_RTMR_CORE_H
 
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -34,6 +35,13 @@ struct dentry;
 #define TSM_RTMR_NAME_MAX	32
 #define TSM_RTMR_DEFAULT_EVENT	0x6	/* EV_EVENT_TAG */
 #define TSM_RTMR_EV_NO_ACTION	0x3
+
+/*
+ * Upper bound of the core's max_log_bytes parameter: 1 GiB, so that one
+ * write(2) (at most MAX_RW_COUNT, just under 2 GiB) always carries a whole
+ * log to import.
+ */
+#define TSM_RTMR_MAX_LOG_LIMIT	BIT(30)
 
 /* Bounds of the core's max_event_bytes parameter: 1 B to 16 MiB. */
 #define TSM_RTMR_MAX_EVENT_LIMIT	(16U << 20)
