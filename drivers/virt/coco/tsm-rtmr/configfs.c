@@ -13,6 +13,7 @@
 #include <linux/capability.h>
 #include <linux/configfs.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -28,8 +29,9 @@
  * @event_type: TCG event type of the next entry
  * @event: staged event data of the next entry
  * @event_len: bytes of @event
- * @event_err: error staging @event (the binary attribute cannot report it);
- *	also set without @lock, by a closing task killed while waiting for it
+ * @event_err: sticky error of the last staging attempt, through either door
+ *	(event_blob cannot report its errors; see handle_stage_event()); also
+ *	set without @lock, by a task killed while waiting for it
  * @committed: an entry of this handle is in the log
  * @last_recnum: record number of that entry
  */
@@ -89,6 +91,7 @@ static size_t strip_newline(const char *buf, size_t len)
 
 static void handle_clear_event(struct tsm_rtmr_handle *h)
 {
+	lockdep_assert_held(&h->lock);
 	kvfree(h->event);
 	h->event = NULL;
 	h->event_len = 0;
@@ -176,7 +179,8 @@ static ssize_t handle_index_store(struct config_item *item, const char *buf,
 	rc = handle_may_store(buf, count);
 	if (rc)
 		return rc;
-	rc = kstrtouint(buf, 0, &index);
+	/* Decimal only: with base 0, "011" would select register 9. */
+	rc = kstrtouint(buf, 10, &index);
 	if (rc)
 		return rc == -ERANGE ? -ERANGE : -EINVAL;
 
@@ -208,6 +212,18 @@ static ssize_t handle_log_index_show(struct config_item *item, char *buf)
 	return rc;
 }
 
+/*
+ * Decimal or 0x-hex, never octal: event types are written both ways in
+ * the TCG specs and in scripts, and a leading zero must not change the
+ * number ("011" is eleven).
+ */
+static int parse_event_type(const char *buf, u32 *type)
+{
+	bool hex = buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
+
+	return kstrtou32(buf, hex ? 16 : 10, type);
+}
+
 static ssize_t handle_event_type_show(struct config_item *item, char *buf)
 {
 	return sysfs_emit(buf, "0x%x\n", READ_ONCE(to_handle(item)->event_type));
@@ -224,7 +240,7 @@ static ssize_t handle_event_type_store(struct config_item *item,
 	if (rc)
 		return rc;
 	/* EV_NO_ACTION events are never extended, so never accepted here. */
-	if (kstrtou32(buf, 0, &type) || type == TSM_RTMR_EV_NO_ACTION)
+	if (parse_event_type(buf, &type) || type == TSM_RTMR_EV_NO_ACTION)
 		return -EINVAL;
 
 	if (handle_lock(h))
@@ -286,9 +302,10 @@ static int handle_commit(struct tsm_rtmr_handle *h, const char *buf,
 	u64 recnum = U64_MAX;
 	int rc;
 
+	lockdep_assert_held(&h->lock);
 	if (h->index < 0)
 		return -ENXIO;
-	/* Sticky until the next good write to event: see handle_event_write */
+	/* Sticky until the next good staging: see handle_stage_event() */
 	rc = READ_ONCE(h->event_err);
 	if (rc)
 		return rc;
@@ -330,11 +347,151 @@ static ssize_t handle_digest_store(struct config_item *item, const char *buf,
 	return rc ?: count;
 }
 
+/*
+ * Event data has two doors, because configfs gives them different powers.
+ *
+ * event is a text attribute: its store runs inside the writer's write(2),
+ * with the writer's credentials, and its error reaches the writer. So it
+ * checks the writer, and one write is one event: each write replaces the
+ * staged data, so a writer may keep the file open and pwrite() at 0 for
+ * every entry. configfs copies at most PAGE_SIZE - 1 bytes of a write and
+ * silently drops the rest, so a store of that length may be a cut write:
+ * it is refused whole, and the largest event through this door is one
+ * byte less.
+ *
+ * event_blob is a binary attribute for larger data: configfs gathers the
+ * writes of one open in its own buffer and hands them to us only when the
+ * file is closed, in the closing task, dropping our answer. See
+ * handle_event_blob_write() for what that costs and how it is contained.
+ *
+ * Both end in handle_stage_event(). A staging failure is sticky: every
+ * commit fails with it until a later staging succeeds, so an entry is
+ * never committed with event data other than one whole successful write
+ * to event or all the bytes of one open of event_blob.
+ */
+#define HANDLE_EVENT_TEXT_MAX	(HANDLE_TEXT_MAX - 1)
+
+/*
+ * configfs refuses a binary write that would grow its buffer past
+ * cb_max_size, but applies what the open gathered before, so a limit of
+ * exactly max_event_bytes would let a chunked oversized write stage its
+ * first max_event_bytes. With the limit set higher by at least the largest
+ * chunk common tools write (cat: 128 KiB), a sequential writer is refused
+ * only after it has written more than max_event_bytes, which the apply
+ * then sees and refuses.
+ */
+#define HANDLE_EVENT_BLOB_SLACK	SZ_128K
+
+/*
+ * Replace the staged event data with @data (@len bytes; owned by the
+ * handle from here on), or record @err. A task killed while waiting for
+ * the lock (a commit may hold it behind a hung provider) drops its data,
+ * and the next commit fails with EINTR rather than commit the event
+ * staged before.
+ */
+static int handle_stage_event(struct tsm_rtmr_handle *h, void *data,
+			      size_t len, int err)
+{
+	if (mutex_lock_killable(&h->lock)) {
+		kvfree(data);
+		WRITE_ONCE(h->event_err, -EINTR);
+		return -EINTR;
+	}
+	kvfree(h->event);
+	h->event = err ? NULL : data;
+	h->event_len = err ? 0 : len;
+	WRITE_ONCE(h->event_err, err);
+	mutex_unlock(&h->lock);
+	return err;
+}
+
+/* A copy of @len bytes at @buf to stage, or the staging error. */
+static int handle_stage_copy(struct tsm_rtmr_handle *h, const void *buf,
+			     size_t len)
+{
+	void *data;
+
+	if (len > READ_ONCE(tsm_rtmr_max_event_bytes))
+		return handle_stage_event(h, NULL, 0, -EFBIG);
+	/* kvmemdup(), which 6.1 lacks */
+	data = kvmalloc(len, GFP_KERNEL);
+	if (data)
+		memcpy(data, buf, len);
+	return handle_stage_event(h, data, len, data ? 0 : -ENOMEM);
+}
+
+/*
+ * configfs passes no 0-byte write on, and @buf may hold NULs: it is the
+ * event data, byte for byte. A writer without CAP_SYS_ADMIN changes
+ * nothing, not even the sticky error: it must not be able to fail the
+ * next commit of the writer it handed the file to.
+ */
+static ssize_t handle_event_store(struct config_item *item, const char *buf,
+				  size_t count)
+{
+	struct tsm_rtmr_handle *h = to_handle(item);
+	int rc;
+
+	rc = handle_may_write();
+	if (rc)
+		return rc;
+	if (count > HANDLE_EVENT_TEXT_MAX)
+		rc = handle_stage_event(h, NULL, 0, -EFBIG);
+	else
+		rc = handle_stage_copy(h, buf, count);
+	return rc ?: count;
+}
+
+/*
+ * configfs calls this at the last close of the file, in the task that
+ * closes it, and drops the result; nothing is called at open or write.
+ * So the capability check is of the closing task: a uid-0 task without
+ * CAP_SYS_ADMIN gets a successful write and close and changes nothing, and
+ * the kernel log says so once. A privileged task that closes an event_blob
+ * file it did not open itself (one passed to it over a socket) applies
+ * whatever was written to it: the one limit of this door, and the reason
+ * event is the door for data that fits it.
+ *
+ * The size limit is enforced here, not by configfs (see
+ * HANDLE_EVENT_BLOB_SLACK), and a call with no data means every write of
+ * that open was refused (configfs calls this after an EFBIG too; an open
+ * without a write never gets here): either way the next commit fails with
+ * EFBIG.
+ */
+static ssize_t handle_event_blob_write(struct config_item *item,
+				       const void *buf, size_t count)
+{
+	struct tsm_rtmr_handle *h = to_handle(item);
+
+	if (handle_may_write()) {
+		pr_notice_once("event_blob written without CAP_SYS_ADMIN: ignored (pid %d)\n",
+			       task_pid_nr(current));
+		return -EPERM;
+	}
+	if (!count)
+		return handle_stage_event(h, NULL, 0, -EFBIG);
+	return handle_stage_copy(h, buf, count) ?: count;
+}
+
+/*
+ * Staged attributes are 0600, event and digest 0200: nothing staged in a
+ * handle is readable by anyone but root, who writes it anyway.
+ */
+#define HANDLE_ATTR_STAGED(_name)					\
+static struct configfs_attribute handle_attr_##_name = {		\
+	.ca_name	= __stringify(_name),				\
+	.ca_mode	= 0600,						\
+	.ca_owner	= THIS_MODULE,					\
+	.show		= handle_##_name##_show,			\
+	.store		= handle_##_name##_store,			\
+}
+
 CONFIGFS_ATTR(handle_, provider);
 CONFIGFS_ATTR_RO(handle_, algs);
-CONFIGFS_ATTR(handle_, index);
+HANDLE_ATTR_STAGED(index);
 CONFIGFS_ATTR_RO(handle_, log_index);
-CONFIGFS_ATTR(handle_, event_type);
+HANDLE_ATTR_STAGED(event_type);
+CONFIGFS_ATTR_WO(handle_, event);
 CONFIGFS_ATTR_WO(handle_, digest);
 CONFIGFS_ATTR_RO(handle_, value);
 CONFIGFS_ATTR_RO(handle_, last_recnum);
@@ -345,73 +502,17 @@ static struct configfs_attribute *handle_attrs[] = {
 	&handle_attr_index,
 	&handle_attr_log_index,
 	&handle_attr_event_type,
+	&handle_attr_event,
 	&handle_attr_digest,
 	&handle_attr_value,
 	&handle_attr_last_recnum,
 	NULL,
 };
 
-/*
- * configfs calls this at the last close of the file, in the task that
- * closes it, and drops the result; nothing is called at open or write.
- * So the capability check is of the closing task: a uid-0 task without
- * CAP_SYS_ADMIN gets a successful write and close and changes nothing, and
- * the kernel log says so once. A privileged task must not close an event
- * file it did not open itself (for example one passed to it over a
- * socket): its close is what applies the write.
- *
- * Staging failures cannot be reported here, so they are sticky: every
- * commit fails with the error until the next write to event succeeds, and
- * no entry is ever committed with event data other than what was written.
- *
- * configfs also calls this, with nothing, after a write it refused with
- * EFBIG (an empty file never gets here: a write of some bytes is needed).
- * Such a call changes nothing, so an oversized event written in one write
- * leaves the staged event as it was. An event written in pieces is another
- * matter: configfs applies the pieces it accepted before the EFBIG, and
- * nothing tells this function; writers must treat EFBIG as fatal.
- */
-static ssize_t handle_event_write(struct config_item *item, const void *buf,
-				  size_t count)
-{
-	struct tsm_rtmr_handle *h = to_handle(item);
-	void *data;
-
-	if (handle_may_write()) {
-		pr_notice_once("event written without CAP_SYS_ADMIN: ignored (pid %d)\n",
-			       task_pid_nr(current));
-		return -EPERM;
-	}
-	if (!count)
-		return 0;
-	data = kvmalloc(count, GFP_KERNEL);
-	if (data)
-		memcpy(data, buf, count);
-
-	/*
-	 * A commit of this handle may hold the lock behind a hung provider.
-	 * A task killed while waiting here drops its data, and the next
-	 * commit fails with EINTR (sticky, as any staging failure), rather
-	 * than commit the event staged before.
-	 */
-	if (mutex_lock_killable(&h->lock)) {
-		kvfree(data);
-		WRITE_ONCE(h->event_err, -EINTR);
-		return -EINTR;
-	}
-	kvfree(h->event);
-	h->event = data;
-	h->event_len = data ? count : 0;
-	WRITE_ONCE(h->event_err, data ? 0 : -ENOMEM);
-	mutex_unlock(&h->lock);
-	return count;
-}
-
-/* Write-only (0200): nothing staged is readable, by anyone. */
-CONFIGFS_BIN_ATTR_WO(handle_, event, NULL, 0);
+CONFIGFS_BIN_ATTR_WO(handle_, event_blob, NULL, 0);
 
 static struct configfs_bin_attribute *handle_bin_attrs[] = {
-	&handle_attr_event,
+	&handle_attr_event_blob,
 	NULL,
 };
 
@@ -497,7 +598,8 @@ int tsm_rtmr_configfs_init(void)
 {
 	int rc = -EEXIST;
 
-	handle_attr_event.cb_max_size = tsm_rtmr_max_event_bytes;
+	handle_attr_event_blob.cb_max_size = tsm_rtmr_max_event_bytes +
+					    HANDLE_EVENT_BLOB_SLACK;
 #if !IS_ENABLED(CONFIG_TSM_REPORTS)
 	rc = tsm_rtmr_configfs_register("tsm");
 #endif
