@@ -51,7 +51,7 @@
 
 static const char * const attrs[] = {
 	"provider", "algs", "index", "log_index", "event_type", "event",
-	"digest", "value", "last_recnum",
+	"event_blob", "digest", "value", "last_recnum",
 };
 
 static const char * const sfs_files[] = {
@@ -252,7 +252,8 @@ static void op_handle(int id)
 		}
 		return;
 	}
-	if (!strcmp(attr, "event")) {
+	/* both doors get every size: each must refuse what it cannot take */
+	if (!strncmp(attr, "event", 5) && strcmp(attr, "event_type")) {
 		static const size_t sizes[] = { 0, 1, 4095, 4096, 4097,
 						MAX_EVENT - 1, MAX_EVENT,
 						MAX_EVENT + 1, MAX_EVENT + 4096 };
@@ -654,7 +655,8 @@ static void t_op(int tid, unsigned char *buf, unsigned char *tmp,
 		      (int[]){ SEEK_SET, SEEK_CUR, SEEK_END }[rn(3)]);
 		break;
 	default:	/* write: whatever the attribute takes, or junk */
-		if (f->kind >= 0 || !strcmp(f->attr, "event")) {
+		if (f->kind >= 0 || !strcmp(f->attr, "event") ||
+		    !strcmp(f->attr, "event_blob")) {
 			len = rn(300);
 			for (at = 0; at < len; at++)
 				buf[at] = rnd();

@@ -5,9 +5,10 @@
  * over 4 GiB would be cut to u32 in its record).
  *
  *   max_event_bytes=0, 16777217: modprobe fails, the core is not loaded
- *   max_event_bytes=1: a 1-byte event commits, a 2-byte write is EFBIG
+ *   max_event_bytes=1: a 1-byte event commits; 2 bytes are EFBIG, from
+ *   the write to event, from the next commit after event_blob
  *   max_event_bytes=16777216: a 16 MiB event commits, exactly those bytes
- *   are in binary_event_log; one byte more is EFBIG
+ *   are in binary_event_log; one byte more makes the commit fail, EFBIG
  *
  * Every case reloads tsm_rtmr, which is possible only while nothing pins
  * it: once the TPM provider's log has an entry (test_cli.sh and test_tpm.sh
@@ -95,10 +96,15 @@ TEST_F(load, max_event_bytes_1)
 	EXPECT_EQ(1, max_event_bytes());
 	ASSERT_EQ(0, sim_load(SIM_2BANKS));
 	ASSERT_OK(h_open("h", PROV, 0));
-	EXPECT_ERRNO(EFBIG, h_event("h", "ab", 2));
-	ASSERT_OK(h_event("h", "x", 1));
-	EXPECT_ERRNO(EFBIG, h_event("h", "ab", 2));
+	EXPECT_ERRNO(EFBIG, h_event_text("h", "ab", 2));
+	ASSERT_OK(h_event_text("h", "x", 1));
+	EXPECT_ERRNO(EFBIG, h_event_text("h", "ab", 2));
 	ASSERT_OK(digests_of(&d, BANKS, "x", 1));
+	EXPECT_ERRNO(EFBIG, h_commit("h", &d));
+	/* event_blob: the module enforces the limit when configfs applies it */
+	ASSERT_OK(h_event_blob("h", "ab", 2));
+	EXPECT_ERRNO(EFBIG, h_commit("h", &d));
+	ASSERT_OK(h_event_blob("h", "x", 1));
 	ASSERT_OK(h_commit("h", &d));
 	ASSERT_OK(prov_log_parse(PROV, &raw, NULL, &l, err, sizeof(err)));
 	ASSERT_EQ(1, l.n);
@@ -124,9 +130,12 @@ TEST_F_TIMEOUT(load, max_event_bytes_16mib, 300)
 	ASSERT_NE(NULL, ev);
 	for (k = 0; k < MIB16 + 1; k++)
 		ev[k] = k * 2654435761u >> 13;
-	EXPECT_ERRNO(EFBIG, h_event("h", ev, MIB16 + 1));
-	ASSERT_OK(h_event("h", ev, MIB16));
 	ASSERT_OK(digests_of(&d, BANKS, ev, MIB16));
+	/* through event_blob, applied at close: the commit says EFBIG */
+	EXPECT_OK(h_event("h", ev, MIB16 + 1));
+	EXPECT_ERRNO(EFBIG, h_commit("h", &d));
+	EXPECT_EQ(0, prov_count(PROV));
+	ASSERT_OK(h_event("h", ev, MIB16));
 	ASSERT_OK(h_commit("h", &d));
 	EXPECT_EQ(1, prov_count(PROV));
 	ASSERT_OK(prov_log_parse(PROV, &raw, NULL, &l, err, sizeof(err)));

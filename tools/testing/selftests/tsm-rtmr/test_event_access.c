@@ -1,20 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Who may read and write `event` (spec section 4; issue 12 items 2 and 3).
+ * Who may read and write event data, through both doors (spec section 4;
+ * issue 12 items 2 and 3, issue 19).
  *
- * `event` is write-only, mode 0200, and nothing staged is readable by
- * anyone: opening it for reading fails with EACCES even for root, whose
- * CAP_DAC_OVERRIDE passes the mode bits (configfs refuses the open of a
- * binary attribute without a read method).
+ * `event` and `event_blob` are write-only, mode 0200, and nothing staged is
+ * readable by anyone: opening either for reading fails with EACCES even
+ * for root, whose CAP_DAC_OVERRIDE passes the mode bits (configfs refuses
+ * the open of an attribute without a show or read method).
  *
- * configfs hands a binary attribute's data to the module only when the
- * last reference to the open file is dropped, and drops the error that
- * returns. The module's capability check therefore runs in the task that
- * closes the file, not in the one that opened or wrote it; a write by a
- * uid-0 task without CAP_SYS_ADMIN cannot be refused (write() and close()
- * succeed), so it must change nothing, and the kernel says so once in its
- * log. Passing an open `event` file that root wrote to such a task makes
- * that task's close the last one: it applies nothing either.
+ * `event` is a text attribute: the module sees each write as it happens,
+ * in the writer's task. A uid-0 writer without CAP_SYS_ADMIN gets EPERM
+ * from write() and changes nothing, whoever closes the file.
+ *
+ * `event_blob` is a binary attribute: configfs hands its data to the module
+ * only when the last reference to the open file is dropped, and drops the
+ * error that returns. Its capability check therefore runs in the task
+ * that closes the file: a write by a uid-0 task without CAP_SYS_ADMIN
+ * cannot be refused (write() and close() succeed), so it must change
+ * nothing, and the kernel says so once in its log. The one limit of that
+ * door, documented and pinned here: a privileged task that closes an
+ * event_blob file written by a task without the capability applies it.
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -43,6 +48,28 @@ FIXTURE(ev) {
 	struct digests d;
 	struct res *res;
 };
+
+FIXTURE_VARIANT(ev) {
+	const char *attr;
+	bool text;	/* the module sees each write, in the writer's task */
+};
+
+FIXTURE_VARIANT_ADD(ev, event) {
+	.attr = "event",
+	.text = true,
+};
+
+FIXTURE_VARIANT_ADD(ev, event_blob) {
+	.attr = "event_blob",
+	.text = false,
+};
+
+/* Stage through the door under test. */
+static int stage(const FIXTURE_VARIANT(ev) *v, const char *h, const char *s)
+{
+	return v->text ? h_event_text(h, s, strlen(s)) :
+			 h_event_blob(h, s, strlen(s));
+}
 
 FIXTURE_SETUP(ev)
 {
@@ -96,10 +123,11 @@ TEST_F(ev, mode_0200)
 {
 	struct stat st;
 
-	ASSERT_EQ(0, stat(PATHF("%s/h/event", CFS_ROOT), &st));
+	ASSERT_EQ(0, stat(PATHF("%s/h/%s", CFS_ROOT, variant->attr), &st));
 	EXPECT_TRUE(S_ISREG(st.st_mode));
 	if ((st.st_mode & 07777) != 0200)
-		TH_LOG("event has mode %04o, want 0200", st.st_mode & 07777);
+		TH_LOG("%s has mode %04o, want 0200", variant->attr,
+		       st.st_mode & 07777);
 	EXPECT_EQ(0200, st.st_mode & 07777);
 }
 
@@ -111,9 +139,10 @@ TEST_F(ev, root_cannot_read)
 	ASSERT_EQ(0, geteuid());
 	ASSERT_EQ(1, cap_effective(CAP_DAC_OVERRIDE));
 	/* "h" has an event staged, "h2" none */
-	ASSERT_OK(h_event("h", "staged secret", 13));
+	ASSERT_OK(stage(variant, "h", "staged secret"));
 	for (i = 0; i < ARRAY_SIZE(h); i++) {
-		const char *path = PATHF("%s/%s/event", CFS_ROOT, h[i]);
+		const char *path = PATHF("%s/%s/%s", CFS_ROOT, h[i],
+					 variant->attr);
 		char b[64];
 		int fd, e;
 		ssize_t n = 0;
@@ -142,9 +171,10 @@ TEST_F(ev, root_cannot_read)
 
 /*
  * uid 0 without CAP_SYS_ADMIN, with CAP_DAC_OVERRIDE (so the modes do not
- * stop it): writes to `event` succeed at write() and close() and stage
- * nothing; text attributes and mkdir fail with EPERM; the kernel log says
- * so once, however many such writes.
+ * stop it): writes to `event` fail with EPERM; writes to `event_blob`
+ * succeed at write() and close() and stage nothing, and the kernel log
+ * says so once, however many such writes; the other text attributes and
+ * mkdir fail with EPERM.
  */
 TEST_F(ev, without_cap_sys_admin_stages_nothing)
 {
@@ -154,7 +184,7 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 	int st, i;
 
 	ASSERT_OK(h_write("h", "event_type", "0x80000002"));
-	ASSERT_OK(h_event("h", "root staged", 11));
+	ASSERT_OK(stage(variant, "h", "root staged"));
 	n0 = kmsg_count(MSG);
 	ASSERT_LE(0, n0);
 
@@ -169,8 +199,8 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 		res->r[R_OPEN] = res->r[R_WRITE] = res->r[R_CLOSE] = 0;
 		for (k = 0; k < ARRAY_SIZE(h); k++) {
 			char ev[32];
-			int fd = open(PATHF("%s/%s/event", CFS_ROOT, h[k]),
-				      O_WRONLY);
+			int fd = open(PATHF("%s/%s/%s", CFS_ROOT, h[k],
+					    variant->attr), O_WRONLY);
 			ssize_t n;
 
 			if (fd < 0) {
@@ -197,10 +227,14 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 			TH_LOG("%s: %s", rname[i], errname(res->r[i]));
 	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
 	for (i = R_OPEN; i <= R_CLOSE; i++) {
-		if (res->r[i])
-			TH_LOG("%s without CAP_SYS_ADMIN: %s, want success",
-			       rname[i], errname(res->r[i]));
-		EXPECT_EQ(0, res->r[i]);
+		/* the text door answers the write; the binary one cannot */
+		int want = i == R_WRITE && variant->text ? -EPERM : 0;
+
+		if (res->r[i] != want)
+			TH_LOG("%s %s without CAP_SYS_ADMIN: %s, want %s",
+			       variant->attr, rname[i], errname(res->r[i]),
+			       errname(want));
+		EXPECT_EQ(want, res->r[i]);
 	}
 	for (i = R_PROVIDER; i <= R_MKDIR; i++) {
 		if (res->r[i] != -EPERM)
@@ -209,12 +243,13 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 		EXPECT_EQ(-EPERM, res->r[i]);
 	}
 
-	/* the kernel said so, once */
+	/* event_blob: the kernel said so, once (event: the writer was told) */
 	n1 = kmsg_count(MSG);
-	if (n1 < 1 || n1 - n0 > 1)
+	if (!variant->text && (n1 < 1 || n1 - n0 > 1))
 		TH_LOG("kernel log lines with \"%s\": %ld before, %ld after 5 writes (want 1 in all)",
 		       MSG, n0, n1);
-	EXPECT_LE(1, n1);
+	if (!variant->text)
+		EXPECT_LE(1, n1);
 	EXPECT_GE(1, n1 - n0);
 
 	/* nothing changed */
@@ -233,11 +268,12 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 }
 
 /*
- * Root opens `event`, writes, passes the open file over a unix socket to a
- * uid-0 task without CAP_SYS_ADMIN and closes its own copy: the receiver's
- * close is the last one, so configfs applies the data there, in a task
- * without CAP_SYS_ADMIN (the module can only check the task that closes):
- * nothing is staged.
+ * Root opens the file, writes, passes the open file over a unix socket to
+ * a uid-0 task without CAP_SYS_ADMIN and closes its own copy: the
+ * receiver's close is the last one. `event` staged root's write when root
+ * wrote it, and the close changes nothing. `event_blob` is applied by that
+ * close, in a task without CAP_SYS_ADMIN (the module can only check the
+ * task that closes): nothing is staged.
  */
 TEST_F(ev, fd_passed_to_task_without_cap_applies_nothing)
 {
@@ -252,7 +288,7 @@ TEST_F(ev, fd_passed_to_task_without_cap_applies_nothing)
 	int sv[2], fd, st;
 	pid_t pid;
 
-	ASSERT_OK(h_event("h", "before", 6));
+	ASSERT_OK(stage(variant, "h", "before"));
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
 	pid = fork();
 	ASSERT_LE(0, pid);
@@ -291,7 +327,7 @@ TEST_F(ev, fd_passed_to_task_without_cap_applies_nothing)
 
 		ASSERT_EQ(1, read(sv[0], &c, 1));
 	}
-	fd = open(PATHF("%s/h/event", CFS_ROOT), O_WRONLY);
+	fd = open(PATHF("%s/h/%s", CFS_ROOT, variant->attr), O_WRONLY);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(14, write(fd, "passed by root", 14));
 	cm = CMSG_FIRSTHDR(&msg);
@@ -312,10 +348,103 @@ TEST_F(ev, fd_passed_to_task_without_cap_applies_nothing)
 	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
 	EXPECT_EQ(0, res->r[R_CLOSE]);
 
-	/* the receiver's close staged nothing: "before" is still staged */
+	/* the receiver's close staged nothing */
 	EXPECT_EQ(0, prov_count(PROV));
 	ASSERT_OK(h_commit("h", &self->d));
-	last_entry_is(_metadata, 1, EV_EVENT_TAG, "before");
+	last_entry_is(_metadata, 1, EV_EVENT_TAG,
+		      variant->text ? "passed by root" : "before");
+}
+
+/* Receive one fd over @sock, or -1. */
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], b;
+	struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+/*
+ * The other way round, as into a service manager's fd store: a uid-0 task
+ * without CAP_SYS_ADMIN opens the file, writes, and hands the open file to
+ * root, whose close is the last one. `event` refused the write in the
+ * writer's task (EPERM), so root's close stages nothing and root's next
+ * commit carries what root staged. `event_blob` is applied by root's close:
+ * the door's documented limit, and why `event` is the door for data that
+ * fits it.
+ */
+TEST_F(ev, fd_from_task_without_cap_closed_by_root)
+{
+	struct res *res = self->res;
+	int sv[2], fd, st;
+	pid_t pid;
+
+	ASSERT_OK(stage(variant, "h", "root staged"));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int wfd;
+
+		close(sv[0]);
+		if (nocap(res))
+			_exit(1);
+		wfd = open(PATHF("%s/h/%s", CFS_ROOT, variant->attr), O_WRONLY);
+		res->r[R_OPEN] = wfd < 0 ? -errno : 0;
+		if (wfd < 0)
+			_exit(1);
+		res->r[R_WRITE] = write(wfd, "from nocap", 10) == 10 ? 0 : -errno;
+		if (send_fd(sv[1], wfd))
+			_exit(1);
+		res->r[R_CLOSE] = close(wfd) ? -errno : 0;
+		_exit(0);
+	}
+	close(sv[1]);
+	fd = recv_fd(sv[0]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(sv[0]);
+	if (res->r[R_SETUP] || res->r[R_DAC] || res->r[R_OPEN])
+		TH_LOG("writer: %s %s, %s %s, %s %s",
+		       rname[R_SETUP], errname(res->r[R_SETUP]),
+		       rname[R_DAC], errname(res->r[R_DAC]),
+		       rname[R_OPEN], errname(res->r[R_OPEN]));
+	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(variant->text ? -EPERM : 0, res->r[R_WRITE]);
+	/* root's close is the last one */
+	ASSERT_EQ(0, close(fd));
+
+	ASSERT_OK(h_commit("h", &self->d));
+	last_entry_is(_metadata, 1, EV_EVENT_TAG,
+		      variant->text ? "root staged" : "from nocap");
 }
 
 TEST_HARNESS_MAIN

@@ -5,9 +5,10 @@
  * (growing and shrinking it), commits and rebinds in a loop (spec sections
  * 4 and 5; issue 12 item 2).
  *
- *   event, binary_event_log, ascii_event_log: every open fails, EACCES
- *   algs, provider, index, log_index, event_type, value, last_recnum,
- *   count, state: every read succeeds
+ *   event, event_blob, index, event_type (staged: 0600 or 0200),
+ *   binary_event_log, ascii_event_log: every open fails, EACCES
+ *   algs, provider, log_index, value, last_recnum, count, state: every
+ *   read succeeds
  *
  * and no byte of staged event data is ever seen: root's events are made
  * of a marker the reader looks for in everything it reads. On 6.1 configfs
@@ -35,11 +36,12 @@ static const struct {
 	enum kind kind;
 } files[] = {
 	{ "event", true, MUST_EACCES },
+	{ "event_blob", true, MUST_EACCES },
 	{ "algs", true, MUST_READ },
 	{ "provider", true, MUST_READ },
-	{ "index", true, MUST_READ },
+	{ "index", true, MUST_EACCES },
 	{ "log_index", true, MUST_READ },
-	{ "event_type", true, MUST_READ },
+	{ "event_type", true, MUST_EACCES },
 	{ "value", true, MUST_READ },
 	{ "last_recnum", true, MUST_READ },
 	{ "binary_event_log", false, MUST_EACCES },

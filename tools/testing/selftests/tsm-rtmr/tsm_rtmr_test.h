@@ -321,10 +321,32 @@ static inline ssize_t h_read(const char *h, const char *attr, char *buf,
 	return read_text(PATHF("%s/%s/%s", CFS_ROOT, h, attr), buf, size);
 }
 
-/* Stage event data: open, write, close (configfs applies it on close). */
-static inline int h_event(const char *h, const void *data, size_t len)
+/*
+ * The two doors for event data (spec section 4): event, a text attribute,
+ * takes one write of 1-4094 bytes and answers it; event_blob, a binary
+ * attribute, takes up to max_event_bytes and applies them at close, where
+ * its errors cannot be reported (the next commit fails instead).
+ */
+#define EVENT_TEXT_MAX	4094
+
+/* One write(2) to event: 0 or -errno of open, write or close. */
+static inline int h_event_text(const char *h, const void *data, size_t len)
 {
 	return write_buf(PATHF("%s/%s/event", CFS_ROOT, h), data, len);
+}
+
+/* Open event_blob, one write, close (configfs applies it on close). */
+static inline int h_event_blob(const char *h, const void *data, size_t len)
+{
+	return write_buf(PATHF("%s/%s/event_blob", CFS_ROOT, h), data, len);
+}
+
+/* Stage event data through the door its size calls for, as the CLI does. */
+static inline int h_event(const char *h, const void *data, size_t len)
+{
+	const char *door = len <= EVENT_TEXT_MAX ? "event" : "event_blob";
+
+	return write_buf(PATHF("%s/%s/%s", CFS_ROOT, h, door), data, len);
 }
 
 static inline int h_index(const char *h, unsigned int idx)
