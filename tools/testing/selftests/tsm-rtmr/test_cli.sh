@@ -279,7 +279,7 @@ test_event_doors() {
 		[ "$(ascii_event_of "$rec")" = "$(od -An -v -tx1 "$TMP/ev" | tr -d ' \n')" ] || st=1
 		for alg in sha256 sha384; do
 			d=$(ascii_digest_of "$rec" $alg)
-			[ -z "$d" ] || [ "$d" = "$($alg""sum < "$TMP/ev" | cut -d' ' -f1)" ] || st=1
+			[ -z "$d" ] || [ "$d" = "$("${alg}sum" < "$TMP/ev" | cut -d' ' -f1)" ] || st=1
 		done
 		tap $st "extend of a $size-byte event ($door) logs it byte for byte, NULs too"
 	done
