@@ -11,17 +11,29 @@
  * read live through the provider. A log that does not replay is refused and
  * the log stays empty, so the mismatch stays visible to every verifier.
  *
- * The whole import runs under the device lock: no commit slips in between
- * the check that the log is empty and the adoption, and no commit changes
- * a register between its live read and the adoption. The records are
- * copied once, from the writer into the log's own pages, then parsed where
- * they lie; a refused import frees those pages again.
+ * An import holds its provider's module from its first step to its last,
+ * so that what it adopts is pinned on a module that is not going away.
+ *
+ * The file is copied, parsed and replayed without the device lock, into a
+ * private copy laid out as the log (log.c): a large import neither holds
+ * up commits nor stays unkillable, and a fatal signal ends it between two
+ * pages or two records with nothing adopted. The device lock is taken only
+ * to check that the log is still the one the import extends, to read the
+ * registers the file touches, and to hand the copy's pages over.
+ *
+ * While the log holds imported entries only, a later import may complete
+ * it: a log saved in pieces may have had its first piece adopted. The file
+ * must then start with the whole current log, byte for byte, and add to
+ * it; it is replayed whole, from the reset values, like any other. Once an
+ * entry is committed the log is the kernel's own, and no import touches it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
-#include <linux/sched.h>
+#include <linux/lockdep.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 
@@ -30,20 +42,28 @@
 
 /**
  * struct import_state - an import being checked
- * @dev: the device, whose lock is held
+ * @dev: the device
+ * @volatile_registers: the provider's registers die with it (simulator)
+ * @base: the log's published extent when the import started
+ * @copy: the whole file, laid out as the log would hold it
  * @replay: every register's replayed value, @dev->digests_size bytes each
- * @touched: registers the log's records extend
- * @pos: where the next record starts in the log's byte stream
- * @end: where the staged records end
- * @nr: records parsed so far
- * @ascii_len: bytes of their ascii rendering
+ * @touched: registers the file's records extend
+ * @pos: where the next record starts in the file
+ * @end: where the file ends
+ * @seen: records parsed so far, from the first
+ * @nr: records parsed so far that the log does not hold yet
+ * @ascii_len: bytes of the ascii rendering of those
  */
 struct import_state {
 	struct tsm_rtmr_dev *dev;
+	bool volatile_registers;
+	struct tsm_rtmr_snap base;
+	struct tsm_rtmr_log copy;
 	u8 *replay;
 	DECLARE_BITMAP(touched, TSM_RTMR_MAX_REGISTERS);
 	size_t pos;
 	size_t end;
+	u64 seen;
 	u64 nr;
 	u64 ascii_len;
 };
@@ -69,22 +89,47 @@ static u8 *import_alloc_replay(struct tsm_rtmr_dev *dev)
 }
 
 /*
+ * Hold the provider's module for the whole import. dev->owner is freed
+ * with that module, so it is touched only under the device lock while
+ * dev->p is set: the provider clears dev->p under that lock before its
+ * module's exit can return. A module already going (rmmod under way)
+ * refuses try_module_get(): -ENODEV, as for a provider already gone.
+ */
+static int import_hold(struct import_state *st)
+{
+	struct tsm_rtmr_dev *dev = st->dev;
+	int rc = -ENODEV;
+
+	if (mutex_lock_killable(&dev->lock))
+		return -EINTR;
+	if (dev->p && !READ_ONCE(dev->dead) && try_module_get(dev->owner)) {
+		st->volatile_registers = dev->p->volatile_registers;
+		rc = 0;
+	}
+	mutex_unlock(&dev->lock);
+	return rc;
+}
+
+/*
  * The header must be byte for byte the one this provider writes: the same
  * banks in the same order, and nothing a parser could read differently.
  */
-static int import_header(struct tsm_rtmr_dev *dev, struct iov_iter *from)
+static int import_header(struct import_state *st)
 {
+	struct tsm_rtmr_dev *dev = st->dev;
 	size_t len = tsm_rtmr_header_size(dev->nr_algs);
 	u8 want[TSM_RTMR_HEADER_MAX], got[TSM_RTMR_HEADER_MAX];
 
 	if (WARN_ON_ONCE(len > sizeof(want)))
 		return -EINVAL;
-	if (iov_iter_count(from) < len)
+	if (st->end < len)
 		return -EINVAL;
-	if (copy_from_iter(got, len, from) != len)
-		return -EFAULT;
+	tsm_rtmr_log_copy(&st->copy, 0, got, len);
 	tsm_rtmr_build_header(dev->algs, dev->nr_algs, want);
-	return memcmp(got, want, len) ? -EINVAL : 0;
+	if (memcmp(got, want, len))
+		return -EINVAL;
+	st->pos = len;
+	return 0;
 }
 
 /*
@@ -131,20 +176,38 @@ static int import_digests(struct tsm_rtmr_dev *dev, const u8 *head,
 	return 0;
 }
 
-/* Check, index and replay the record at st->pos. */
+/* Say where a record the log does not hold yet will be, in both renderings. */
+static int import_index(struct import_state *st, u32 log_index,
+			u32 event_len)
+{
+	struct tsm_rtmr_pos where = {
+		.bin = st->pos,
+		.ascii = st->base.ascii_len + st->ascii_len,
+	};
+	int rc;
+
+	rc = tsm_rtmr_log_index_staged(&st->copy, st->nr, where);
+	if (rc)
+		return rc;
+	st->ascii_len += tsm_rtmr_ascii_line_len(st->dev, st->base.count + st->nr,
+						 log_index, event_len);
+	st->nr++;
+	return 0;
+}
+
+/* Check and replay the record at st->pos; index it if the log lacks it. */
 static int import_record(struct import_state *st)
 {
 	struct tsm_rtmr_dev *dev = st->dev;
 	size_t head_len = tsm_rtmr_record_size(dev, 0);
 	u8 digests[TSM_RTMR_MAX_ALGS * TSM_RTMR_MAX_DIGEST];
 	u8 head[TSM_RTMR_RECORD_HEAD_MAX];
-	struct tsm_rtmr_pos where = { .bin = st->pos, .ascii = st->ascii_len };
 	u32 event_len;
 	int reg, rc;
 
 	if (st->end - st->pos < head_len)
 		return -EINVAL;
-	tsm_rtmr_log_copy(&dev->log, st->pos, head, head_len);
+	tsm_rtmr_log_copy(&st->copy, st->pos, head, head_len);
 	reg = import_register(dev, head);
 	if (reg < 0)
 		return reg;
@@ -155,21 +218,75 @@ static int import_record(struct import_state *st)
 	    event_len > st->end - st->pos - head_len)
 		return -EINVAL;
 
-	rc = tsm_rtmr_log_index_staged(&dev->log, st->nr, where) ?:
-	     tsm_rtmr_predict(dev, import_value(st, reg), digests,
+	rc = tsm_rtmr_predict(dev, import_value(st, reg), digests,
 			      import_value(st, reg));
 	if (rc)
 		return rc;
 	set_bit(reg, st->touched);
-	st->ascii_len += tsm_rtmr_ascii_line_len(dev, dev->log.count + st->nr,
-						 get_unaligned_le32(head),
-						 event_len);
+	/*
+	 * The file starts with the current log byte for byte, so a record
+	 * boundary falls exactly where that log ends: records from there on
+	 * are the ones the import adds.
+	 */
+	if (st->pos >= st->base.len) {
+		rc = import_index(st, get_unaligned_le32(head), event_len);
+		if (rc)
+			return rc;
+	}
 	st->pos += head_len + event_len;
-	st->nr++;
+	st->seen++;
 	return 0;
 }
 
-/* One live read of every register the log touches, against its replay. */
+/* Parse and replay every record; a fatal signal ends it between two. */
+static int import_parse(struct import_state *st)
+{
+	int rc;
+
+	while (st->pos < st->end) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		rc = import_record(st);
+		if (rc)
+			return rc;
+		cond_resched();
+	}
+	/* A simulator's registers died with its last instance: nothing to carry. */
+	if (st->seen && st->volatile_registers)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Everything that needs no lock: the log's state as the import finds it,
+ * the private copy of the file, its header, whether it extends the current
+ * log, and its replay.
+ */
+static int import_prepare(struct import_state *st, struct iov_iter *from)
+{
+	struct tsm_rtmr_dev *dev = st->dev;
+	bool imported_only;
+	size_t hdr;
+	int rc;
+
+	imported_only = tsm_rtmr_log_import_base(&dev->log, &st->base);
+	tsm_rtmr_log_init_copy(&st->copy, &st->base);
+	if (!imported_only)
+		return -EBUSY;
+	st->end = iov_iter_count(from);
+	/* A log that holds entries can only be completed, never replaced. */
+	if (st->base.count && st->end <= st->base.len)
+		return -EBUSY;
+	rc = tsm_rtmr_log_fill(&st->copy, from) ?: import_header(st);
+	if (rc)
+		return rc;
+	hdr = st->pos;
+	if (!tsm_rtmr_log_equal(&dev->log, &st->copy, hdr, st->base.len - hdr))
+		return -EBUSY;
+	return import_parse(st);
+}
+
+/* One live read of every register the file touches, against its replay. */
 static int import_verify(struct import_state *st)
 {
 	struct tsm_rtmr_dev *dev = st->dev;
@@ -177,6 +294,7 @@ static int import_verify(struct import_state *st)
 	unsigned int reg;
 	int rc;
 
+	lockdep_assert_held(&dev->lock);
 	for_each_set_bit(reg, st->touched, dev->nr_registers) {
 		rc = tsm_rtmr_call_read(dev, reg, now);
 		if (rc)
@@ -190,53 +308,45 @@ static int import_verify(struct import_state *st)
 	return 0;
 }
 
-/* The records become the log, as if committed: published, confirmed, pinned. */
-static void import_adopt(struct import_state *st)
+/*
+ * The device lock is held: the log is still the one the import extends
+ * (no commit, no other import since it started), the registers match, and
+ * the records become the log, as if committed: published, confirmed,
+ * pinned.
+ */
+static int import_locked(struct import_state *st)
 {
 	struct tsm_rtmr_dev *dev = st->dev;
 	unsigned int reg;
-
-	tsm_rtmr_log_adopt(&dev->log, st->nr, st->end - dev->log.len,
-			   st->ascii_len);
-	for_each_set_bit(reg, st->touched, dev->nr_registers)
-		tsm_rtmr_shadow_set(dev, reg, import_value(st, reg));
-	if (st->nr)
-		tsm_rtmr_pin(dev);
-}
-
-static int import_locked(struct import_state *st, struct iov_iter *from,
-			 size_t limit)
-{
-	struct tsm_rtmr_dev *dev = st->dev;
-	struct tsm_rtmr_log *log = &dev->log;
 	int rc;
 
+	lockdep_assert_held(&dev->lock);
 	if (!dev->p)
 		return -ENODEV;
-	if (log->count)
+	if (dev->log.committed || dev->log.len != st->base.len)
 		return -EBUSY;
-	rc = import_header(dev, from);
+	rc = import_verify(st) ?:
+	     tsm_rtmr_log_adopt(&dev->log, &st->copy, st->nr,
+				st->end - st->base.len, st->ascii_len);
 	if (rc)
 		return rc;
-
-	st->pos = log->len;
-	st->end = log->len + iov_iter_count(from);
-	rc = tsm_rtmr_log_stage_import(log, from, limit);
-	while (!rc && st->pos < st->end) {
-		rc = import_record(st);
-		cond_resched();
-	}
-	/* A simulator's registers died with its last instance: nothing to carry. */
-	if (!rc && st->nr && dev->p->volatile_registers)
-		rc = -EINVAL;
-	if (!rc)
-		rc = import_verify(st);
-	if (rc) {
-		tsm_rtmr_log_trim(log);
-		return rc;
-	}
-	import_adopt(st);
+	for_each_set_bit(reg, st->touched, dev->nr_registers)
+		tsm_rtmr_shadow_set(dev, reg, import_value(st, reg));
+	if (st->seen)
+		tsm_rtmr_pin(dev);
 	return 0;
+}
+
+static int import_adopt(struct import_state *st)
+{
+	struct tsm_rtmr_dev *dev = st->dev;
+	int rc;
+
+	if (mutex_lock_killable(&dev->lock))
+		return -EINTR;
+	rc = import_locked(st);
+	mutex_unlock(&dev->lock);
+	return rc;
 }
 
 /**
@@ -245,30 +355,36 @@ static int import_locked(struct import_state *st, struct iov_iter *from,
  * @from: the whole binary_event_log, header first
  *
  * Return: the bytes consumed (all of @from) once the log holds its records;
- * -ENOSPC when it exceeds max_log_bytes; -EBUSY when the log already holds
- * an entry; -EINVAL when it is malformed, is not this provider's, extends
- * a register userspace may not, touches a simulator's registers, or does
- * not replay to the live registers; -EINTR, -ENODEV, -ENOMEM, -EFAULT, or
- * the provider's read error. On any error nothing has changed.
+ * -ENOSPC when it exceeds max_log_bytes; -EBUSY when an entry was committed
+ * to the log, or when the log holds imported entries and @from does not
+ * start with them or adds nothing to them, or when a commit or another
+ * import changed the log while this one was parsed; -EINVAL when it is
+ * malformed, is not this provider's, extends a register userspace may not,
+ * touches a simulator's registers, or does not replay to the live
+ * registers; -ENODEV when the provider is gone or going; -EINTR on a fatal
+ * signal; -ENOMEM, -EFAULT, or the provider's read error. On any error
+ * nothing has changed.
  */
 ssize_t tsm_rtmr_import(struct tsm_rtmr_dev *dev, struct iov_iter *from)
 {
 	size_t len = iov_iter_count(from);
-	size_t limit = READ_ONCE(tsm_rtmr_max_log_bytes);
 	struct import_state st = { .dev = dev };
 	int rc;
 
-	if (len > limit)
+	if (len > READ_ONCE(tsm_rtmr_max_log_bytes))
 		return -ENOSPC;
 	st.replay = import_alloc_replay(dev);
 	if (!st.replay)
 		return -ENOMEM;
-	if (mutex_lock_killable(&dev->lock)) {
+	rc = import_hold(&st);
+	if (rc) {
 		kfree(st.replay);
-		return -EINTR;
+		return rc;
 	}
-	rc = import_locked(&st, from, limit);
-	mutex_unlock(&dev->lock);
+	rc = import_prepare(&st, from) ?: import_adopt(&st);
+	tsm_rtmr_log_destroy(&st.copy);
 	kfree(st.replay);
+	/* After tsm_rtmr_pin(): an adopted log keeps the module pinned. */
+	module_put(dev->owner);
 	return rc ?: len;
 }

@@ -19,6 +19,11 @@
  * that one commit to end; the extent they then read is the one published
  * at its end, when no extend was in flight: the log covered the registers.
  *
+ * An import (import.c) builds its records in a private copy of the log,
+ * laid out as the log is, without the owner's lock; adopting them hands
+ * the copy's pages over to the log, so the owner's lock is held for one
+ * xarray store per page, not for a copy of the records.
+ *
  * The pages are not charged to the writer's memory cgroup: the log is
  * global, outlives whichever container wrote an entry, and (as IMA's
  * measurement list) must not fail because that container is short of
@@ -26,7 +31,9 @@
  */
 
 #include <linux/gfp.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -58,7 +65,11 @@ static struct log_piece log_piece(struct tsm_rtmr_log *log, size_t pos,
 	};
 }
 
-/* Make sure page @idx of @xa exists; called with the owner's lock held. */
+/*
+ * Make sure page @idx of @xa exists: by the log's owner, under its lock
+ * (the device lock, which the log cannot reach to assert), or on an
+ * import's private copy, which is nobody else's.
+ */
 static int log_page_ensure(struct xarray *xa, unsigned long idx)
 {
 	void *page;
@@ -170,24 +181,6 @@ int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, struct iov_iter *rec,
 	       log_reserve_uncertain(log);
 }
 
-/**
- * tsm_rtmr_log_stage_import() - place a whole log's records after the header
- * @log: the log, which holds no entry
- * @from: the records, as they follow the header in binary_event_log
- * @limit: the log's byte limit, header included
- *
- * The records are copied once, into the pages they will be read from. Each
- * is then indexed with tsm_rtmr_log_index_staged() and all are published
- * together by tsm_rtmr_log_adopt(), or dropped by tsm_rtmr_log_trim().
- *
- * Return: 0, -ENOSPC, -ENOMEM, or -EFAULT.
- */
-int tsm_rtmr_log_stage_import(struct tsm_rtmr_log *log, struct iov_iter *from,
-			      size_t limit)
-{
-	return log_stage_bytes(log, from, limit);
-}
-
 static void log_set_pos(struct tsm_rtmr_log *log, u64 recnum,
 			struct tsm_rtmr_pos where)
 {
@@ -221,27 +214,19 @@ int tsm_rtmr_log_index_staged(struct tsm_rtmr_log *log, u64 nth,
 static void log_extend_locked(struct tsm_rtmr_log *log, u64 nr, size_t len,
 			      u64 ascii_len)
 {
+	lockdep_assert_held(&log->lock);
 	log->len += len;
 	log->ascii_len += ascii_len;
 	log->count += nr;
 }
 
-/**
- * tsm_rtmr_log_adopt() - publish every record staged by an import
- * @log: the log
- * @nr: records indexed with tsm_rtmr_log_index_staged()
- * @len: their bytes
- * @ascii_len: bytes of their ascii rendering
- *
- * Readers see none or all of them. Nothing is in flight: no extend
- * belongs to an import.
- */
-void tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, u64 nr, size_t len,
-			u64 ascii_len)
+static void log_extent_locked(struct tsm_rtmr_log *log,
+			      struct tsm_rtmr_snap *snap)
 {
-	spin_lock(&log->lock);
-	log_extend_locked(log, nr, len, ascii_len);
-	spin_unlock(&log->lock);
+	lockdep_assert_held(&log->lock);
+	snap->len = log->len;
+	snap->ascii_len = log->ascii_len;
+	snap->count = log->count;
 }
 
 static void log_free_pages_from(struct xarray *xa, unsigned long first)
@@ -255,18 +240,183 @@ static void log_free_pages_from(struct xarray *xa, unsigned long first)
 	}
 }
 
-/**
- * tsm_rtmr_log_trim() - free the pages past the published log
- * @log: the log
- *
- * After a refused import, so that a large log that was not adopted does
- * not keep its memory. Readers never look past the published extent.
- */
-void tsm_rtmr_log_trim(struct tsm_rtmr_log *log)
+/* A log of nothing, not even a header: tsm_rtmr_log_destroy() frees it. */
+static void log_init_empty(struct tsm_rtmr_log *log)
 {
-	log_free_pages_from(&log->pages, DIV_ROUND_UP(log->len, PAGE_SIZE));
-	log_free_pages_from(&log->offsets,
-			    DIV_ROUND_UP(log->count, TSM_RTMR_POS_PER_PAGE));
+	*log = (struct tsm_rtmr_log) { };
+	xa_init(&log->pages);
+	xa_init(&log->offsets);
+	spin_lock_init(&log->lock);
+	init_waitqueue_head(&log->waitq);
+}
+
+/**
+ * tsm_rtmr_log_init_copy() - start an import's private copy of a log
+ * @copy: the copy
+ * @base: the published extent of the log it may extend
+ *
+ * The copy holds the imported file at the offsets it would have in the
+ * log (byte 0 is the header), so that its pages can later become the
+ * log's own. Its len and count say where the records it adds start:
+ * tsm_rtmr_log_index_staged() indexes them from there. Nobody reads it but
+ * its importer; it needs no lock and is freed by tsm_rtmr_log_destroy().
+ */
+void tsm_rtmr_log_init_copy(struct tsm_rtmr_log *copy,
+			    const struct tsm_rtmr_snap *base)
+{
+	log_init_empty(copy);
+	copy->len = base->len;
+	copy->ascii_len = base->ascii_len;
+	copy->count = base->count;
+}
+
+/**
+ * tsm_rtmr_log_fill() - copy a whole file into an import's private copy
+ * @copy: from tsm_rtmr_log_init_copy(), still empty
+ * @from: the file, from its first byte
+ *
+ * A page at a time, so that a writer of a large file can be killed between
+ * two pages (a fault on a user page is itself killable).
+ *
+ * Return: 0, -ENOMEM, -EFAULT, or -EINTR on a fatal signal.
+ */
+int tsm_rtmr_log_fill(struct tsm_rtmr_log *copy, struct iov_iter *from)
+{
+	size_t pos, len = iov_iter_count(from);
+	struct log_piece pc;
+	int rc;
+
+	for (pos = 0; pos < len; pos += pc.n) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		rc = log_page_ensure(&copy->pages, pos / PAGE_SIZE);
+		if (rc)
+			return rc;
+		pc = log_piece(copy, pos, len - pos);
+		if (copy_from_iter(pc.p, pc.n, from) != pc.n)
+			return -EFAULT;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * tsm_rtmr_log_equal() - whether a copy starts with a log's records
+ * @log: the log, read as its readers do: published bytes, without a lock
+ * @copy: an import's private copy
+ * @pos: where to start comparing
+ * @len: bytes to compare; all published in @log, all present in @copy
+ *
+ * Both lay the stream out alike, so their pieces have the same lengths.
+ */
+bool tsm_rtmr_log_equal(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
+			size_t pos, size_t len)
+{
+	struct log_piece a, b;
+
+	for (; len; pos += a.n, len -= a.n) {
+		a = log_piece(log, pos, len);
+		b = log_piece(copy, pos, len);
+		if (memcmp(a.p, b.p, a.n))
+			return false;
+		cond_resched();
+	}
+	return true;
+}
+
+/**
+ * tsm_rtmr_log_import_base() - what an import may extend
+ * @log: the log
+ * @base: out: its published extent
+ *
+ * Return: true when only imports made the log (no entry was committed),
+ * so that an import may still extend it.
+ */
+bool tsm_rtmr_log_import_base(struct tsm_rtmr_log *log,
+			      struct tsm_rtmr_snap *base)
+{
+	bool imported_only;
+
+	spin_lock(&log->lock);
+	log_extent_locked(log, base);
+	imported_only = !log->committed;
+	spin_unlock(&log->lock);
+	return imported_only;
+}
+
+/*
+ * Hand bytes [@pos, @pos + @len) of a stream (the log's bytes, or its
+ * table of positions) from @src to @dst, where they lie at the same
+ * offsets. Whole pages change owner: one xarray store per page, not a
+ * copy of the log. The page holding @pos may already hold published
+ * bytes of @dst (readers copy them without a lock at any time), so it is
+ * never replaced: only its unpublished tail is written, once nothing else
+ * can fail. A page of @dst past the published extent holds at most a
+ * record staged by a commit that did not publish it: no reader looks
+ * there, and it is freed.
+ */
+static int log_move_stream(struct xarray *dst, struct xarray *src,
+			   size_t pos, size_t len)
+{
+	size_t off = offset_in_page(pos);
+	unsigned long idx, last;
+	void *page, *old;
+
+	if (!len)
+		return 0;
+	last = (pos + len - 1) / PAGE_SIZE;
+	for (idx = DIV_ROUND_UP(pos, PAGE_SIZE); idx <= last; idx++) {
+		page = xa_erase(src, idx);
+		/* Storing NULL would erase @dst's page instead. */
+		if (WARN_ON_ONCE(!page))
+			return -EINVAL;
+		old = xa_store(dst, idx, page, GFP_KERNEL);
+		if (xa_is_err(old)) {
+			free_page((unsigned long)page);
+			return xa_err(old);
+		}
+		if (old)
+			free_page((unsigned long)old);
+	}
+	if (off)
+		memcpy((u8 *)xa_load(dst, pos / PAGE_SIZE) + off,
+		       (u8 *)xa_load(src, pos / PAGE_SIZE) + off,
+		       min_t(size_t, len, PAGE_SIZE - off));
+	return 0;
+}
+
+/**
+ * tsm_rtmr_log_adopt() - make an import's records the log's
+ * @log: the log; its extent is still the one @copy was started from
+ * @copy: the import's private copy, records indexed with
+ *	  tsm_rtmr_log_index_staged()
+ * @nr: records it adds
+ * @len: their bytes
+ * @ascii_len: bytes of their ascii rendering
+ *
+ * Readers see none or all of them. Nothing is in flight: no extend
+ * belongs to an import. @copy still has to be destroyed.
+ *
+ * Return: 0, or -ENOMEM with nothing published (pages already handed over
+ * lie past the published extent, where the next commit stages).
+ */
+int tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
+		       u64 nr, size_t len, u64 ascii_len)
+{
+	size_t pos_size = sizeof(struct tsm_rtmr_pos);
+	int rc;
+
+	if (WARN_ON_ONCE(log->len != copy->len || log->count != copy->count))
+		return -EBUSY;
+	rc = log_move_stream(&log->pages, &copy->pages, log->len, len) ?:
+	     log_move_stream(&log->offsets, &copy->offsets,
+			     log->count * pos_size, nr * pos_size);
+	if (rc)
+		return rc;
+	spin_lock(&log->lock);
+	log_extend_locked(log, nr, len, ascii_len);
+	spin_unlock(&log->lock);
+	return 0;
 }
 
 /* The staged record's extend is about to start. */
@@ -280,6 +430,7 @@ void tsm_rtmr_log_begin(struct tsm_rtmr_log *log)
 /* The commit in flight has ended; log->lock held. */
 static void log_end_locked(struct tsm_rtmr_log *log)
 {
+	lockdep_assert_held(&log->lock);
 	log->in_flight = false;
 	log->ended++;
 }
@@ -294,7 +445,8 @@ static void log_end_wake(struct tsm_rtmr_log *log)
 /*
  * Make the staged record of @len bytes, whose ascii line is @ascii_len
  * bytes, part of the log, and end the commit in flight; returns its
- * recnum.
+ * recnum. Only commits publish: from the first one on, the log is no
+ * longer made of imported entries only, and no import may extend it.
  */
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len)
@@ -307,6 +459,7 @@ u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 	});
 	spin_lock(&log->lock);
 	log_extend_locked(log, 1, len, ascii_len);
+	log->committed = true;
 	log_end_locked(log);
 	spin_unlock(&log->lock);
 	log_end_wake(log);
@@ -328,14 +481,6 @@ void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum)
 	spin_lock(&log->lock);
 	log->uncertain[log->nr_uncertain++] = recnum;
 	spin_unlock(&log->lock);
-}
-
-static void log_extent_locked(struct tsm_rtmr_log *log,
-			      struct tsm_rtmr_snap *snap)
-{
-	snap->len = log->len;
-	snap->ascii_len = log->ascii_len;
-	snap->count = log->count;
 }
 
 /* The published extent, for count: entries whose commit has ended. */
@@ -471,11 +616,7 @@ int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len)
 	struct iov_iter from;
 	int rc;
 
-	*log = (struct tsm_rtmr_log) { };
-	xa_init(&log->pages);
-	xa_init(&log->offsets);
-	spin_lock_init(&log->lock);
-	init_waitqueue_head(&log->waitq);
+	log_init_empty(log);
 	iov_iter_kvec(&from, ITER_SOURCE, &vec, 1, len);
 	rc = log_stage_bytes(log, &from, len);
 	if (rc) {

@@ -67,6 +67,7 @@ struct dentry;
  * @len: bytes of published records, header included
  * @ascii_len: bytes of the ascii rendering of the published records
  * @count: published entries, header excluded
+ * @committed: an entry was committed (not imported): imports are refused
  * @uncertain: recnums whose extend could not be confirmed or denied
  * @nr_uncertain: entries used in @uncertain
  * @max_uncertain: entries allocated in @uncertain
@@ -86,6 +87,7 @@ struct tsm_rtmr_log {
 	size_t len;
 	u64 ascii_len;
 	u64 count;
+	bool committed;
 	u64 *uncertain;
 	unsigned int nr_uncertain;
 	unsigned int max_uncertain;
@@ -227,13 +229,17 @@ int tsm_rtmr_log_init(struct tsm_rtmr_log *log, const void *hdr, size_t len);
 void tsm_rtmr_log_destroy(struct tsm_rtmr_log *log);
 int tsm_rtmr_log_stage(struct tsm_rtmr_log *log, struct iov_iter *rec,
 		       size_t limit);
-int tsm_rtmr_log_stage_import(struct tsm_rtmr_log *log, struct iov_iter *from,
-			      size_t limit);
 int tsm_rtmr_log_index_staged(struct tsm_rtmr_log *log, u64 nth,
 			      struct tsm_rtmr_pos where);
-void tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, u64 nr, size_t len,
-			u64 ascii_len);
-void tsm_rtmr_log_trim(struct tsm_rtmr_log *log);
+void tsm_rtmr_log_init_copy(struct tsm_rtmr_log *copy,
+			    const struct tsm_rtmr_snap *base);
+int tsm_rtmr_log_fill(struct tsm_rtmr_log *copy, struct iov_iter *from);
+bool tsm_rtmr_log_equal(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
+			size_t pos, size_t len);
+bool tsm_rtmr_log_import_base(struct tsm_rtmr_log *log,
+			      struct tsm_rtmr_snap *base);
+int tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
+		       u64 nr, size_t len, u64 ascii_len);
 void tsm_rtmr_log_begin(struct tsm_rtmr_log *log);
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 			 size_t ascii_len);
