@@ -9,12 +9,22 @@
  * later commits append after it. Then the simulator, whose registers die
  * with it: a log touching them is refused, a header alone accepted.
  *
+ * Then the edges of spec 5's last sentences: an import holds the TPM
+ * provider's module (rmmod during an import held in its copy from user by
+ * userfaultfd fails), a log adopted from its first piece is completed by
+ * the whole log and by nothing else, and a long import dies at once on
+ * SIGKILL without holding up a commit.
+ *
  * The TPM log must be empty when this starts: run first in a fresh boot
  * (the kexec stage of make check does). Tests run in definition order and
  * build on each other's effect on the TPM.
  */
 #include <grp.h>
+#include <poll.h>
 #include <pthread.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 
 #include "tsm_rtmr_test.h"
 #include "kselftest_harness.h"
@@ -24,10 +34,17 @@
 #define PCR_A		11
 #define PCR_B		12
 #define PCR_C		13	/* the commit after the import */
+#define PCR_LONG	14	/* a long import's records: never extended here */
+#define PCR_UNLOGGED	9	/* extended here, never by a log that is kept */
 #define LOG_MAX		16384
 #define TCTI		"TPM2TOOLS_TCTI=device:/dev/tpmrm0"
+#define TPM_MODULE	"tsm_rtmr_tpm"
 
-static const uint32_t pcrs[] = { PCR_A, PCR_B, PCR_A };
+/*
+ * PCR 12 first: the log's first record alone replays (PCR 12 holds just
+ * it), so the log can be adopted from that first piece and completed.
+ */
+static const uint32_t pcrs[] = { PCR_B, PCR_A, PCR_A };
 
 /*
  * The event data of the previous kernel's record @i: two short strings,
@@ -75,10 +92,12 @@ static int tpm_banks(char *list, size_t size)
 }
 
 /*
- * The log a previous kernel kept of entries on PCRs 11, 12, 11 (its first
- * @n records), with @banks in that order; returns its length.
+ * The previous kernel's records @order[0..@n - 1] (each the number of one
+ * of its three entries) after the header, with @banks in that order;
+ * returns the log's length.
  */
-static size_t prev_log(unsigned char *buf, const char *banks, int n)
+static size_t log_of(unsigned char *buf, const char *banks, const int *order,
+		     int n)
 {
 	struct digests ds;
 	size_t off;
@@ -89,14 +108,40 @@ static size_t prev_log(unsigned char *buf, const char *banks, int n)
 	off = log_header_build(buf, &ds);
 	for (i = 0; i < n; i++) {
 		size_t elen;
-		const void *ev = event_of(i, &elen);
+		const void *ev = event_of(order[i], &elen);
 
 		if (digests_of(&ds, banks, ev, elen))
 			return 0;
-		off += log_record_build(buf + off, pcrs[i], EV_EVENT_TAG, &ds,
-					ev, elen);
+		off += log_record_build(buf + off, pcrs[order[i]], EV_EVENT_TAG,
+					&ds, ev, elen);
 	}
 	return off;
+}
+
+/*
+ * The log a previous kernel kept of entries on PCRs 12, 11, 11 (its first
+ * @n records), with @banks in that order; returns its length.
+ */
+static size_t prev_log(unsigned char *buf, const char *banks, int n)
+{
+	static const int in_order[] = { 0, 1, 2 };
+
+	return log_of(buf, banks, in_order, n);
+}
+
+/*
+ * The value in a tpm2_pcrread line "    <pcr>: 0x<hex>" for @pcr, which
+ * pads a one-digit number to the width of two ("    9 : 0x<hex>"); NULL
+ * when the line is another's.
+ */
+static const char *pcr_line_value(const char *p, unsigned int pcr)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)*p) || strtoul(p, &end, 10) != pcr)
+		return NULL;
+	end += strspn(end, " ");
+	return strncmp(end, ": 0x", 4) ? NULL : end + 4;
 }
 
 /*
@@ -106,7 +151,8 @@ static size_t prev_log(unsigned char *buf, const char *banks, int n)
 static int pcr_digests(const char *banks, unsigned int pcr,
 		       struct digests *ds)
 {
-	char cmd[256], line[512], want[16], other[512] = "";
+	char cmd[256], line[512], other[512] = "";
+	const char *value;
 	int i, bank = -1, found = 0;
 	size_t off;
 	FILE *f;
@@ -118,7 +164,6 @@ static int pcr_digests(const char *banks, unsigned int pcr,
 		off += snprintf(cmd + off, sizeof(cmd) - off, "%s%s:%u",
 				i ? "+" : "", ds->alg[i]->name, pcr);
 	snprintf(cmd + off, sizeof(cmd) - off, " 2>&1");
-	snprintf(want, sizeof(want), "%u: 0x", pcr);
 	f = popen(cmd, "r");
 	if (!f)
 		return -1;
@@ -134,11 +179,12 @@ static int pcr_digests(const char *banks, unsigned int pcr,
 					bank = i;
 			continue;
 		}
-		if (bank < 0 || strncmp(p, want, strlen(want))) {
+		value = bank < 0 ? NULL : pcr_line_value(p, pcr);
+		if (!value) {
 			strncat(other, line, sizeof(other) - strlen(other) - 1);
 			continue;
 		}
-		p += strlen(want);
+		p = (char *)value;
 		len = strcspn(p, " \n");
 		if (len == 2 * ds->alg[bank]->size &&
 		    !hexdec(p, len / 2, ds->d[bank]))
@@ -262,6 +308,22 @@ IMPORT_TEST(refused_while_the_pcrs_are_not_extended)
 	EXPECT_IMPORT_CHANGES_NOTHING(-EINVAL, log, len, banks);
 }
 
+/* Extend @pcr by @ds with tpm2_pcrextend, behind tsm-rtmr's back. */
+static int pcr_extend_directly(unsigned int pcr, const struct digests *ds)
+{
+	char arg[512];
+	size_t off = 0;
+	int j;
+
+	for (j = 0; j < ds->n; j++) {
+		off += snprintf(arg + off, sizeof(arg) - off, "%s%s=",
+				j ? "," : "", ds->alg[j]->name);
+		hexenc(ds->d[j], ds->alg[j]->size, arg + off);
+		off += 2 * ds->alg[j]->size;
+	}
+	return sh(TCTI " tpm2_pcrextend %u:%s", pcr, arg);
+}
+
 /* The previous kernel's extends, made directly on the TPM. */
 IMPORT_TEST(previous_kernel_extends_the_pcrs)
 {
@@ -269,23 +331,15 @@ IMPORT_TEST(previous_kernel_extends_the_pcrs)
 	struct digests ds;
 	char banks[64];
 	size_t len;
-	int i, j;
+	int i;
 
 	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
 	for (i = 0; i < 3; i++) {
-		char arg[512];
-		size_t off = 0, elen;
-
+		size_t elen;
 		const void *ev = event_of(i, &elen);
 
 		ASSERT_OK(digests_of(&ds, banks, ev, elen));
-		for (j = 0; j < ds.n; j++) {
-			off += snprintf(arg + off, sizeof(arg) - off, "%s%s=",
-					j ? "," : "", ds.alg[j]->name);
-			hexenc(ds.d[j], ds.alg[j]->size, arg + off);
-			off += 2 * ds.alg[j]->size;
-		}
-		ASSERT_EQ(0, sh(TCTI " tpm2_pcrextend %u:%s", pcrs[i], arg));
+		ASSERT_EQ(0, pcr_extend_directly(pcrs[i], &ds));
 	}
 	len = prev_log(log, banks, 3);
 	EXPECT_OK(pcr_matches(banks, log, len, PCR_A));
@@ -394,6 +448,25 @@ IMPORT_TEST(refused_over_max_log_bytes)
 	EXPECT_EQ(-ENOSPC, import_write(log, len));
 	ASSERT_OK(set_max_log_bytes(DEFAULT_MAX_LOG_BYTES));
 	EXPECT_TPM_UNCHANGED(&b, banks);
+}
+
+/*
+ * max_log_bytes is at most 1 GiB, so that one write(2) (at most just
+ * under 2 GiB) always carries a whole log: a larger value is refused and
+ * the limit stays as it was.
+ */
+IMPORT_TEST(max_log_bytes_at_most_1_gib)
+{
+	char b[32];
+
+	EXPECT_EQ(-EINVAL, set_max_log_bytes((1UL << 30) + 1));
+	EXPECT_EQ(-EINVAL, set_max_log_bytes(1UL << 31));
+	ASSERT_LT(0, read_text(CORE_PARAMS "/max_log_bytes", b, sizeof(b)));
+	EXPECT_STREQ("67108864\n", b);
+	EXPECT_OK(set_max_log_bytes(1UL << 30));
+	ASSERT_LT(0, read_text(CORE_PARAMS "/max_log_bytes", b, sizeof(b)));
+	EXPECT_STREQ("1073741824\n", b);
+	ASSERT_OK(set_max_log_bytes(DEFAULT_MAX_LOG_BYTES));
 }
 
 /* One write at offset 0: a write at any other offset is refused. */
@@ -511,11 +584,182 @@ static void *share_write(void *arg)
 	return NULL;
 }
 
+/* delete_module(2) of the TPM provider, never waiting: 0 or -errno. */
+static int tpm_rmmod(void)
+{
+	return syscall(SYS_delete_module, TPM_MODULE, O_NONBLOCK) ? -errno : 0;
+}
+
+struct rmmod_try {
+	pthread_t t;
+	int done;
+	int rc;
+};
+
+static void *rmmod_thread(void *arg)
+{
+	struct rmmod_try *r = arg;
+
+	r->rc = tpm_rmmod();
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 /*
- * The genuine log becomes the tpm log, as if committed; the module pinned.
- * It is written by SHARERS threads at once through one fd: exactly one
- * write adopts it, the others find the log no longer empty (EBUSY). Its
- * last record's event data holds NULs and the log spans two pages.
+ * A userfaultfd that also reports faults of the kernel's copies from user:
+ * allowed to a task with CAP_SYS_PTRACE (root here), else only with
+ * vm.unprivileged_userfaultfd=1, which is set then. UFFD_USER_MODE_ONLY
+ * would not do: it ignores exactly the kernel's faults.
+ */
+static int uffd_open(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+
+	if (fd < 0 && errno == EPERM) {
+		write_str("/proc/sys/vm/unprivileged_userfaultfd", "1\n");
+		fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, UFFDIO_API, &api)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+/*
+ * An import holds the TPM provider's module from start to end. Its buffer
+ * is a page userfaultfd has not filled, so the import waits inside its
+ * copy from user, for as long as the test likes. Meanwhile rmmod fails at
+ * once (EWOULDBLOCK: in use); it neither unloads the module the import is
+ * about to pin nor waits for the import. Released, the import adopts the
+ * log's first record (PCR 12 holds just it), and rmmod still fails: the
+ * log pins the module.
+ */
+IMPORT_TEST(import_holds_the_provider_module)
+{
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	size_t page = sysconf(_SC_PAGESIZE), len;
+	unsigned char log[LOG_MAX], *area, *fill;
+	struct uffdio_copy copy = { 0 };
+	struct rmmod_try rm = { 0 };
+	struct pollfd pfd;
+	struct uffd_msg msg;
+	struct sharer w;
+	char banks[64];
+	int uffd, fd, i;
+
+	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
+	ASSERT_EQ(0, prov_count(TPM));
+	len = prev_log(log, banks, 1);
+	ASSERT_LT(0, len);
+	ASSERT_GE(page, len);
+	uffd = uffd_open();
+	ASSERT_LE(0, uffd) {
+		TH_LOG("userfaultfd: %s", errname(uffd));
+	}
+	area = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, area);
+	reg.range.start = (unsigned long)area;
+	reg.range.len = page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	fd = open(IMPORT, O_WRONLY);
+	ASSERT_LE(0, fd);
+	w = (struct sharer) { .fd = fd, .log = area, .len = len };
+	ASSERT_EQ(0, pthread_create(&w.t, NULL, share_write, &w));
+	pfd = (struct pollfd) { .fd = uffd, .events = POLLIN };
+	ASSERT_EQ(1, poll(&pfd, 1, 10000)) {
+		TH_LOG("the import never read its buffer");
+	}
+	ASSERT_EQ((ssize_t)sizeof(msg), read(uffd, &msg, sizeof(msg)));
+	EXPECT_EQ(UFFD_EVENT_PAGEFAULT, msg.event);
+
+	/* The import is inside write(), copying from user. */
+	ASSERT_EQ(0, pthread_create(&rm.t, NULL, rmmod_thread, &rm));
+	for (i = 0; i < 300 && !__atomic_load_n(&rm.done, __ATOMIC_ACQUIRE);
+	     i++)
+		usleep(10000);
+	EXPECT_TRUE(__atomic_load_n(&rm.done, __ATOMIC_ACQUIRE)) {
+		TH_LOG("rmmod " TPM_MODULE " waits for the import");
+	}
+	EXPECT_EQ(-EWOULDBLOCK, rm.rc);
+	EXPECT_TRUE(exists("/sys/module/" TPM_MODULE));
+
+	/* Fill the page the import waits for with the log: it goes on. */
+	fill = aligned_alloc(page, page);
+	ASSERT_NE(NULL, fill);
+	memset(fill, 0, page);
+	memcpy(fill, log, len);
+	copy.dst = (unsigned long)area;
+	copy.src = (unsigned long)fill;
+	copy.len = page;
+	ASSERT_EQ(0, ioctl(uffd, UFFDIO_COPY, &copy));
+	pthread_join(w.t, NULL);
+	pthread_join(rm.t, NULL);
+	close(fd);
+	free(fill);
+	munmap(area, page);
+	close(uffd);
+
+	EXPECT_EQ((ssize_t)len, w.rc);
+	EXPECT_EQ(1, prov_count(TPM));
+	EXPECT_PROV(TPM, "state", "ok\n");
+	EXPECT_OK(pcr_matches(banks, log, len, PCR_B));
+	EXPECT_EQ(-EWOULDBLOCK, tpm_rmmod());
+	EXPECT_TRUE(exists("/sys/module/" TPM_MODULE));
+}
+
+/*
+ * The log holds its first record, imported: it may only be completed.
+ * An import that does not start with it byte for byte, or adds nothing,
+ * is EBUSY; one that starts with it but does not replay is EINVAL. Each
+ * changes nothing.
+ */
+IMPORT_TEST(only_a_completing_import_of_an_imported_log)
+{
+	static const int reordered[] = { 1, 0, 2 };
+	unsigned char log[LOG_MAX];
+	char banks[64];
+	size_t len;
+
+	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
+	ASSERT_EQ(1, prov_count(TPM));
+	memset(log, 0, sizeof(log));
+
+	TH_LOG("the same log again: adds nothing");
+	len = prev_log(log, banks, 1);
+	EXPECT_IMPORT_CHANGES_NOTHING(-EBUSY, log, len, banks);
+	TH_LOG("the header alone: shorter");
+	len = prev_log(log, banks, 0);
+	EXPECT_IMPORT_CHANGES_NOTHING(-EBUSY, log, len, banks);
+	TH_LOG("the whole log, records reordered: replays, another start");
+	len = log_of(log, banks, reordered, 3);
+	EXPECT_OK(pcr_matches(banks, log, len, PCR_A));
+	EXPECT_OK(pcr_matches(banks, log, len, PCR_B));
+	EXPECT_IMPORT_CHANGES_NOTHING(-EBUSY, log, len, banks);
+	TH_LOG("the whole log, its first record's digest tampered with");
+	len = prev_log(log, banks, 3);
+	log[prev_log(log, banks, 0) + 14] ^= 1;
+	EXPECT_IMPORT_CHANGES_NOTHING(-EBUSY, log, len, banks);
+	TH_LOG("two records: the right start, does not replay (PCR 11 ahead)");
+	len = prev_log(log, banks, 2);
+	EXPECT_IMPORT_CHANGES_NOTHING(-EINVAL, log, len, banks);
+	TH_LOG("the whole log and a trailing byte");
+	len = prev_log(log, banks, 3);
+	log[len++] = 0;
+	EXPECT_IMPORT_CHANGES_NOTHING(-EINVAL, log, len, banks);
+}
+
+/*
+ * The genuine log completes the one adopted from its first record, and
+ * becomes the tpm log, as if committed; the module stays pinned. It is
+ * written by SHARERS threads at once through one fd: exactly one write
+ * adopts it, the others find it adds nothing to the log (EBUSY). Its last
+ * record's event data holds NULs and the log spans two pages.
  */
 IMPORT_TEST(genuine_log_adopted)
 {
@@ -569,7 +813,138 @@ IMPORT_TEST(genuine_log_adopted)
 	EXPECT_TRUE(exists("/sys/module/tsm_rtmr_tpm"));
 }
 
-/* A commit after the import is entry 3, and the whole log still replays. */
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) + (t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * A long import: the whole log, then records on PCR 14 (which nothing
+ * extended, so it never replays) up to max_log_bytes, about 680,000
+ * records to parse and replay. Returns its length.
+ */
+static size_t long_log(unsigned char *big, size_t max, const char *banks)
+{
+	size_t head = prev_log(big, banks, 3), len, rec;
+	struct digests ds;
+
+	if (!head || digests_of_str(&ds, banks, "long"))
+		return 0;
+	rec = log_record_build(big + head, PCR_LONG, EV_EVENT_TAG, &ds,
+			       NULL, 0);
+	for (len = head + rec; len + rec <= max; len += rec)
+		memcpy(big + len, big + head, rec);
+	return len;
+}
+
+/*
+ * The long import, in a child that tells @ready just before its write(2);
+ * exits 0 when the import is refused with EINVAL.
+ */
+static pid_t long_import_start(const unsigned char *big, size_t len)
+{
+	int p[2];
+	char go;
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		if (write(p[1], "g", 1) != 1)
+			_exit(2);
+		_exit(import_write(big, len) == -EINVAL ? 0 : 1);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &go, 1) != 1)
+		pid = -1;
+	close(p[0]);
+	return pid;
+}
+
+/*
+ * A long import is parsed and replayed before the provider lock, and is
+ * killable throughout. While one runs, a commit to the same TPM (PCR 13,
+ * a register the import does not touch) completes well before the import
+ * would have; SIGKILL then ends the import within a second, and nothing
+ * of it is adopted. Timed first: the same import, uninterrupted, refused
+ * (PCR 14 does not replay).
+ */
+IMPORT_TEST(long_import_killed_and_commits_not_stalled)
+{
+	size_t max = DEFAULT_MAX_LOG_BYTES, len, head;
+	unsigned char *big, *raw = NULL;
+	double whole, commit, reap;
+	struct timespec t0, t1;
+	struct digests ds;
+	char banks[64];
+	int status, r;
+	pid_t pid;
+	ssize_t n;
+
+	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
+	ASSERT_EQ(3, prov_count(TPM));
+	big = malloc(max);
+	ASSERT_NE(NULL, big);
+	head = prev_log(big, banks, 3);
+	len = long_log(big, max, banks);
+	ASSERT_LT(head, len);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	EXPECT_EQ(-EINVAL, import_write(big, len));
+	whole = since(&t0);
+	TH_LOG("an import of %zu bytes takes %.2f s", len, whole);
+
+	/* h_open() binds to the simulator: bind to the TPM by hand */
+	ASSERT_OK(h_mkdir_raw("long"));
+	ASSERT_OK(h_write("long", "provider", TPM));
+	ASSERT_OK(h_index("long", PCR_C));
+	ASSERT_OK(h_event("long", "during", 6));
+	ASSERT_OK(digests_of_str(&ds, banks, "during"));
+
+	pid = long_import_start(big, len);
+	ASSERT_LT(0, pid);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	usleep(200000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	EXPECT_OK(h_commit("long", &ds));
+	commit = since(&t1);
+	r = waitpid(pid, &status, WNOHANG);
+	EXPECT_EQ(0, r) {
+		TH_LOG("the import ended before the commit did");
+	}
+	TH_LOG("a commit %.2f s into the import took %.3f s", since(&t0) - commit,
+	       commit);
+	EXPECT_GT(whole / 2, since(&t0));
+	if (r == 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		kill(pid, SIGKILL);
+		EXPECT_EQ(pid, waitpid(pid, &status, 0));
+		reap = since(&t1);
+		TH_LOG("SIGKILL %.2f s into the import: reaped in %.3f s",
+		       since(&t0) - reap, reap);
+		EXPECT_GT(1.0, reap);
+		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+
+	EXPECT_ATTR("long", "last_recnum", "3\n");
+	EXPECT_EQ(0, h_rmdir("long"));
+	EXPECT_EQ(4, prov_count(TPM));
+	EXPECT_PROV(TPM, "state", "ok\n");
+	n = prov_log(TPM, &raw);
+	ASSERT_LT((ssize_t)head, n);
+	EXPECT_EQ(0, memcmp(raw, big, head));
+	EXPECT_GT((ssize_t)head + 200, n);
+	EXPECT_OK(pcr_matches(banks, raw, n, PCR_C));
+	free(raw);
+	free(big);
+}
+
+/* A later commit is entry 4, and the whole log still replays. */
 IMPORT_TEST(commit_after_import_appends)
 {
 	unsigned char *raw = NULL;
@@ -585,9 +960,9 @@ IMPORT_TEST(commit_after_import_appends)
 	ASSERT_OK(h_event("imp", "after", 5));
 	ASSERT_OK(digests_of_str(&ds, banks, "after"));
 	ASSERT_OK(h_commit("imp", &ds));
-	EXPECT_ATTR("imp", "last_recnum", "3\n");
+	EXPECT_ATTR("imp", "last_recnum", "4\n");
 	EXPECT_EQ(0, h_rmdir("imp"));
-	EXPECT_EQ(4, prov_count(TPM));
+	EXPECT_EQ(5, prov_count(TPM));
 	n = prov_log(TPM, &raw);
 	ASSERT_LT(0, n);
 	EXPECT_OK(pcr_matches(banks, raw, n, PCR_A));
@@ -596,12 +971,18 @@ IMPORT_TEST(commit_after_import_appends)
 	free(raw);
 }
 
-/* Only into an empty log: the same log again is EBUSY. */
+/*
+ * Once an entry was committed, no import: the imported log again, the
+ * header alone, and the current log completed by a record that replays
+ * (PCR 9, extended for it) are all EBUSY.
+ */
 IMPORT_TEST(second_import_busy)
 {
-	unsigned char log[LOG_MAX];
+	unsigned char log[LOG_MAX], *raw = NULL;
+	struct digests ds;
 	struct before b;
 	char banks[64];
+	ssize_t n;
 	size_t len;
 
 	ASSERT_OK(tpm_banks(banks, sizeof(banks)));
@@ -609,6 +990,17 @@ IMPORT_TEST(second_import_busy)
 	ASSERT_OK(before_take(&b, banks));
 	EXPECT_EQ(-EBUSY, import_write(log, len));
 	len = prev_log(log, banks, 0);
+	EXPECT_EQ(-EBUSY, import_write(log, len));
+
+	ASSERT_OK(digests_of_str(&ds, banks, "extra"));
+	ASSERT_EQ(0, pcr_extend_directly(PCR_UNLOGGED, &ds));
+	n = prov_log(TPM, &raw);
+	ASSERT_LT(0, n);
+	ASSERT_GT(LOG_MAX - 200, n);
+	memcpy(log, raw, n);
+	free(raw);
+	len = add_record(log, n, banks, PCR_UNLOGGED, EV_EVENT_TAG);
+	EXPECT_OK(pcr_matches(banks, log, len, PCR_UNLOGGED));
 	EXPECT_EQ(-EBUSY, import_write(log, len));
 	EXPECT_TPM_UNCHANGED(&b, banks);
 }
