@@ -267,94 +267,6 @@ TEST_F(ev, without_cap_sys_admin_stages_nothing)
 	last_entry_is(_metadata, 2, EV_EVENT_TAG, "");
 }
 
-/*
- * Root opens the file, writes, passes the open file over a unix socket to
- * a uid-0 task without CAP_SYS_ADMIN and closes its own copy: the
- * receiver's close is the last one. `event` staged root's write when root
- * wrote it, and the close changes nothing. `event_blob` is applied by that
- * close, in a task without CAP_SYS_ADMIN (the module can only check the
- * task that closes): nothing is staged.
- */
-TEST_F(ev, fd_passed_to_task_without_cap_applies_nothing)
-{
-	struct res *res = self->res;
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = "f", .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int sv[2], fd, st;
-	pid_t pid;
-
-	ASSERT_OK(stage(variant, "h", "before"));
-	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid) {
-		char c, rb[1];
-		struct iovec riov = { .iov_base = rb, .iov_len = 1 };
-		struct msghdr rmsg = {
-			.msg_iov = &riov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-		};
-		int rfd = -1;
-
-		close(sv[0]);
-		if (nocap(res))
-			_exit(1);
-		c = 'r';	/* ready: capabilities dropped */
-		if (write(sv[1], &c, 1) != 1)
-			_exit(1);
-		if (recvmsg(sv[1], &rmsg, 0) != 1) {
-			res->r[R_RECV] = -errno;
-			_exit(1);
-		}
-		cm = CMSG_FIRSTHDR(&rmsg);
-		if (cm && cm->cmsg_type == SCM_RIGHTS)
-			memcpy(&rfd, CMSG_DATA(cm), sizeof(int));
-		res->r[R_RECV] = rfd >= 0 ? 0 : -EBADMSG;
-		/* wait until root has closed its copy */
-		if (read(sv[1], &c, 1) != 1)
-			_exit(1);
-		res->r[R_CLOSE] = rfd >= 0 && close(rfd) ? -errno : 0;
-		_exit(0);
-	}
-	close(sv[1]);
-	{
-		char c;
-
-		ASSERT_EQ(1, read(sv[0], &c, 1));
-	}
-	fd = open(PATHF("%s/h/%s", CFS_ROOT, variant->attr), O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(14, write(fd, "passed by root", 14));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	ASSERT_EQ(1, sendmsg(sv[0], &msg, 0));
-	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(1, write(sv[0], "g", 1));
-	ASSERT_EQ(pid, waitpid(pid, &st, 0));
-	close(sv[0]);
-	if (res->r[R_SETUP] || res->r[R_DAC] || res->r[R_RECV])
-		TH_LOG("receiver: %s %s, %s %s, %s %s",
-		       rname[R_SETUP], errname(res->r[R_SETUP]),
-		       rname[R_DAC], errname(res->r[R_DAC]),
-		       rname[R_RECV], errname(res->r[R_RECV]));
-	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
-	EXPECT_EQ(0, res->r[R_CLOSE]);
-
-	/* the receiver's close staged nothing */
-	EXPECT_EQ(0, prov_count(PROV));
-	ASSERT_OK(h_commit("h", &self->d));
-	last_entry_is(_metadata, 1, EV_EVENT_TAG,
-		      variant->text ? "passed by root" : "before");
-}
-
 /* Receive one fd over @sock, or -1. */
 static int recv_fd(int sock)
 {
@@ -390,6 +302,69 @@ static int send_fd(int sock, int fd)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+/*
+ * Root opens the file, writes, passes the open file over a unix socket to
+ * a uid-0 task without CAP_SYS_ADMIN and closes its own copy: the
+ * receiver's close is the last one. `event` staged root's write when root
+ * wrote it, and the close changes nothing. `event_blob` is applied by that
+ * close, in a task without CAP_SYS_ADMIN (the module can only check the
+ * task that closes): nothing is staged.
+ */
+TEST_F(ev, fd_passed_to_task_without_cap_applies_nothing)
+{
+	struct res *res = self->res;
+	int sv[2], fd, st;
+	pid_t pid;
+	char c;
+
+	ASSERT_OK(stage(variant, "h", "before"));
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		int rfd;
+
+		close(sv[0]);
+		if (nocap(res))
+			_exit(1);
+		c = 'r';	/* ready: capabilities dropped */
+		if (write(sv[1], &c, 1) != 1)
+			_exit(1);
+		rfd = recv_fd(sv[1]);
+		res->r[R_RECV] = rfd >= 0 ? 0 : -EBADMSG;
+		if (rfd < 0)
+			_exit(1);
+		/* wait until root has closed its copy */
+		if (read(sv[1], &c, 1) != 1)
+			_exit(1);
+		res->r[R_CLOSE] = close(rfd) ? -errno : 0;
+		_exit(0);
+	}
+	close(sv[1]);
+	ASSERT_EQ(1, read(sv[0], &c, 1));
+	fd = open(PATHF("%s/h/%s", CFS_ROOT, variant->attr), O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(14, write(fd, "passed by root", 14));
+	ASSERT_EQ(0, send_fd(sv[0], fd));
+	ASSERT_EQ(0, close(fd));
+	ASSERT_EQ(1, write(sv[0], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(sv[0]);
+	if (res->r[R_SETUP] || res->r[R_DAC] || res->r[R_RECV])
+		TH_LOG("receiver: %s %s, %s %s, %s %s",
+		       rname[R_SETUP], errname(res->r[R_SETUP]),
+		       rname[R_DAC], errname(res->r[R_DAC]),
+		       rname[R_RECV], errname(res->r[R_RECV]));
+	ASSERT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st));
+	EXPECT_EQ(0, res->r[R_CLOSE]);
+
+	/* the receiver's close staged nothing */
+	EXPECT_EQ(0, prov_count(PROV));
+	ASSERT_OK(h_commit("h", &self->d));
+	last_entry_is(_metadata, 1, EV_EVENT_TAG,
+		      variant->text ? "passed by root" : "before");
 }
 
 /*
