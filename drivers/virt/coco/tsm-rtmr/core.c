@@ -24,7 +24,8 @@
 
 /* Registered providers, in registration order: the first is the default. */
 static LIST_HEAD(tsm_rtmr_devs);
-static DEFINE_MUTEX(tsm_rtmr_registry_lock);
+/* the list, dev->dead, securityfs inodes' i_private; see tsm-rtmr-core.h */
+DEFINE_MUTEX(tsm_rtmr_registry_lock);
 
 unsigned int tsm_rtmr_digests_size(const struct tsm_rtmr_provider *p)
 {

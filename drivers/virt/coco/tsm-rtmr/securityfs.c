@@ -10,6 +10,7 @@
  */
 
 #include <linux/fs.h>
+#include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/security.h>
 #include <linux/slab.h>
@@ -375,6 +376,7 @@ int tsm_rtmr_securityfs_add(struct tsm_rtmr_dev *dev)
 	struct dentry *d;
 	unsigned int i;
 
+	lockdep_assert_held(&tsm_rtmr_registry_lock);
 	BUILD_BUG_ON(ARRAY_SIZE(tsm_rtmr_files) != ARRAY_SIZE(dev->files));
 	d = securityfs_create_dir(dev->name, tsm_rtmr_root);
 	if (IS_ERR(d))
@@ -417,6 +419,7 @@ void tsm_rtmr_securityfs_remove(struct tsm_rtmr_dev *dev)
 {
 	unsigned int i;
 
+	lockdep_assert_held(&tsm_rtmr_registry_lock);
 	for (i = 0; i < ARRAY_SIZE(dev->files); i++) {
 		if (!dev->files[i])
 			continue;

@@ -2,19 +2,31 @@
 /*
  * Internal interfaces of the tsm-rtmr core module.
  *
- * Lock order:
+ * Locks, as they nest (the right one is taken with the left one held,
+ * never the other way round):
  *
  *   tsm_rtmr_handle.lock -> tsm_rtmr_dev.lock -> tsm_rtmr_log.lock
- *                                             -> tsm_rtmr_dev.shadow_lock
- *   tsm_rtmr_registry_lock -> tsm_rtmr_dev.lock  (unregister only)
+ *                        |                    -> tsm_rtmr_dev.shadow_lock
+ *                        -> tsm_rtmr_registry_lock
+ *
+ * A handle's lock (configfs.c) is held across its commits and value reads,
+ * which take the device lock, and across a rebind, which looks the
+ * provider up under the registry lock. The device lock is also taken with
+ * nothing held: by an import, and by unregistration, which drops the
+ * registry lock first. The registry lock takes no other lock of ours. The
+ * log lock and the shadow lock are spinlocks, never held together; the
+ * provider's own locks (a TPM's ops_sem and tpm_mutex) nest inside the
+ * device lock, in provider calls.
  *
  * The handle lock and the device lock are held across provider calls, so
- * every wait for them is killable. The log lock and the shadow lock are
- * spinlocks that protect only what readers copy out (the published
- * extent, the uncertain list, the commit in flight, confirmed register
- * values). Readers never take the device lock, except value when the core
- * has no confirmed copy of the register; readers of the log's bytes wait
- * on the log's wait queue for the commit in flight (see log.c).
+ * every wait for them is killable, except unregistration's. The spinlocks
+ * protect only what readers copy out: the published extent, the length of
+ * the uncertain list, the commit in flight, confirmed register values.
+ * Readers of the log never take the device lock: count and state take only
+ * the log lock, for a constant time; binary_event_log and ascii_event_log
+ * also wait on the log's wait queue for the commit in flight, one provider
+ * call at most (see log.c). Only value takes the device lock, and only when
+ * the core has no confirmed copy of the register.
  */
 #ifndef _TSM_RTMR_CORE_H
 #define _TSM_RTMR_CORE_H
@@ -186,6 +198,7 @@ extern unsigned long tsm_rtmr_max_log_bytes;
 extern unsigned int tsm_rtmr_max_event_bytes;
 
 /* core.c */
+extern struct mutex tsm_rtmr_registry_lock;	/* for lockdep_assert_held() */
 struct tsm_rtmr_dev *tsm_rtmr_dev_get(const char *name, size_t len);
 void tsm_rtmr_dev_put(struct tsm_rtmr_dev *dev);
 struct tsm_rtmr_dev *tsm_rtmr_dev_get_file(struct inode *inode);
