@@ -373,15 +373,19 @@ void tsm_rtmr_pin(struct tsm_rtmr_dev *dev)
 	dev->pinned = true;
 }
 
-/* Publish the staged record, indexing where its ascii line will be. */
+/*
+ * Publish the staged record, indexing where its ascii line will be; an
+ * @uncertain one is listed in state by the same publish, never after it.
+ */
 static u64 tsm_rtmr_publish(struct tsm_rtmr_dev *dev,
-			    const struct tsm_rtmr_entry *e, size_t len)
+			    const struct tsm_rtmr_entry *e, size_t len,
+			    bool uncertain)
 {
 	u32 log_index = e->index + dev->log_index_offset;
 	size_t line = tsm_rtmr_ascii_line_len(dev, dev->log.count, log_index,
 					      e->event_len);
 
-	return tsm_rtmr_log_publish(&dev->log, len, line);
+	return tsm_rtmr_log_publish(&dev->log, len, line, uncertain);
 }
 
 /*
@@ -415,9 +419,8 @@ static int tsm_rtmr_extend_locked(struct tsm_rtmr_dev *dev,
 		break;
 	}
 
-	*recnum = tsm_rtmr_publish(dev, e, len);
-	if (rc)
-		tsm_rtmr_log_mark_uncertain(&dev->log, *recnum);
+	*recnum = tsm_rtmr_publish(dev, e, len,
+				   outcome == TSM_RTMR_UNCERTAIN);
 	tsm_rtmr_pin(dev);
 	return rc;
 }

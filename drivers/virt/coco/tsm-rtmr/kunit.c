@@ -490,7 +490,8 @@ static void log_offsets_across_pages(struct kunit *test)
 					     len, SIZE_MAX), 0);
 		/* staged bytes are not published */
 		KUNIT_ASSERT_EQ(test, f->log.len, bin);
-		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_publish(&f->log, len, len + 1),
+		KUNIT_ASSERT_EQ(test, tsm_rtmr_log_publish(&f->log, len,
+							   len + 1, false),
 				i);
 		memcpy(whole + bin, f->buf + i % 97, len);
 		bin += len;
@@ -532,7 +533,7 @@ static void log_record_spanning_pages(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf + 5, len,
 				     SIZE_MAX), 0);
-	tsm_rtmr_log_publish(&f->log, len, 1);
+	tsm_rtmr_log_publish(&f->log, len, 1, false);
 	tsm_rtmr_log_copy(&f->log, 69, f->back, len);
 	EXPECT_MEMEQ(test, f->back, f->buf + 5, len);
 	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_pos(&f->log, 0).bin, 69);
@@ -561,7 +562,7 @@ static void log_limit(struct kunit *test)
 	/* exactly at the limit: accepted */
 	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, len, 69 + len),
 			0);
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, len, 1), 0);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, len, 1, false), 0);
 	KUNIT_EXPECT_EQ(test, f->log.len, 69 + len);
 	/* full: even one byte is refused */
 	KUNIT_EXPECT_EQ(test, stage1(&f->log, f->buf, 1, 69 + len),
@@ -578,28 +579,92 @@ static void log_stage_overwrite(struct kunit *test)
 
 	KUNIT_ASSERT_EQ(test, stage1(&f->log, a, 16, SIZE_MAX), 0);
 	KUNIT_ASSERT_EQ(test, stage1(&f->log, b, 8, SIZE_MAX), 0);
-	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, 8, 2), 0);
+	KUNIT_EXPECT_EQ(test, tsm_rtmr_log_publish(&f->log, 8, 2, false), 0);
 	tsm_rtmr_log_copy(&f->log, 69, f->back, 8);
 	EXPECT_MEMEQ(test, f->back, b, 8);
 	KUNIT_EXPECT_EQ(test, f->log.len, 69 + 8);
 }
 
+/* The state file from offset @pos, NUL-terminated: its length or -errno. */
+static ssize_t state_text(struct tsm_rtmr_log *log, size_t pos, char *buf,
+			  size_t size)
+{
+	struct kvec vec = { .iov_base = buf, .iov_len = size - 1 };
+	struct iov_iter to;
+	ssize_t n;
+
+	iov_iter_kvec(&to, ITER_DEST, &vec, 1, size - 1);
+	n = tsm_rtmr_log_read_state(log, pos, &to);
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* An uncertain record is in state from the publish that shows it on. */
 static void log_uncertain(struct kunit *test)
 {
 	struct log_fixture *f = test->priv;
-	unsigned int i;
+	char *text = (char *)f->back, *want = (char *)f->buf;
+	size_t len = scnprintf(want, 16, "uncertain");
+	unsigned int i, nr = 0;
 
 	for (i = 0; i < 40; i++) {
-		KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf, 10,
-					     SIZE_MAX), 0);
-		tsm_rtmr_log_publish(&f->log, 10, 1);
-		if (i % 3 == 0)
-			tsm_rtmr_log_mark_uncertain(&f->log, i);
+		KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf + 2 * PAGE_SIZE,
+					     10, SIZE_MAX), 0);
+		/* staged: nothing of it shows yet */
+		state_text(&f->log, 0, text, 512);
+		if (!nr)
+			KUNIT_EXPECT_STREQ(test, text, "ok\n");
+		tsm_rtmr_log_publish(&f->log, 10, 1, i % 3 == 1);
+		if (i % 3 == 1) {
+			len += scnprintf(want + len, 16, " %u", i);
+			nr++;
+		}
+		/* published: listed at once, in the same section */
+		KUNIT_EXPECT_EQ(test, f->log.count, i + 1);
+		KUNIT_ASSERT_EQ(test, state_text(&f->log, 0, text, 512),
+				(ssize_t)(nr ? len + 1 : 3));
+		if (nr)
+			KUNIT_EXPECT_EQ(test, strncmp(text, want, len), 0);
 	}
-	KUNIT_ASSERT_EQ(test, f->log.nr_uncertain, 14);
-	KUNIT_EXPECT_LE(test, f->log.nr_uncertain, f->log.max_uncertain);
-	for (i = 0; i < 14; i++)
-		KUNIT_EXPECT_EQ(test, f->log.uncertain[i], 3 * i);
+	KUNIT_EXPECT_EQ(test, f->log.nr_uncertain, 13);
+	KUNIT_EXPECT_STREQ(test, text,
+			   "uncertain 1 4 7 10 13 16 19 22 25 28 31 34 37\n");
+	/* from any offset: the rest of the same text, nothing past it */
+	want[len++] = '\n';
+	for (i = 0; i <= len + 1; i++) {
+		KUNIT_ASSERT_EQ(test, state_text(&f->log, i, text, 512),
+				(ssize_t)(i < len ? len - i : 0));
+		if (i < len)
+			EXPECT_MEMEQ(test, text, want + i, len - i);
+	}
+}
+
+/* A list longer than a page: every byte where it belongs, at any offset. */
+static void log_uncertain_pages(struct kunit *test)
+{
+	struct log_fixture *f = test->priv;
+	const unsigned int nr = 1200;	/* " 0".." 1199": over 5 KiB */
+	char *want = kunit_kzalloc(test, 8 * PAGE_SIZE, GFP_KERNEL);
+	char *text = kunit_kzalloc(test, 8 * PAGE_SIZE, GFP_KERNEL);
+	size_t len, pos;
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	len = scnprintf(want, 16, "uncertain");
+	for (i = 0; i < nr; i++) {
+		KUNIT_ASSERT_EQ(test, stage1(&f->log, f->buf, 8, SIZE_MAX), 0);
+		tsm_rtmr_log_publish(&f->log, 8, 1, true);
+		len += scnprintf(want + len, 16, " %u", i);
+	}
+	len += scnprintf(want + len, 4, "\n");
+	KUNIT_ASSERT_GT(test, len, PAGE_SIZE + 10);
+	for (pos = 0; pos <= len; pos += pos < 20 ? 1 : 509) {
+		KUNIT_ASSERT_EQ(test, state_text(&f->log, pos, text,
+						 8 * PAGE_SIZE),
+				(ssize_t)(len - pos));
+		ASSERT_MEMEQ(test, text, want + pos, len - pos);
+	}
 }
 
 struct settled_reader {
@@ -641,7 +706,7 @@ static void log_reader_waits_for_commit(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&r.done,
 								  HZ / 10), 0);
 		if (publish)
-			tsm_rtmr_log_publish(&f->log, 40, 2);
+			tsm_rtmr_log_publish(&f->log, 40, 2, false);
 		else
 			tsm_rtmr_log_abandon(&f->log);
 		KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&r.done, 5 * HZ),
@@ -662,6 +727,7 @@ static struct kunit_case log_cases[] = {
 	KUNIT_CASE(log_limit),
 	KUNIT_CASE(log_stage_overwrite),
 	KUNIT_CASE(log_uncertain),
+	KUNIT_CASE(log_uncertain_pages),
 	KUNIT_CASE(log_reader_waits_for_commit),
 	{}
 };
@@ -881,6 +947,15 @@ static void expect_last_record(struct kunit *test, struct commit_fixture *f,
 	EXPECT_MEMEQ(test, f->rec, want, len);
 }
 
+static void expect_state(struct kunit *test, struct commit_fixture *f,
+			 const char *want)
+{
+	char text[64];
+
+	state_text(&f->dev->log, 0, text, sizeof(text));
+	KUNIT_EXPECT_STREQ(test, text, want);
+}
+
 static void commit_ok(struct kunit *test)
 {
 	struct commit_fixture *f = test->priv;
@@ -975,8 +1050,8 @@ static void commit_fault_lost(struct kunit *test)
 	fake_apply(&f->fp, f->expect[2], f->digests);
 	EXPECT_MEMEQ(test, f->fp.reg[2], f->expect[2], FAKE_SIZE);
 	expect_last_record(test, f, 2);
-	KUNIT_ASSERT_EQ(test, f->dev->log.nr_uncertain, 1);
-	KUNIT_EXPECT_EQ(test, f->dev->log.uncertain[0], 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 1);
+	expect_state(test, f, "uncertain 1\n");
 	/* later commits work; the shadow is relearnt from the register */
 	KUNIT_EXPECT_EQ(test, do_commit(f, 2, &recnum), 0);
 	KUNIT_EXPECT_EQ(test, recnum, 2);
@@ -1003,8 +1078,8 @@ static void commit_read_fails(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), -EIO);
 	KUNIT_EXPECT_EQ(test, recnum, 1);
 	KUNIT_EXPECT_EQ(test, f->dev->log.count, 2);
-	KUNIT_ASSERT_EQ(test, f->dev->log.nr_uncertain, 1);
-	KUNIT_EXPECT_EQ(test, f->dev->log.uncertain[0], 1);
+	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 1);
+	expect_state(test, f, "uncertain 1\n");
 	f->fp.fault = FAKE_AFTER;
 	KUNIT_EXPECT_EQ(test, do_commit(f, 0, &recnum), -EIO);
 	KUNIT_EXPECT_EQ(test, f->dev->log.nr_uncertain, 2);

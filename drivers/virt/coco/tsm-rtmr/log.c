@@ -135,29 +135,41 @@ static int log_stage_bytes(struct tsm_rtmr_log *log, struct iov_iter *from,
 }
 
 /*
- * Room for one more uncertain recnum, so marking one later cannot fail.
- * Readers walk the array under log->lock, so it is replaced, never
- * reallocated in place.
+ * The uncertain list is kept as the text state shows, " <recnum>" per
+ * entry, in pages of its own, as the log keeps its bytes and for the same
+ * reason: bytes below state_len never change, so a reader of state takes
+ * log->lock only to read state_len, O(1) as count does, and copies the
+ * text without it however long the list is. (An array of recnums would
+ * need formatting under the lock, or an RCU-replaced copy per growth; the
+ * text needs neither, and a reader at any offset finds its bytes directly.)
+ */
+#define LOG_STATE_ENTRY_MAX	21	/* " " and up to 20 digits */
+
+/*
+ * Room for one more uncertain recnum, so that listing one after the
+ * extend cannot fail: the pages its text may span exist.
  */
 static int log_reserve_uncertain(struct tsm_rtmr_log *log)
 {
-	unsigned int max = max(4U, 2 * log->max_uncertain);
-	u64 *u, *old;
+	size_t last = log->state_len + LOG_STATE_ENTRY_MAX - 1;
 
-	if (log->nr_uncertain < log->max_uncertain)
-		return 0;
-	u = kmalloc_array(max, sizeof(*u), GFP_KERNEL);
-	if (!u)
-		return -ENOMEM;
-	spin_lock(&log->lock);
-	old = log->uncertain;
-	if (old)
-		memcpy(u, old, log->nr_uncertain * sizeof(*u));
-	log->uncertain = u;
-	log->max_uncertain = max;
-	spin_unlock(&log->lock);
-	kfree(old);
-	return 0;
+	return log_page_ensure(&log->state, log->state_len / PAGE_SIZE) ?:
+	       log_page_ensure(&log->state, last / PAGE_SIZE);
+}
+
+/* Write " <recnum>" past the published list; returns its length. */
+static size_t log_stage_uncertain(struct tsm_rtmr_log *log, u64 recnum)
+{
+	char text[LOG_STATE_ENTRY_MAX + 1];
+	size_t len = scnprintf(text, sizeof(text), " %llu", recnum);
+	size_t pos = log->state_len, done, n;
+
+	for (done = 0; done < len; done += n, pos += n) {
+		n = min_t(size_t, len - done, PAGE_SIZE - offset_in_page(pos));
+		memcpy((u8 *)xa_load(&log->state, pos / PAGE_SIZE) +
+		       offset_in_page(pos), text + done, n);
+	}
+	return len;
 }
 
 /**
@@ -246,6 +258,7 @@ static void log_init_empty(struct tsm_rtmr_log *log)
 	*log = (struct tsm_rtmr_log) { };
 	xa_init(&log->pages);
 	xa_init(&log->offsets);
+	xa_init(&log->state);
 	spin_lock_init(&log->lock);
 	init_waitqueue_head(&log->waitq);
 }
@@ -447,11 +460,15 @@ static void log_end_wake(struct tsm_rtmr_log *log)
  * bytes, part of the log, and end the commit in flight; returns its
  * recnum. Only commits publish: from the first one on, the log is no
  * longer made of imported entries only, and no import may extend it.
+ * An @uncertain record is listed in state in the same section under
+ * log->lock that makes it visible: no reader sees it in the log (count,
+ * either rendering) before state lists it.
  */
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
-			 size_t ascii_len)
+			 size_t ascii_len, bool uncertain)
 {
 	u64 recnum = log->count;
+	size_t state = uncertain ? log_stage_uncertain(log, recnum) : 0;
 
 	log_set_pos(log, recnum, (struct tsm_rtmr_pos) {
 		.bin = log->len,
@@ -460,6 +477,8 @@ u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 	spin_lock(&log->lock);
 	log_extend_locked(log, 1, len, ascii_len);
 	log->committed = true;
+	log->state_len += state;
+	log->nr_uncertain += uncertain;
 	log_end_locked(log);
 	spin_unlock(&log->lock);
 	log_end_wake(log);
@@ -473,14 +492,6 @@ void tsm_rtmr_log_abandon(struct tsm_rtmr_log *log)
 	log_end_locked(log);
 	spin_unlock(&log->lock);
 	log_end_wake(log);
-}
-
-void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum)
-{
-	/* tsm_rtmr_log_stage() reserved the slot. */
-	spin_lock(&log->lock);
-	log->uncertain[log->nr_uncertain++] = recnum;
-	spin_unlock(&log->lock);
 }
 
 /* The published extent, for count: entries whose commit has ended. */
@@ -526,34 +537,83 @@ int tsm_rtmr_log_snapshot_settled(struct tsm_rtmr_log *log,
 }
 
 /**
- * tsm_rtmr_log_format_state() - render the state file
- * @log: the log
- * @buf: where to
- * @size: bytes at @buf
- *
- * "ok\n", or "uncertain" and every uncertain recnum, then "\n".
- *
- * Return: the length, or, when it is larger than @size, the size needed
- * (nothing is written then).
+ * struct state_out - where a read of state goes
+ * @to: the reader's buffer
+ * @skip: bytes of the rendering still to skip before the first one wanted
+ * @done: bytes copied
+ * @stop: @to is full, or faulted
+ * @fault: it faulted
  */
-size_t tsm_rtmr_log_format_state(struct tsm_rtmr_log *log, char *buf,
-				 size_t size)
+struct state_out {
+	struct iov_iter *to;
+	size_t skip;
+	size_t done;
+	bool stop;
+	bool fault;
+};
+
+static void state_put(struct state_out *o, const u8 *src, size_t len)
 {
-	size_t len = 0, need;
-	unsigned int i;
+	size_t n;
+
+	if (o->stop)
+		return;
+	if (o->skip >= len) {
+		o->skip -= len;
+		return;
+	}
+	src += o->skip;
+	len -= o->skip;
+	o->skip = 0;
+	n = copy_to_iter(src, len, o->to);
+	o->done += n;
+	o->stop = n < len;
+	o->fault = o->stop && iov_iter_count(o->to);
+}
+
+/* The first @len bytes of the list's text, from the page holding o->skip. */
+static void state_put_list(struct state_out *o, struct tsm_rtmr_log *log,
+			   size_t len)
+{
+	size_t pos = min(o->skip, len), n;
+
+	o->skip -= pos;
+	for (; pos < len && !o->stop; pos += n) {
+		n = min_t(size_t, len - pos, PAGE_SIZE - offset_in_page(pos));
+		state_put(o, (u8 *)xa_load(&log->state, pos / PAGE_SIZE) +
+			     offset_in_page(pos), n);
+	}
+}
+
+/**
+ * tsm_rtmr_log_read_state() - read the state file
+ * @log: the log
+ * @pos: offset in its rendering
+ * @to: the reader's buffer
+ *
+ * "ok\n", or "uncertain", every uncertain recnum (" <recnum>"), "\n". The
+ * lock is held only to read how long the list is; its text is copied
+ * without it, so a reader costs writers what a reader of count does.
+ *
+ * Return: bytes copied (0 at or past the end), or -EFAULT.
+ */
+ssize_t tsm_rtmr_log_read_state(struct tsm_rtmr_log *log, size_t pos,
+				struct iov_iter *to)
+{
+	struct state_out o = { .to = to, .skip = pos };
+	size_t len;
 
 	spin_lock(&log->lock);
-	need = sizeof("uncertain\n") + 21 * log->nr_uncertain;
-	if (need > size) {
-		spin_unlock(&log->lock);
-		return need;
-	}
-	len = scnprintf(buf, size, log->nr_uncertain ? "uncertain" : "ok");
-	for (i = 0; i < log->nr_uncertain; i++)
-		len += scnprintf(buf + len, size - len, " %llu",
-				 log->uncertain[i]);
+	len = log->state_len;
 	spin_unlock(&log->lock);
-	return len + scnprintf(buf + len, size - len, "\n");
+	if (!len) {
+		state_put(&o, "ok\n", 3);
+	} else {
+		state_put(&o, "uncertain", 9);
+		state_put_list(&o, log, len);
+		state_put(&o, "\n", 1);
+	}
+	return o.done ?: o.fault ? -EFAULT : 0;
 }
 
 /* Where published entry @recnum starts. */
@@ -637,5 +697,5 @@ void tsm_rtmr_log_destroy(struct tsm_rtmr_log *log)
 {
 	log_free_pages(&log->pages);
 	log_free_pages(&log->offsets);
-	kfree(log->uncertain);
+	log_free_pages(&log->state);
 }

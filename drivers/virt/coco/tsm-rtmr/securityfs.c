@@ -284,27 +284,21 @@ static ssize_t count_read_iter(struct kiocb *iocb, struct iov_iter *to)
 					snap.count));
 }
 
+/*
+ * The list's text is kept rendered (log.c): one read costs writers one
+ * short hold of the log's spinlock, as count does, however long it is.
+ */
 static ssize_t state_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct tsm_rtmr_dev *dev = iocb->ki_filp->private_data;
-	size_t size = 64, len;
-	ssize_t rc;
-	char *text;
+	ssize_t n;
 
-	/* The list may grow between sizing and formatting: size again. */
-	for (;;) {
-		text = kvmalloc(size, GFP_KERNEL);
-		if (!text)
-			return -ENOMEM;
-		len = tsm_rtmr_log_format_state(&dev->log, text, size);
-		if (len <= size)
-			break;
-		kvfree(text);
-		size = len;
-	}
-	rc = text_read_iter(iocb, to, text, len);
-	kvfree(text);
-	return rc;
+	if (iocb->ki_pos < 0)
+		return -EINVAL;
+	n = tsm_rtmr_log_read_state(&dev->log, iocb->ki_pos, to);
+	if (n > 0)
+		iocb->ki_pos += n;
+	return n;
 }
 
 static const struct file_operations count_fops = {

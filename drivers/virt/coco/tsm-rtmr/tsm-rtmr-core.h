@@ -80,14 +80,16 @@ struct dentry;
  * @ascii_len: bytes of the ascii rendering of the published records
  * @count: published entries, header excluded
  * @committed: an entry was committed (not imported): imports are refused
- * @uncertain: recnums whose extend could not be confirmed or denied
- * @nr_uncertain: entries used in @uncertain
- * @max_uncertain: entries allocated in @uncertain
+ * @state: page number -> page of the uncertain list as state shows it,
+ *	" <recnum>" per entry whose extend could not be confirmed or denied
+ * @state_len: bytes of @state published
+ * @nr_uncertain: entries in @state
  *
- * Bytes below @len never change, so readers copy them without a lock once
- * they have read @len. Bytes past @len belong to the commit in flight.
- * The owner (the device lock) serialises every change; the fields below
- * @offsets also change under @lock.
+ * Bytes below @len, and text of @state below @state_len, never change, so
+ * readers copy them without a lock once they have read the length; bytes
+ * past either belong to the commit in flight. The owner (the device lock)
+ * serialises every change; the scalar fields below @waitq also change
+ * under @lock.
  */
 struct tsm_rtmr_log {
 	struct xarray pages;
@@ -100,9 +102,9 @@ struct tsm_rtmr_log {
 	u64 ascii_len;
 	u64 count;
 	bool committed;
-	u64 *uncertain;
-	unsigned int nr_uncertain;
-	unsigned int max_uncertain;
+	struct xarray state;
+	size_t state_len;
+	u64 nr_uncertain;
 };
 
 /**
@@ -255,15 +257,14 @@ int tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
 		       u64 nr, size_t len, u64 ascii_len);
 void tsm_rtmr_log_begin(struct tsm_rtmr_log *log);
 u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
-			 size_t ascii_len);
+			 size_t ascii_len, bool uncertain);
 void tsm_rtmr_log_abandon(struct tsm_rtmr_log *log);
-void tsm_rtmr_log_mark_uncertain(struct tsm_rtmr_log *log, u64 recnum);
 void tsm_rtmr_log_snapshot(struct tsm_rtmr_log *log,
 			   struct tsm_rtmr_snap *snap);
 int tsm_rtmr_log_snapshot_settled(struct tsm_rtmr_log *log,
 				  struct tsm_rtmr_snap *snap);
-size_t tsm_rtmr_log_format_state(struct tsm_rtmr_log *log, char *buf,
-				 size_t size);
+ssize_t tsm_rtmr_log_read_state(struct tsm_rtmr_log *log, size_t pos,
+				struct iov_iter *to);
 struct tsm_rtmr_pos tsm_rtmr_log_pos(struct tsm_rtmr_log *log, u64 recnum);
 u64 tsm_rtmr_log_find_ascii(struct tsm_rtmr_log *log, u64 count, u64 pos);
 void tsm_rtmr_log_copy(struct tsm_rtmr_log *log, size_t pos, void *dst,
