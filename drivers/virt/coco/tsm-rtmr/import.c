@@ -368,22 +368,27 @@ static int import_adopt(struct import_state *st)
 ssize_t tsm_rtmr_import(struct tsm_rtmr_dev *dev, struct iov_iter *from)
 {
 	size_t len = iov_iter_count(from);
-	struct import_state st = { .dev = dev };
+	struct import_state *st;
 	int rc;
 
 	if (len > READ_ONCE(tsm_rtmr_max_log_bytes))
 		return -ENOSPC;
-	st.replay = import_alloc_replay(dev);
-	if (!st.replay)
+	/* Not on the stack: a log's locks and wait queue grow under lockdep. */
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
 		return -ENOMEM;
-	rc = import_hold(&st);
+	st->dev = dev;
+	st->replay = import_alloc_replay(dev);
+	rc = st->replay ? import_hold(st) : -ENOMEM;
 	if (rc) {
-		kfree(st.replay);
+		kfree(st->replay);
+		kfree(st);
 		return rc;
 	}
-	rc = import_prepare(&st, from) ?: import_adopt(&st);
-	tsm_rtmr_log_destroy(&st.copy);
-	kfree(st.replay);
+	rc = import_prepare(st, from) ?: import_adopt(st);
+	tsm_rtmr_log_destroy(&st->copy);
+	kfree(st->replay);
+	kfree(st);
 	/* After tsm_rtmr_pin(): an adopted log keeps the module pinned. */
 	module_put(dev->owner);
 	return rc ?: len;
