@@ -657,6 +657,16 @@ IMPORT_TEST(import_holds_the_provider_module)
 	ASSERT_LT(0, len);
 	ASSERT_GE(page, len);
 	uffd = uffd_open();
+	if (uffd == -ENOSYS) {
+		/*
+		 * A kernel without userfaultfd (the tinyconfig debug kernel):
+		 * adopt the first piece all the same, as the tests after
+		 * this one expect.
+		 */
+		EXPECT_EQ((ssize_t)len, import_write(log, len));
+		EXPECT_EQ(-EWOULDBLOCK, tpm_rmmod());
+		SKIP(return, "no userfaultfd: rmmod during an import not tried");
+	}
 	ASSERT_LE(0, uffd) {
 		TH_LOG("userfaultfd: %s", errname(uffd));
 	}
