@@ -285,7 +285,9 @@ if [ "$smoke" = 1 ]; then
 		tap not-ok "table or plot missing in $out"
 	fi
 	sed -n '/^| ratio/,/^$/p' "$out/results.md" | sed 's/^/# /'
-	ln -sfn "$(basename "$out")" "$top/build/bench/smoke-latest"
+	# build/bench/smoke-latest: only for a run there (not --out elsewhere)
+	[ "$(dirname "$out")" != "$top/build/bench" ] ||
+		ln -sfn "$(basename "$out")" "$top/build/bench/smoke-latest"
 	echo "1..$tapn"
 	[ "$vmrc" = 0 ] || exit 1
 	exit 0
@@ -297,7 +299,8 @@ if [ -n "$core_ko" ] || [ -n "${BENCH_SECTIONS:-}" ]; then
 	[ "$vmrc" = 0 ] || exit 1
 	exit 0
 fi
-ln -sfn "$(basename "$out")" "$top/build/bench/latest"
+[ "$(dirname "$out")" != "$top/build/bench" ] ||
+	ln -sfn "$(basename "$out")" "$top/build/bench/latest"
 if [ "$vmrc" = 0 ] && [ "$plot_ok" = 1 ]; then
 	mkdir -p "$top/Documentation/bench"
 	cp "$out/results.md" "$top/Documentation/bench/results.md"

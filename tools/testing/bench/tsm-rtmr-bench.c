@@ -1011,7 +1011,7 @@ static void bench_core(void)
 				     "info", 0, v[i].us, v[0].us, reps);
 		/* Issue 19's event cost; C_HASHED is the variant before. */
 		if (v[i].kind == C_EVENT_HASHED && v[i - 1].kind == C_HASHED)
-			report_ratio("core: commit+64B event / commit, both hashing their digests (1 writer)",
+			report_ratio("core: commit+64B event / commit (both hash 64 B for digests; 1 writer)",
 				     "<=", 1.6, v[i].us, v[i - 1].us, reps);
 		/* Readers never stall writers (spec section 4): a floor. */
 		if (v[i].kind == C_READERS)
