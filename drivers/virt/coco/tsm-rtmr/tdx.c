@@ -134,8 +134,9 @@ static struct tdx_rtmr *to_tdx_rtmr(struct tsm_rtmr_provider *p)
 /*
  * TDX_OPERAND_BUSY (-EBUSY): another vCPU's TDCALL holds the operand, and
  * this call did nothing. Retrying a few times keeps passing contention
- * from failing a commit (which would cost a read-back, and an uncertain
- * entry if that failed too).
+ * from failing a commit; an -EBUSY that outlasts the retries reaches the
+ * writer, and the core drops the entry without a read-back (it promises
+ * that nothing was sent: struct tsm_rtmr_ops).
  */
 #define TDX_RTMR_BUSY_TRIES	16
 
