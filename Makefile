@@ -8,28 +8,35 @@
 #   make kernelrelease  print the release "make modules" builds for
 #   make tools       build the CLI, library and tests
 #   make lint        checkpatch --strict and sparse
-#   make check       everything: set-up, build, lint, host tests, VM tests
+#   make check       everything: set-up, build, lint, host tests, VM tests,
+#                    debug kernels (tools/testing/README.md: the stages)
+#   make check-quick lint, host tests, provider unit tests and one VM boot
+#                    of the simulator kselftests on the default kernel
 #   make demo        the end-to-end demonstration in a VM with swtpm
 #                    (Debian's 6.1 kernel; KERNEL=6.12 for bookworm's 6.12)
 #   make bench       benchmarks in the VM (bench-smoke: a short run)
-#   make fuzz        the log parser fuzzer, long run
-#   make fuzz-kernel the configfs/securityfs ABI fuzzer on the debug kernel
+#   make parser-fuzz the userspace log parser's libFuzzer, long run
+#   make abi-fuzz    the in-VM configfs/securityfs ABI fuzzer on the debug
+#                    kernel, long run
 #   make debug-kernel build (once, cached) the KASAN/lockdep/KUnit kernels
 
 TOP := $(CURDIR)
 
-# The kernels the VM tests boot (make check): Debian's 6.1 and bookworm's
-# 6.12, each the newest release of its series whose headers are installed.
-VM_KERNELS := 6.1 6.12
+# The kernels the VM tests boot (make check), each the newest release of
+# its series whose headers are installed: the series of
+# tools/testing/lib/kernels.sh (Debian's 6.1 and bookworm's 6.12), the
+# first of them the default.
+KERNELS_SH := $(TOP)/tools/testing/lib/kernels.sh
+VM_KERNELS := $(shell . $(KERNELS_SH) && kernel_series)
+DEFAULT_KERNEL := $(firstword $(VM_KERNELS))
 
 # The newest /usr/src/linux-headers-<series>.*-amd64 (sort -V: 6.1.0-57
 # after 6.1.0-9).
-newest_headers = $(shell ls -d /usr/src/linux-headers-$(1).*-amd64 2>/dev/null | \
-		   sort -V | tail -n1)
+newest_headers = $(shell . $(KERNELS_SH) && newest_headers $(1))
 
 # KDIR, the kernel build tree: default KERNEL's headers when KERNEL (a
-# series: 6.1, 6.12) is given, else the running kernel's, else Debian's
-# 6.1 headers. "check", "demo" and "bench" run "deps" first, which may
+# series: 6.1, 6.12) is given, else the running kernel's, else the default
+# kernel's headers. "check", "demo" and "bench" run "deps" first, which may
 # install those headers, and then a new make: that make must look for them
 # itself. So the default is never exported (an exported empty KDIR used to
 # reach it and stop it looking), and an empty KDIR counts as none. A KDIR
@@ -39,7 +46,7 @@ ifneq ($(strip $(KERNEL)),)
 override KDIR = $(call newest_headers,$(strip $(KERNEL)))
 else
 override KDIR = $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
-		$(call newest_headers,6.1))
+		$(call newest_headers,$(DEFAULT_KERNEL)))
 endif
 unexport KDIR
 endif
@@ -65,8 +72,8 @@ MODSRC = Kbuild $(MODDIR)/Kconfig $(MODDIR)/Makefile \
 	 $(wildcard include/linux/*.h)
 
 .PHONY: all modules modules-all kernelrelease modules-src tools deps lint \
-	check demo clean modules_install bench bench-smoke fuzz fuzz-kernel \
-	debug-kernel
+	check check-quick demo clean modules_install bench bench-smoke \
+	parser-fuzz abi-fuzz debug-kernel
 
 all: modules
 
@@ -105,22 +112,29 @@ tools:
 	$(MAKE) -C tools
 
 deps:
-	tools/testing/install-deps.sh
+	tools/testing/setup/install-deps.sh
 
 lint: modules
-	tools/testing/lint.sh
+	tools/testing/lint/lint.sh
 
 check: deps
 	$(MAKE) modules-all tools
 	tools/testing/check.sh
 
-# The demo's kernel: Debian's 6.1 unless KERNEL (or KDIR) says otherwise.
-DEMO_KERNEL = $(or $(strip $(KERNEL)),6.1)
+# The stages a developer runs before a commit (tools/testing/check.sh quick).
+check-quick: deps
+	$(MAKE) modules tools KERNEL=$(DEFAULT_KERNEL)
+	tools/testing/check.sh quick
+
+# The demo's kernel: the default one (Debian's 6.1) unless KERNEL (or KDIR)
+# says otherwise.
+DEMO_KERNEL = $(or $(strip $(KERNEL)),$(DEFAULT_KERNEL))
 
 demo: deps
 	$(MAKE) modules tools KERNEL=$(DEMO_KERNEL)
-	tools/testing/demo.sh --kver "$$($(MAKE) -s --no-print-directory kernelrelease KERNEL=$(DEMO_KERNEL))"
+	tools/testing/demo/demo.sh --kver "$$($(MAKE) -s --no-print-directory kernelrelease KERNEL=$(DEMO_KERNEL))"
 
+# tools/testing/bench/run.sh boots Debian's 6.1.
 bench: deps
 	$(MAKE) modules tools KERNEL=6.1
 	tools/testing/bench/run.sh
@@ -128,17 +142,19 @@ bench: deps
 bench-smoke:
 	tools/testing/bench/run.sh --smoke
 
-fuzz:
-	$(MAKE) -C tools/testing/fuzz fuzz
+parser-fuzz:
+	$(MAKE) -C tools/testing/parser-fuzz fuzz
 
-# The debug kernels (KASAN, lockdep, kmemleak, KUnit) from linux-source-6.12
-# and linux-source-6.1, built once and cached. make fuzz-kernel boots 6.1's,
-# DEBUG_KERNEL=6.12 6.12's (debug-kernel/run.sh builds the one it boots).
+# The debug kernels (KASAN, lockdep, kmemleak, KUnit) from the linux-source
+# of every kernel series, built once and cached. make abi-fuzz boots the
+# default series' (6.1), DEBUG_KERNEL=6.12 6.12's (debug-kernel/run.sh
+# builds the one it boots).
 debug-kernel: deps
-	tools/testing/debug-kernel/build.sh --kernel 6.12
-	tools/testing/debug-kernel/build.sh --kernel 6.1
+	@for k in $(VM_KERNELS); do \
+		tools/testing/debug-kernel/build.sh --kernel $$k || exit; \
+	done
 
-fuzz-kernel: deps
+abi-fuzz: deps
 	tools/testing/abi-fuzz/run.sh --debug-kernel --long
 
 clean:

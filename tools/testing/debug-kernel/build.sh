@@ -1,18 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build (once, cached) a tsm-rtmr debug kernel from Debian's linux-source-6.1
-# or linux-source-6.12: "make tinyconfig" + debug.config (+ debug-6.12.config
-# on 6.12: EFI, the TDX and SEV-SNP guest drivers, configfs-tsm) (KASAN,
-# lockdep, kmemleak, KUnit, INTEL_TDX_GUEST), then build the project's
-# modules against it, with the KUnit suites, in build/debug-modules/ (6.1)
-# or build/debug-modules-6.12/ (never in the source tree: the main build's
-# .ko files stay untouched).
+# Build (once, cached) a tsm-rtmr debug kernel from Debian's linux-source of
+# a series of tools/testing/lib/kernels.sh (6.1, 6.12): "make tinyconfig" +
+# debug.config (+ debug-<series>.config where there is one; 6.12's: EFI, the
+# TDX and SEV-SNP guest drivers, configfs-tsm) (KASAN, lockdep, kmemleak,
+# KUnit, INTEL_TDX_GUEST), then build the project's modules against it, with
+# the KUnit suites, in build/debug-modules/ (6.1) or build/debug-modules-6.12/
+# (never in the source tree: the main build's .ko files stay untouched).
 #
-#   build.sh [--kernel 6.1|6.12] [--kernel-only] [--print-env]
+#   build.sh [--kernel SERIES] [--kernel-only] [--print-env]   (default 6.1)
 #
 # Cache: ${TSM_RTMR_CACHE:-/var/cache/tsm-rtmr}/debug-kernel/<key>/ (6.1) or
-# .../debug-kernel-6.12/<key>/, where key = sha256 of the config fragments,
+# .../debug-kernel-<series>/<key>/, where key = sha256 of the config fragments,
 # the source package version and build_kernel() below; the newest two of
 # each kernel are kept. It holds src/ (the build tree, usable as KDIR for M= builds),
 # mod/ (the modules_install tree: modules.dep, modules.builtin) and env
@@ -26,8 +26,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
+# shellcheck source=tools/testing/lib/kernels.sh
+. "$here/../lib/kernels.sh"
 jobs=${JOBS:-$(nproc)}
-kernel=6.1 kernel_only=0 print_env=0
+kernel=$(default_series) kernel_only=0 print_env=0
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -39,11 +41,9 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case $kernel in
-6.1) suffix='' ;;
-6.12) suffix=-6.12 ;;
-*) echo "build.sh: --kernel 6.1 or 6.12, not '$kernel'" >&2; exit 2 ;;
-esac
+kernel_known "$kernel" ||
+	{ echo "build.sh: --kernel $(kernel_series | paste -sd'|'), not '$kernel'" >&2; exit 2; }
+suffix=$(debug_suffix "$kernel")
 fragments=("$here/debug.config")
 [ -f "$here/debug-$kernel.config" ] && fragments+=("$here/debug-$kernel.config")
 tarball=${KSRC_TARBALL:-$(ls /usr/src/linux-source-"$kernel".tar.* 2>/dev/null | head -n1)}

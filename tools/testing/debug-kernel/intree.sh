@@ -11,15 +11,16 @@
 #              built-in link sees (symbol clashes between the modules, init
 #              ordering, __exit use)
 #
-#   intree.sh [--kernel 6.1|6.12] [--keep]     prints TAP; exit non-zero on failure
+#   intree.sh [--kernel SERIES] [--keep]   prints TAP; exit non-zero on failure
 #
-# The tree is the debug kernel's of that release (build.sh --kernel K,
-# built first unless cached), fully built, so built-in is "make vmlinux":
+# The tree is the debug kernel's of that series (build.sh --kernel K,
+# built first unless cached; default: the default series of
+# tools/testing/lib/kernels.sh), fully built, so built-in is "make vmlinux":
 #
-#   6.1   tsm-rtmr wired from drivers/virt/. Its config lacks
+#   6.1   (before 6.7) tsm-rtmr wired from drivers/virt/. Its config lacks
 #         AMD_MEM_ENCRYPT, so the SEV-SNP provider must stay off: that is
 #         Kconfig doing its job.
-#   6.12  tsm-rtmr wired in next to configfs-tsm (after TSM_REPORTS in
+#   6.12  (6.7 and later) tsm-rtmr wired in next to configfs-tsm (after TSM_REPORTS in
 #         drivers/virt/coco/Kconfig, after tsm.o in its Makefile); the tree
 #         has the TDX and SEV-SNP guests, their drivers and configfs-tsm
 #         (debug-6.12.config), so all four providers are built, and
@@ -35,7 +36,11 @@ set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
-keep=0 kernel=6.1
+# shellcheck source=tools/testing/lib/kernels.sh
+. "$here/../lib/kernels.sh"
+# shellcheck source=tools/testing/lib/tap.sh
+. "$here/../lib/tap.sh"
+keep=0 kernel=$(default_series)
 while [ $# -gt 0 ]; do
 	case $1 in
 	--keep) keep=1 ;;
@@ -44,27 +49,17 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-case $kernel in
-6.1|6.12) ;;
-*) echo "intree.sh: --kernel 6.1 or 6.12, not '$kernel'" >&2; exit 2 ;;
-esac
+kernel_known "$kernel" ||
+	{ echo "intree.sh: --kernel $(kernel_series | paste -sd'|'), not '$kernel'" >&2; exit 2; }
 jobs=${JOBS:-$(nproc)}
 work=$top/build/intree-$kernel
 tree=$work/linux
-n=0 failed=0
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-# expect WHAT COMMAND...: one TAP line saying whether COMMAND succeeded
-expect() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+# ok, not_ok, expect: lib/tap.sh.
 finish() {
-	echo "1..$n"
+	tap_plan
 	[ $keep = 1 ] || rm -rf "$work"
-	exit $((failed > 0))
+	exit $((tap_failed > 0))
 }
 
 t0=$SECONDS
@@ -174,7 +169,7 @@ modular=(TSM_RTMR=m TSM_RTMR_SIM=m TSM_RTMR_TPM=m TSM_RTMR_TPM_PROVIDER=m
 builtin=(TSM_RTMR=y TSM_RTMR_SIM=y TSM_RTMR_TPM=y TSM_RTMR_TPM_PROVIDER=y
 	 TSM_RTMR_TDX=y TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=y)
 providers="the core and three providers"
-if [ "$kernel" = 6.12 ]; then
+if has_configfs_tsm "$kernel"; then
 	extra=(W=1)
 	want="./tsm_rtmr.ko ./tsm_rtmr_sim.ko ./tsm_rtmr_snp_vtpm.ko ./tsm_rtmr_tdx.ko ./tsm_rtmr_tdx_kunit.ko ./tsm_rtmr_tpm.ko ./tsm_rtmr_tpm_provider.ko "
 	modular+=(TSM_RTMR_SNP_VTPM=m TDX_GUEST_DRIVER=m SEV_GUEST=m TSM_REPORTS=m)
@@ -208,13 +203,13 @@ orig=$KDIR/tools/objtool/objtool
 
 t0=$SECONDS
 expect "$kernel built-in: Kconfig keeps every symbol =y" configure "${builtin[@]}"
-if [ "$kernel" = 6.12 ]; then
+if has_configfs_tsm "$kernel"; then
 	# W=1 over what is built in here, before vmlinux recompiles it
 	# without.
 	if build drivers/virt/coco/ "${extra[@]}"; then
-		ok "6.12 built-in: drivers/virt/coco/${w1} compiles with configfs-tsm, tdx-guest, sev-guest ($((SECONDS - t0)) s)"
+		ok "$kernel built-in: drivers/virt/coco/${w1} compiles with configfs-tsm, tdx-guest, sev-guest ($((SECONDS - t0)) s)"
 	else
-		not_ok "6.12 built-in: make drivers/virt/coco/${w1}"
+		not_ok "$kernel built-in: make drivers/virt/coco/${w1}"
 	fi
 	t0=$SECONDS
 fi

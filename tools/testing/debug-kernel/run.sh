@@ -6,10 +6,11 @@
 # through tools/testing/vm/run-vm.sh, whose console scan fails the run on
 # any KASAN, lockdep, BUG/WARNING or kmemleak report.
 #
-#   run.sh [--debug-kernel 6.1|6.12] [run-vm.sh options] -- GUEST_COMMAND...
+#   run.sh [--debug-kernel SERIES] [run-vm.sh options] -- GUEST_COMMAND...
 #
-# --debug-kernel (default: $DEBUG_KERNEL, else 6.1) picks the debug kernel,
-# built from Debian's linux-source of that release (build.sh --kernel).
+# --debug-kernel (default: $DEBUG_KERNEL, else the default series of
+# tools/testing/lib/kernels.sh, 6.1) picks the debug kernel, built from
+# Debian's linux-source of that series (build.sh --kernel).
 #
 # The debug modules replace the main build's in the guest's
 # /lib/modules/<debug kver>/extra/ (an overlay, then depmod in the guest),
@@ -26,7 +27,9 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
-release=${DEBUG_KERNEL:-6.1}
+# shellcheck source=tools/testing/lib/kernels.sh
+. "$here/../lib/kernels.sh"
+release=${DEBUG_KERNEL:-$(default_series)}
 if [ "${1:-}" = --debug-kernel ]; then
 	release=${2:?}
 	shift 2
@@ -45,7 +48,7 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
 	shift
 done
 [ "${1:-}" = -- ] && shift
-[ $# -gt 0 ] || { echo "usage: run.sh [--debug-kernel 6.1|6.12] [run-vm.sh options] -- COMMAND..." >&2; exit 2; }
+[ $# -gt 0 ] || { echo "usage: run.sh [--debug-kernel SERIES] [run-vm.sh options] -- COMMAND..." >&2; exit 2; }
 
 copies=()
 for ko in "$DEBUG_KO"/*.ko; do

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# The guest half of "make demo" (tools/testing/demo.sh runs it in the VM):
+# The guest half of "make demo" (tools/testing/demo/demo.sh runs it in the VM):
 # load tsm-rtmr with the TPM provider, extend PCR 14 and 15 (in its default
 # extendable set, 8, 9, 11-15) three times each through configfs, print the
 # kernel's log, parse it with tpm2_eventlog,

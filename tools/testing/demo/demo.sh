@@ -5,22 +5,25 @@
 # (sha256 and sha384 banks), load tsm-rtmr with its TPM provider, extend
 # PCR 14 and 15 through configfs, print the kernel's event log, and verify
 # it with tpm2-tools against the PCRs and a TPM quote. The guest side is
-# tools/testing/vm/demo-guest.sh. The last line is the verdict,
+# tools/testing/demo/demo-guest.sh. The last line is the verdict,
 # "DEMO: PASS ..." or "DEMO: FAIL ..."; the exit status follows it.
 #
 #   demo.sh [--kver RELEASE|SERIES] [run-vm.sh options, e.g. --kvm or --timeout SEC]
 #
-# --kver: the kernel to boot, a release or a series (default 6.1, Debian's;
-# "make demo KERNEL=6.12" passes bookworm's 6.12 release). Its modules must
+# --kver: the kernel to boot, a release or a series (default: the default
+# series of tools/testing/lib/kernels.sh, Debian's 6.1; "make demo
+# KERNEL=6.12" passes bookworm's 6.12 release). Its modules must
 # be built (make modules KERNEL=<series>, into build/modules/<release>/).
 
 # No -e: a failed VM run must still reach the verdict below.
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 2
+# shellcheck source=tools/testing/lib/kernels.sh
+. tools/testing/lib/kernels.sh
 
-kver=6.1
+kver=$(default_series)
 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -31,8 +34,7 @@ done
 # A series: its newest release in /boot, as run-vm.sh picks it.
 if [[ $kver =~ ^[0-9]+\.[0-9]+$ ]]; then
 	series=$kver
-	kver=$(find /boot -maxdepth 1 -name "vmlinuz-$series.*" |
-		sed 's,.*/vmlinuz-,,' | sort -V | tail -n1)
+	kver=$(newest_release "$series")
 	[ -n "$kver" ] || { echo "DEMO: FAIL — no $series kernel in /boot (make deps)"; exit 2; }
 fi
 
@@ -52,7 +54,7 @@ echo "logs: $logs/test.log (guest output), $logs/console.log (kernel console)"
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 tools/testing/vm/run-vm.sh --kver "$kver" --timeout 600 --quiet --log-dir "$logs" "${args[@]}" \
-	--copy tools/testing/vm/demo-guest.sh:/usr/libexec/tsm-rtmr/demo-guest.sh \
+	--copy tools/testing/demo/demo-guest.sh:/usr/libexec/tsm-rtmr/demo-guest.sh \
 	-- sh /usr/libexec/tsm-rtmr/demo-guest.sh | tee "$out"
 rc=${PIPESTATUS[0]}
 

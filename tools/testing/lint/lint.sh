@@ -6,7 +6,8 @@
 #     under drivers/virt/coco/tsm-rtmr/ and include/linux/, one result each;
 #   - version comparisons (LINUX_VERSION_CODE, KERNEL_VERSION) appear in
 #     compat.h only, one result;
-#   - for each target kernel (Debian's 6.1 and 6.12 headers), a W=1 build
+#   - for each target kernel (the newest Debian headers of each series in
+#     tools/testing/lib/kernels.sh), a W=1 build
 #     of every module with sparse over it (C=2: every file, built or not),
 #     in a copy of the sources in a temporary directory, so that neither
 #     the main build's objects nor a concurrent run are touched; two
@@ -15,13 +16,16 @@
 # Exits non-zero if any check fails.
 #
 # Environment: LINT_KDIRS, the kernel build trees to check against (space
-# separated; default: the newest Debian linux-headers-6.1.*-amd64 and
-# linux-headers-6.12.*-amd64, and KDIR when it is set and another one).
+# separated; default: the newest Debian linux-headers-<series>.*-amd64 of
+# every series in tools/testing/lib/kernels.sh, and KDIR when it is set and
+# another one).
 
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
+top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top"
+# shellcheck source=tools/testing/lib/kernels.sh
+. tools/testing/lib/kernels.sh
 
 # checkpatch checks switched off, each because it cannot hold out of tree,
 # and only where it cannot:
@@ -80,17 +84,14 @@ else
 fi
 
 # The target kernels' build trees, newest Debian package of each series.
-newest_headers() {	# SERIES-GLOB
-	find /usr/src -maxdepth 1 -name "linux-headers-$1-amd64" | sort -V | tail -n1
-}
 if [ -n "${LINT_KDIRS:-}" ]; then
 	read -r -a kdirs <<< "$LINT_KDIRS"
 else
 	kdirs=()
-	for series in '6.1.*' '6.12.*+deb12'; do
+	for series in $(kernel_series); do
 		d=$(newest_headers "$series")
 		if [ -z "$d" ]; then
-			echo "no /usr/src/linux-headers-$series-amd64 (make deps)" > "$tmp/nokdir"
+			echo "no /usr/src/linux-headers-$series.*-amd64 (make deps)" > "$tmp/nokdir"
 			result FAIL "kernel $series: no headers" "$tmp/nokdir"
 			continue
 		fi
@@ -162,7 +163,7 @@ sparse_build() {
 }
 
 if ! command -v sparse >/dev/null; then
-	echo "sparse is not installed (tools/testing/install-deps.sh)" > "$tmp/sparse"
+	echo "sparse is not installed (tools/testing/setup/install-deps.sh)" > "$tmp/sparse"
 	result FAIL "sparse: not installed" "$tmp/sparse"
 else
 	for d in "${kdirs[@]}"; do

@@ -9,7 +9,7 @@
 # A fresh machine is simulated in a private mount namespace (unshare -m):
 # an empty directory is mounted over /usr/src and /lib/modules, so that no
 # kernel headers exist when make starts, and the top-level Makefile runs in
-# a scratch copy of the tree whose tools/testing/install-deps.sh is a fake
+# a scratch copy of the tree whose tools/testing/setup/install-deps.sh is a fake
 # that "installs" the headers by unmounting those two. Real: the Makefile
 # under test, its KDIR lookup, and the module build against the headers
 # that appear. Stubs: the steps after the build (make tools, demo.sh,
@@ -21,13 +21,12 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
+top=$(cd "$here/../../.." && pwd)
 makefile=$top/Makefile
-n=0 failed=0
+# shellcheck source=tools/testing/lib/tap.sh
+. "$top/tools/testing/lib/tap.sh"
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-not_ok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $*"; }
-finish() { echo "1..$n"; exit $((failed > 0)); }
+finish() { tap_plan; exit $((tap_failed > 0)); }
 
 # --in-namespace SCRATCH TARGET: run by this script inside the namespace.
 if [ "${1:-}" = --in-namespace ]; then
@@ -70,8 +69,12 @@ trap 'rm -rf "$work"' EXIT
 scratch() {
 	local d=$1 stub
 	mkdir -p "$d/empty" "$d/tree/drivers/virt/coco/tsm-rtmr" \
-		"$d/tree/include/linux" "$d/tree/tools/testing/bench"
+		"$d/tree/include/linux" "$d/tree/tools/testing/bench" \
+		"$d/tree/tools/testing/setup" "$d/tree/tools/testing/demo" \
+		"$d/tree/tools/testing/lib"
 	cp "$makefile" "$d/tree/Makefile"
+	# The kernel list the Makefile reads (VM_KERNELS, newest_headers).
+	cp "$top/tools/testing/lib/kernels.sh" "$d/tree/tools/testing/lib/"
 	cp "$top/Kbuild" "$d/tree/"
 	(cd "$top/drivers/virt/coco/tsm-rtmr" &&
 		cp Kconfig Makefile ./*.[ch] "$d/tree/drivers/virt/coco/tsm-rtmr/")
@@ -79,7 +82,7 @@ scratch() {
 	cp "$top"/include/linux/*.h "$d/tree/include/linux/"
 
 	# "Installs" the headers: the set-up step this test is about.
-	cat > "$d/tree/tools/testing/install-deps.sh" <<-EOF
+	cat > "$d/tree/tools/testing/setup/install-deps.sh" <<-EOF
 	#!/bin/sh
 	[ -e "$d/deps-ran" ] && exit 0
 	umount /usr/src /lib/modules && touch "$d/deps-ran"
@@ -91,11 +94,11 @@ scratch() {
 set -- build/modules/*/drivers/virt/coco/tsm-rtmr/tsm_rtmr.ko
 [ -f "$1" ] || { echo "$0: no tsm_rtmr.ko in build/modules/" >&2; exit 1; }
 for ko; do modinfo -F vermagic "$ko" | cut -d" " -f1; done |
-	paste -sd" " > "$(dirname "$0")/ran"'
-	printf '%s\n' "$stub" > "$d/tree/tools/testing/demo.sh"
+	paste -sd" " > tools/testing/ran'
+	printf '%s\n' "$stub" > "$d/tree/tools/testing/demo/demo.sh"
 	printf '%s\n' "$stub" > "$d/tree/tools/testing/check.sh"
 	printf '%s\n' "$stub" > "$d/tree/tools/testing/bench/run.sh"
-	chmod +x "$d"/tree/tools/testing/*.sh "$d/tree/tools/testing/bench/run.sh"
+	chmod +x "$d"/tree/tools/testing/*.sh "$d"/tree/tools/testing/*/*.sh
 	printf 'all:\nclean:\n' > "$d/tree/tools/Makefile"
 }
 

@@ -8,21 +8,19 @@
 # tests and fuzzers, kexec-tools for the guest of the kexec test (it is put
 # into the VM; the host's own reboots are left alone: load_kexec false).
 #
-# Two kernels: Debian's 6.1 (linux-*-amd64) and bookworm's 6.12 (the
-# linux-*-6.12-amd64 meta-packages pull the newest 6.12.<N>+deb12 that apt
-# offers; linux-source-6.12 is the in-tree build's tree).
+# The kernels: every series in tools/testing/lib/kernels.sh, its image and
+# headers meta-packages (which pull the newest release apt offers) and its
+# linux-source (the debug kernel's and the in-tree build's tree).
 #
 # Idempotent and fast when everything is present: one dpkg-query, no apt.
 set -eu
 
+# shellcheck source=tools/testing/lib/kernels.sh
+. "$(dirname "$0")/../lib/kernels.sh"
+
 PACKAGES="
 	qemu-system-x86
-	linux-image-amd64
-	linux-headers-amd64
-	linux-source-6.1
-	linux-image-6.12-amd64
-	linux-headers-6.12-amd64
-	linux-source-6.12
+	$(kernel_packages)
 	busybox-static
 	swtpm
 	swtpm-tools

@@ -10,7 +10,8 @@
 #   --timeout SEC     kill the VM after SEC seconds of wall time (600)
 #   --kver KVER       kernel release, or a series (6.1, 6.12: its newest
 #                     release in /boot). Default: the release of --kernel,
-#                     else the 6.1 series, else the newest /boot/vmlinuz-*
+#                     else the default series (tools/testing/lib/
+#                     kernels.sh: 6.1), else the newest /boot/vmlinuz-*
 #   --kernel VMLINUZ  kernel image (default /boot/vmlinuz-$KVER)
 #   --moddir DIR      module tree of that kernel (default /lib/modules/$KVER)
 #   --modules DIR     the project's modules built for that kernel (default
@@ -147,7 +148,7 @@ if [ -n "$share" ]; then
 fi
 
 qemu=${QEMU:-qemu-system-x86_64}
-command -v "$qemu" >/dev/null || die "$qemu not found (run tools/testing/install-deps.sh)"
+command -v "$qemu" >/dev/null || die "$qemu not found (run tools/testing/setup/install-deps.sh)"
 command -v cpio >/dev/null || die "cpio not found"
 command -v depmod >/dev/null || PATH=$PATH:/sbin:/usr/sbin
 
@@ -167,23 +168,22 @@ image_release() {
 	echo "${s%% *}"
 }
 
-# The newest release of a series (6.1, 6.12) with an image in /boot.
-series_release() {
-	find /boot -maxdepth 1 -name "vmlinuz-$1.*" | sed 's,.*/vmlinuz-,,' |
-		sort -V | tail -n1
-}
+# The series, newest_release (the newest release of a series with an
+# image in /boot).
+# shellcheck source=tools/testing/lib/kernels.sh
+. "$top/tools/testing/lib/kernels.sh"
 
 if [[ $kver =~ ^[0-9]+\.[0-9]+$ ]]; then
 	series=$kver
-	kver=$(series_release "$series")
-	[ -n "$kver" ] || die "no /boot/vmlinuz-$series.* (apt-get install linux-image-$series-amd64?)"
+	kver=$(newest_release "$series")
+	[ -n "$kver" ] || die "no /boot/vmlinuz-$series.* (apt-get install $(kernel_field "$series" 2 | grep . || echo "linux-image-$series-amd64")?)"
 elif [ -z "$kver" ]; then
 	if [ -n "$kernel" ]; then
 		[ -r "$kernel" ] || die "kernel image $kernel not readable"
 		kver=$(image_release "$kernel")
 		[ -n "$kver" ] || die "cannot read the kernel release of $kernel (not a bzImage?): give --kver"
 	else
-		kver=$(series_release 6.1)
+		kver=$(newest_release "$(default_series)")
 		[ -n "$kver" ] || kver=$(find /boot -maxdepth 1 -name 'vmlinuz-*' |
 			sed 's,.*/vmlinuz-,,' | sort -V | tail -n1)
 	fi
@@ -542,7 +542,7 @@ printf '%s\n' "$guest_cmd" > "$ov/etc/vm/cmd.sh"
 } > "$ov/etc/vm/config"
 if [ "$kexec" = 1 ]; then	# kexec, its libraries, the image: see "kexec"
 	kexec_bin=$(PATH=$PATH:/sbin:/usr/sbin command -v kexec) ||
-		die "kexec not found (run tools/testing/install-deps.sh)"
+		die "kexec not found (run tools/testing/setup/install-deps.sh)"
 	copies+=("$kexec_bin:/usr/sbin/kexec" "$kernel:/boot/vmlinuz")
 	while read -r lib; do
 		copies+=("$lib:$lib")
@@ -568,7 +568,7 @@ cat "$image" "$run/overlay.cpio" > "$run/initrd.cpio"
 
 tpm_args=()
 if [ "$tpm" = 1 ]; then
-	command -v swtpm >/dev/null || die "swtpm not found (run tools/testing/install-deps.sh)"
+	command -v swtpm >/dev/null || die "swtpm not found (run tools/testing/setup/install-deps.sh)"
 	mkdir -p "$run/tpm"
 	# swtpm_setup reads its config from $HOME/.config or /etc; keep
 	# whatever it writes out of the user's home.

@@ -9,7 +9,9 @@
 # modules and that --copy into /lib/modules keeps that release's module
 # tree; and that mixing releases (image, --kver, project modules, --copy'd
 # modules) is a harness error before anything boots. Builds the modules
-# for 6.1 and 6.12 first (make modules KERNEL=...). Prints TAP.
+# for every series of tools/testing/lib/kernels.sh first (make modules
+# KERNEL=...); "6.1" below is the default series, "6.12" the second one.
+# Prints TAP.
 
 set -uo pipefail
 
@@ -30,10 +32,12 @@ top=$(cd "$(dirname "$0")/../../.." && pwd)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-# The two kernels and their modules, as "make check" has them.
-release_of() { find /boot -maxdepth 1 -name "vmlinuz-$1.*" | sed 's,.*/vmlinuz-,,' | sort -V | tail -n1; }
-k61=$(release_of 6.1) k612=$(release_of 6.12)
-for k in 6.1 6.12; do
+# The kernels and their modules, as "make check" has them.
+# shellcheck source=tools/testing/lib/kernels.sh
+. "$top/tools/testing/lib/kernels.sh"
+s61=$(kernel_series | sed -n 1p) s612=$(kernel_series | sed -n 2p)
+k61=$(newest_release "$s61") k612=$(newest_release "$s612")
+for k in $(kernel_series); do
 	make -s -C "$top" modules KERNEL=$k > /dev/null 2>&1 ||
 		echo "# make modules KERNEL=$k failed"
 done
@@ -70,23 +74,23 @@ check "--share" 0 "$rc" "$out" 'from-host'
 # 6.12: its own modules load; a file --copy'd under /lib/modules lands in
 # the release's module tree instead of replacing /lib.
 echo copied > "$out.copy"
-"$vm" --quiet --no-tpm --kver 6.12 --copy "$out.copy:/lib/modules/$k612/extra/copied.txt" -- \
+"$vm" --quiet --no-tpm --kver "$s612" --copy "$out.copy:/lib/modules/$k612/extra/copied.txt" -- \
 	'uname -r; cat /lib/modules/$(uname -r)/extra/copied.txt &&
 	[ -f /lib/modules/$(uname -r)/modules.dep ] && [ -L /lib ] &&
 	/sbin/modprobe tsm_rtmr_sim && ls /sys/kernel/config/tsm-rtmr/rtmrs > /dev/null &&
 	echo "loaded: $(cat /sys/module/tsm_rtmr/srcversion)"; exit 5' > "$out" 2>&1
 rc=$?
 rm -f "$out.copy"
-check "6.12 guest: its modules load, --copy keeps /lib" 5 "$rc" "$out" '^loaded: '
+check "$s612 guest: its modules load, --copy keeps /lib" 5 "$rc" "$out" '^loaded: '
 
 # Mixing releases: exit 2 before any boot, saying so.
 "$vm" --quiet --kernel "/boot/vmlinuz-$k612" --kver "$k61" -- true > "$out" 2>&1
 check "image of another release than --kver" 2 $? "$out" 'releases must not be mixed'
-"$vm" --quiet --kver 6.12 --modules "$mods61" -- true > "$out" 2>&1
+"$vm" --quiet --kver "$s612" --modules "$mods61" -- true > "$out" 2>&1
 check "project modules of another release" 2 $? "$out" 'tsm_rtmr.*is built for .*releases must not be mixed'
-"$vm" --quiet --kver 6.12 --copy "$mods61/tsm_rtmr.ko:/lib/modules/$k612/extra/tsm_rtmr.ko" -- true > "$out" 2>&1
+"$vm" --quiet --kver "$s612" --copy "$mods61/tsm_rtmr.ko:/lib/modules/$k612/extra/tsm_rtmr.ko" -- true > "$out" 2>&1
 check "--copy of a module of another release" 2 $? "$out" 'releases must not be mixed'
-"$vm" --quiet --kver 6.12 --moddir "/lib/modules/$k61" -- true > "$out" 2>&1
+"$vm" --quiet --kver "$s612" --moddir "/lib/modules/$k61" -- true > "$out" 2>&1
 check "module tree of another release" 2 $? "$out" 'releases must not be mixed'
 
 echo "1..$n"
