@@ -67,4 +67,14 @@ static inline int tsm_rtmr_tdx_extend_rtmr(u8 index, u8 *data)
 }
 #endif
 
+/*
+ * configfs-tsm report providers (CONFIG_TSM_REPORTS, 6.7+; tsm_rtmr_tdx_emu
+ * registers one): tsm_register(ops, priv) and report_new(report, data) as
+ * Debian's 6.12 declares them in linux/tsm.h. 6.7's tsm_register() took a
+ * config_item_type as well; kernels before 6.12 are left out rather than
+ * guessed (the emulator then has no quote part, as on 6.1).
+ */
+#define TSM_RTMR_HAVE_TSM_REPORTS					\
+	(IS_ENABLED(CONFIG_TSM_REPORTS) && TSM_RTMR_KERNEL_SINCE(6, 12))
+
 #endif /* _TSM_RTMR_COMPAT_H */
