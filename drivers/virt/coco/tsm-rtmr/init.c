@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tsm-rtmr core module: parameters, and bringing up its two faces. The
- * registry and commit path (core.c) know nothing of module init; configfs
- * (the writers' face) and securityfs (the readers' face) are started here,
- * readers first, so a handle can never commit into a log nobody can read.
+ * registry (core.c) and the write path (commit.c) know nothing of module
+ * init; configfs (the writers' face) and securityfs (the readers' face)
+ * are started here, readers first, so a handle can never commit into a
+ * log nobody can read.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

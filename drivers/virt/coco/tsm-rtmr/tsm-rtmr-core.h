@@ -199,22 +199,25 @@ struct tsm_rtmr_entry {
 extern unsigned long tsm_rtmr_max_log_bytes;
 extern unsigned int tsm_rtmr_max_event_bytes;
 
-/* core.c */
+/* core.c: the registry */
 extern struct mutex tsm_rtmr_registry_lock;	/* for lockdep_assert_held() */
 struct tsm_rtmr_dev *tsm_rtmr_dev_get(const char *name, size_t len);
 void tsm_rtmr_dev_put(struct tsm_rtmr_dev *dev);
 struct tsm_rtmr_dev *tsm_rtmr_dev_get_file(struct inode *inode);
+int tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap);
+
+/* commit.c: the write path, and the shadow it keeps */
 int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 		    u64 *recnum);
 int tsm_rtmr_read_value(struct tsm_rtmr_dev *dev, unsigned int index,
 			u8 *digests);
-int tsm_rtmr_snapshot(struct tsm_rtmr_dev *dev, struct tsm_rtmr_snap *snap);
 int tsm_rtmr_call_read(struct tsm_rtmr_dev *dev, unsigned int index,
 		       u8 *digests);
 int tsm_rtmr_predict(struct tsm_rtmr_dev *dev, const u8 *value,
 		     const u8 *digests, u8 *out);
 void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
 			 const u8 *value);
+void tsm_rtmr_shadow_forget_all(struct tsm_rtmr_dev *dev);
 void tsm_rtmr_pin(struct tsm_rtmr_dev *dev);
 
 /* import.c */
