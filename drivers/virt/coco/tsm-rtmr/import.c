@@ -281,8 +281,10 @@ static int import_prepare(struct import_state *st, struct iov_iter *from)
 	if (rc)
 		return rc;
 	hdr = st->pos;
-	if (!tsm_rtmr_log_equal(&dev->log, &st->copy, hdr, st->base.len - hdr))
-		return -EBUSY;
+	rc = tsm_rtmr_log_compare(&dev->log, &st->copy, hdr,
+				  st->base.len - hdr);
+	if (rc)
+		return rc < 0 ? rc : -EBUSY;
 	return import_parse(st);
 }
 
@@ -296,6 +298,9 @@ static int import_verify(struct import_state *st)
 
 	lockdep_assert_held(&dev->lock);
 	for_each_set_bit(reg, st->touched, dev->nr_registers) {
+		/* One provider call per register: killable between them. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		rc = tsm_rtmr_call_read(dev, reg, now);
 		if (rc)
 			return rc;

@@ -314,27 +314,32 @@ int tsm_rtmr_log_fill(struct tsm_rtmr_log *copy, struct iov_iter *from)
 }
 
 /**
- * tsm_rtmr_log_equal() - whether a copy starts with a log's records
+ * tsm_rtmr_log_compare() - whether a copy starts with a log's records
  * @log: the log, read as its readers do: published bytes, without a lock
  * @copy: an import's private copy
  * @pos: where to start comparing
  * @len: bytes to compare; all published in @log, all present in @copy
  *
  * Both lay the stream out alike, so their pieces have the same lengths.
+ * A page at a time, killable in between: @len may be up to 1 GiB.
+ *
+ * Return: 0 when equal, 1 when not, -EINTR on a fatal signal.
  */
-bool tsm_rtmr_log_equal(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
-			size_t pos, size_t len)
+int tsm_rtmr_log_compare(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
+			 size_t pos, size_t len)
 {
 	struct log_piece a, b;
 
 	for (; len; pos += a.n, len -= a.n) {
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		a = log_piece(log, pos, len);
 		b = log_piece(copy, pos, len);
 		if (memcmp(a.p, b.p, a.n))
-			return false;
+			return 1;
 		cond_resched();
 	}
-	return true;
+	return 0;
 }
 
 /**

@@ -252,8 +252,8 @@ int tsm_rtmr_log_index_staged(struct tsm_rtmr_log *log, u64 nth,
 void tsm_rtmr_log_init_copy(struct tsm_rtmr_log *copy,
 			    const struct tsm_rtmr_snap *base);
 int tsm_rtmr_log_fill(struct tsm_rtmr_log *copy, struct iov_iter *from);
-bool tsm_rtmr_log_equal(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
-			size_t pos, size_t len);
+int tsm_rtmr_log_compare(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
+			 size_t pos, size_t len);
 bool tsm_rtmr_log_import_base(struct tsm_rtmr_log *log,
 			      struct tsm_rtmr_snap *base);
 int tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
