@@ -24,13 +24,13 @@ static void tpm2_chip(void)
 
 static int probe(const char *list)
 {
-	memset(&tpm_rtmr, 0, sizeof(tpm_rtmr));
-	return tsm_rtmr_tpm_probe(&tpm_rtmr, &tpm_personality, list);
+	memset(&tsm_rtmr_tpm, 0, sizeof(tsm_rtmr_tpm));
+	return tsm_rtmr_tpm_probe(&tsm_rtmr_tpm, &tpm_personality, list);
 }
 
 static void t_no_chip(void)
 {
-	UT_EXPECT_EQ(tpm_rtmr_init(), -ENODEV);
+	UT_EXPECT_EQ(tsm_rtmr_tpm_init(), -ENODEV);
 	UT_EXPECT_STR(fake_log, "tsm_rtmr_tpm: no TPM chip\n");
 	UT_EXPECT_EQ(fake_register_calls, 0);
 }
@@ -39,7 +39,7 @@ static void t_tpm12(void)
 {
 	fake_chip_init(&chip, "tpm0", &parent, 0, sha256_384, 1);
 	fake_default_chip = &chip;
-	UT_EXPECT_EQ(tpm_rtmr_init(), -ENODEV);
+	UT_EXPECT_EQ(tsm_rtmr_tpm_init(), -ENODEV);
 	UT_EXPECT_STR(fake_log, "tsm_rtmr_tpm: tpm0 is not a TPM 2.0\n");
 	UT_EXPECT_EQ(chip.dev.refs, 1);		/* reference put back */
 	UT_EXPECT_EQ(fake_register_calls, 0);
@@ -85,7 +85,7 @@ static void t_register_fails(void)
 	fake_register_rc = -EEXIST;
 	UT_EXPECT_EQ(probe("8"), -EEXIST);
 	UT_EXPECT_EQ(chip.dev.refs, 1);
-	UT_EXPECT(tpm_rtmr.chip == NULL);
+	UT_EXPECT(tsm_rtmr_tpm.chip == NULL);
 }
 
 static void t_bad_allowed(void)
@@ -100,10 +100,10 @@ static void t_bad_allowed(void)
 
 static void t_provider_fields(void)
 {
-	struct tsm_rtmr_provider *p = &tpm_rtmr.provider;
+	struct tsm_rtmr_provider *p = &tsm_rtmr_tpm.provider;
 
 	tpm2_chip();
-	UT_EXPECT_EQ(tpm_rtmr_init(), 0);
+	UT_EXPECT_EQ(tsm_rtmr_tpm_init(), 0);
 	UT_EXPECT(fake_registered == p);
 	UT_EXPECT_EQ(chip.dev.refs, 2);		/* held while bound */
 	UT_EXPECT_STR(p->name, "tpm");
@@ -123,7 +123,7 @@ static void t_provider_fields(void)
 	UT_EXPECT_STR(fake_log,
 		      "tsm_rtmr_tpm: provider tpm bound to tpm0, 2 PCR banks\n");
 	UT_EXPECT_EQ(fake_warns, 0);
-	tpm_rtmr_exit();
+	tsm_rtmr_tpm_exit();
 	UT_EXPECT_EQ(fake_unregister_calls, 1);
 	UT_EXPECT_EQ(chip.dev.refs, 1);
 }
@@ -154,13 +154,13 @@ static void t_resettable_warning(void)
 			 "tsm_rtmr_tpm: allowed= makes %s (TPM2_PCR_Reset, locality 0)\n",
 			 cases[i].pcrs);
 		UT_EXPECT_STR(fake_log, want);
-		tsm_rtmr_tpm_remove(&tpm_rtmr);
+		tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 	}
 	/* 17-22 reset only from localities 3 and 4: no warning */
 	fake_warns = 0;
 	UT_EXPECT_EQ(probe("8-15,17-22"), 0);
 	UT_EXPECT_EQ(fake_warns, 0);
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 	/* a refused list warns about nothing */
 	UT_EXPECT_EQ(probe("16,24"), -ERANGE);
 	UT_EXPECT_EQ(fake_warns, 0);
@@ -175,11 +175,11 @@ static void t_bank_order(void)
 	fake_chip_init(&chip, "tpm0", &parent, TPM_CHIP_FLAG_TPM2, rev, 3);
 	fake_default_chip = &chip;
 	UT_EXPECT_EQ(probe("16"), 0);
-	UT_EXPECT_EQ(tpm_rtmr.provider.nr_algs, 3);
-	UT_EXPECT_EQ(tpm_rtmr.provider.algs[0], TPM_ALG_SHA384);
-	UT_EXPECT_EQ(tpm_rtmr.provider.algs[1], TPM_ALG_SHA1);
-	UT_EXPECT_EQ(tpm_rtmr.provider.algs[2], TPM_ALG_SHA256);
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.nr_algs, 3);
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.algs[0], TPM_ALG_SHA384);
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.algs[1], TPM_ALG_SHA1);
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.algs[2], TPM_ALG_SHA256);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 	UT_EXPECT_EQ(chip.dev.refs, 1);
 }
 
@@ -195,7 +195,7 @@ static void t_extend_layout(void)
 	UT_EXPECT_EQ(probe("16"), 0);
 	for (i = 0; i < sizeof(in); i++)
 		in[i] = (u8)i;
-	UT_EXPECT_EQ(tpm_rtmr.provider.ops->extend(&tpm_rtmr.provider, 16, in),
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.ops->extend(&tsm_rtmr_tpm.provider, 16, in),
 		     0);
 	UT_EXPECT_EQ(fake_extend_pcr, 16);
 	UT_EXPECT_EQ(fake_extend_digests[0].alg_id, TPM_ALG_SHA384);
@@ -206,7 +206,7 @@ static void t_extend_layout(void)
 	UT_EXPECT(!memcmp(fake_extend_digests[2].digest, in + 68, 32));
 	/* nothing past a bank's digest size */
 	UT_EXPECT_EQ(fake_extend_digests[1].digest[20], 0);
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
 
 static void t_extend_errors(void)
@@ -216,7 +216,7 @@ static void t_extend_errors(void)
 
 	tpm2_chip();
 	UT_EXPECT_EQ(probe("16"), 0);
-	p = &tpm_rtmr.provider;
+	p = &tsm_rtmr_tpm.provider;
 	/* a TPM response code (here TPM_RC_LOCALITY) is not an errno */
 	fake_extend_rc = 0x907;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EIO);
@@ -230,7 +230,7 @@ static void t_extend_errors(void)
 	fake_extend_rc = -EBUSY;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EIO);
 	fake_extend_rc = 0;
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
 
 /*
@@ -245,7 +245,7 @@ static void t_extend_start_fails(void)
 
 	tpm2_chip();
 	UT_EXPECT_EQ(probe("16"), 0);
-	p = &tpm_rtmr.provider;
+	p = &tsm_rtmr_tpm.provider;
 	fake_start_rc = -ETIME;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EBUSY);
 	UT_EXPECT_EQ(fake_extend_pcr, ~0U);		/* nothing extended */
@@ -255,7 +255,7 @@ static void t_extend_start_fails(void)
 	fake_start_rc = 0;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), 0);
 	UT_EXPECT_EQ(fake_extend_pcr, 16);
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
 
 /* Unregistered (its driver unbound): ENODEV, nothing sent. */
@@ -266,7 +266,7 @@ static void t_extend_chip_removed(void)
 
 	tpm2_chip();
 	UT_EXPECT_EQ(probe("16"), 0);
-	p = &tpm_rtmr.provider;
+	p = &tsm_rtmr_tpm.provider;
 	fake_chip_remove(&chip);
 	fake_start_rc = -ETIME;		/* whatever a start would say */
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -ENODEV);
@@ -274,7 +274,7 @@ static void t_extend_chip_removed(void)
 	UT_EXPECT_EQ(fake_chip_starts, 0);
 	UT_EXPECT_EQ(fake_extend_pcr, ~0U);
 	UT_EXPECT_EQ(chip.ops_sem.readers, 0);
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
 
 /* Every start takes a locality and waits for command-ready: once. */
@@ -285,7 +285,7 @@ static void t_extend_one_start(void)
 
 	tpm2_chip();
 	UT_EXPECT_EQ(probe("16"), 0);
-	p = &tpm_rtmr.provider;
+	p = &tsm_rtmr_tpm.provider;
 	fake_chip_starts = 0;
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), 0);
 	UT_EXPECT_EQ(fake_chip_starts, 1);
@@ -294,7 +294,7 @@ static void t_extend_one_start(void)
 	UT_EXPECT_EQ(p->ops->extend(p, 16, in), -EIO);
 	UT_EXPECT_EQ(fake_chip_starts, 2);
 	fake_extend_rc = 0;
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
 
 static void t_read_layout(void)
@@ -305,7 +305,7 @@ static void t_read_layout(void)
 	tpm2_chip();
 	UT_EXPECT_EQ(probe("16"), 0);
 	memset(out, 0, sizeof(out));
-	UT_EXPECT_EQ(tpm_rtmr.provider.ops->read(&tpm_rtmr.provider, 23, out),
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.ops->read(&tsm_rtmr_tpm.provider, 23, out),
 		     0);
 	UT_EXPECT_EQ(fake_read_calls, 2);
 	for (i = 0; i < 32; i++)
@@ -313,7 +313,7 @@ static void t_read_layout(void)
 	for (i = 0; i < 48; i++)
 		UT_EXPECT_EQ(out[32 + i],
 			     fake_pcr_byte(23, TPM_ALG_SHA384, i));
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
 
 static void t_read_errors(void)
@@ -323,14 +323,14 @@ static void t_read_errors(void)
 	tpm2_chip();
 	UT_EXPECT_EQ(probe("16"), 0);
 	fake_read_rc = 0x184;		/* TPM_RC_VALUE */
-	UT_EXPECT_EQ(tpm_rtmr.provider.ops->read(&tpm_rtmr.provider, 16, out),
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.ops->read(&tsm_rtmr_tpm.provider, 16, out),
 		     -EIO);
 	fake_read_rc = -EPIPE;
-	UT_EXPECT_EQ(tpm_rtmr.provider.ops->read(&tpm_rtmr.provider, 16, out),
+	UT_EXPECT_EQ(tsm_rtmr_tpm.provider.ops->read(&tsm_rtmr_tpm.provider, 16, out),
 		     -EPIPE);
 	/* the first failing bank stops the read */
 	UT_EXPECT_EQ(fake_read_calls, 2);
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
 
 static const struct ut_case tpm_cases[] = {

@@ -23,10 +23,10 @@
 
 #define SNP_VTPM_PARENT	"tpm-svsm"
 
-static char *allowed = TPM_RTMR_DEFAULT_ALLOWED;
+static char *allowed = TSM_RTMR_TPM_DEFAULT_ALLOWED;
 module_param(allowed, charp, 0444);
 MODULE_PARM_DESC(allowed,
-		 "PCRs userspace may extend (default \"" TPM_RTMR_DEFAULT_ALLOWED
+		 "PCRs userspace may extend (default \"" TSM_RTMR_TPM_DEFAULT_ALLOWED
 		 "\"; naming 16 or 23, which anyone with the TPM can reset, warns)");
 
 /**
@@ -76,14 +76,14 @@ static int snp_select_chip(struct tpm_chip *chip)
 	return rc;
 }
 
-static const struct tpm_rtmr_personality snp_vtpm_personality = {
+static const struct tsm_rtmr_tpm_personality snp_vtpm_personality = {
 	.name = "snp-vtpm",
 	.modname = KBUILD_MODNAME,
 	.owner = THIS_MODULE,
 	.select_chip = snp_select_chip,
 };
 
-static struct tpm_rtmr snp_vtpm_rtmr;
+static struct tsm_rtmr_tpm snp_vtpm_rtmr;
 
 static int __init snp_vtpm_rtmr_init(void)
 {

@@ -19,17 +19,17 @@
 #include "tpm-provider.h"
 
 /* PCR 0-23: the PC Client platform PCRs, all TPM2_PLATFORM_PCR of them */
-#define TPM_RTMR_NR_PCRS		24
+#define TSM_RTMR_TPM_NR_PCRS		24
 
 /*
  * The provider's messages are the personality's: prefixed with the name of
  * the module that binds (tsm_rtmr_tpm: no TPM chip), not with this one's.
  */
-#define tpm_rtmr_err(pers, fmt, ...) \
+#define tsm_rtmr_tpm_err(pers, fmt, ...) \
 	pr_err("%s: " fmt, (pers)->modname, ##__VA_ARGS__)
-#define tpm_rtmr_warn(pers, fmt, ...) \
+#define tsm_rtmr_tpm_warn(pers, fmt, ...) \
 	pr_warn("%s: " fmt, (pers)->modname, ##__VA_ARGS__)
-#define tpm_rtmr_info(pers, fmt, ...) \
+#define tsm_rtmr_tpm_info(pers, fmt, ...) \
 	pr_info("%s: " fmt, (pers)->modname, ##__VA_ARGS__)
 
 /*
@@ -42,7 +42,7 @@
  * and 6.12): that is "gone", -ENODEV; the rest is -EBUSY. Both tell the
  * core that the PCR is unchanged (struct tsm_rtmr_ops).
  */
-static int tpm_rtmr_no_ops_errno(struct tpm_chip *chip)
+static int tsm_rtmr_tpm_no_ops_errno(struct tpm_chip *chip)
 {
 	bool gone;
 
@@ -58,22 +58,22 @@ static int tpm_rtmr_no_ops_errno(struct tpm_chip *chip)
  * may have reached the TPM, so no other error may read as "nothing sent":
  * an -EBUSY from there is -EIO too, and the core reads the PCR back.
  */
-static int tpm_rtmr_errno(struct tpm_chip *chip, int rc)
+static int tsm_rtmr_tpm_errno(struct tpm_chip *chip, int rc)
 {
 	if (rc == -ENODEV)
-		return tpm_rtmr_no_ops_errno(chip);
+		return tsm_rtmr_tpm_no_ops_errno(chip);
 	return rc > 0 || rc == -EBUSY ? -EIO : rc;
 }
 
-static struct tpm_rtmr *to_tpm_rtmr(struct tsm_rtmr_provider *p)
+static struct tsm_rtmr_tpm *to_tpm_rtmr(struct tsm_rtmr_provider *p)
 {
-	return container_of(p, struct tpm_rtmr, provider);
+	return container_of(p, struct tsm_rtmr_tpm, provider);
 }
 
-static int tpm_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
-			   const u8 *digests)
+static int tsm_rtmr_tpm_extend(struct tsm_rtmr_provider *p, unsigned int index,
+			       const u8 *digests)
 {
-	struct tpm_rtmr *tr = to_tpm_rtmr(p);
+	struct tsm_rtmr_tpm *tr = to_tpm_rtmr(p);
 	struct tpm_chip *chip = tr->chip;
 	unsigned int i;
 
@@ -91,13 +91,13 @@ static int tpm_rtmr_extend(struct tsm_rtmr_provider *p, unsigned int index,
 	 * One chip start per extend: whether the chip is still there is
 	 * asked only when tpm_pcr_extend() could not start it.
 	 */
-	return tpm_rtmr_errno(chip, tpm_pcr_extend(chip, index, tr->digests));
+	return tsm_rtmr_tpm_errno(chip, tpm_pcr_extend(chip, index, tr->digests));
 }
 
-static int tpm_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
-			 u8 *digests)
+static int tsm_rtmr_tpm_read(struct tsm_rtmr_provider *p, unsigned int index,
+			     u8 *digests)
 {
-	struct tpm_rtmr *tr = to_tpm_rtmr(p);
+	struct tsm_rtmr_tpm *tr = to_tpm_rtmr(p);
 	struct tpm_chip *chip = tr->chip;
 	struct tpm_digest *d = &tr->digests[0];
 	unsigned int i;
@@ -110,7 +110,7 @@ static int tpm_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
 		d->alg_id = chip->allocated_banks[i].alg_id;
 		rc = tpm_pcr_read(chip, index, d);
 		if (rc)
-			return tpm_rtmr_errno(chip, rc);
+			return tsm_rtmr_tpm_errno(chip, rc);
 		memcpy(digests, d->digest, size);
 		digests += size;
 	}
@@ -118,24 +118,24 @@ static int tpm_rtmr_read(struct tsm_rtmr_provider *p, unsigned int index,
 	return 0;
 }
 
-static const struct tsm_rtmr_ops tpm_rtmr_ops = {
-	.extend = tpm_rtmr_extend,
-	.read = tpm_rtmr_read,
+static const struct tsm_rtmr_ops tsm_rtmr_tpm_ops = {
+	.extend = tsm_rtmr_tpm_extend,
+	.read = tsm_rtmr_tpm_read,
 };
 
 /* The provider's algorithms are the chip's allocated banks, in bank order. */
-static int tpm_rtmr_set_algs(struct tsm_rtmr_provider *p,
-			     const struct tpm_rtmr_personality *pers,
-			     const struct tpm_chip *chip)
+static int tsm_rtmr_tpm_set_algs(struct tsm_rtmr_provider *p,
+				 const struct tsm_rtmr_tpm_personality *pers,
+				 const struct tpm_chip *chip)
 {
 	const struct tsm_rtmr_alg_info *alg;
 	unsigned int i;
 
 	if (!chip->nr_allocated_banks ||
 	    chip->nr_allocated_banks > TSM_RTMR_MAX_ALGS) {
-		tpm_rtmr_err(pers, "%s has %u PCR banks, supported: 1 to %u\n",
-			     dev_name(&chip->dev), chip->nr_allocated_banks,
-			     TSM_RTMR_MAX_ALGS);
+		tsm_rtmr_tpm_err(pers, "%s has %u PCR banks, supported: 1 to %u\n",
+				 dev_name(&chip->dev), chip->nr_allocated_banks,
+				 TSM_RTMR_MAX_ALGS);
 		return -ENODEV;
 	}
 
@@ -144,9 +144,10 @@ static int tpm_rtmr_set_algs(struct tsm_rtmr_provider *p,
 
 		alg = tsm_rtmr_alg_by_id(bank->alg_id);
 		if (!alg || tsm_rtmr_alg_size(alg) != bank->digest_size) {
-			tpm_rtmr_err(pers, "%s: PCR bank %u has algorithm 0x%04x (%u bytes), unknown to tsm-rtmr\n",
-				     dev_name(&chip->dev), i, bank->alg_id,
-				     bank->digest_size);
+			tsm_rtmr_tpm_err(pers,
+					 "%s: PCR bank %u has algorithm 0x%04x (%u bytes), unknown to tsm-rtmr\n",
+					 dev_name(&chip->dev), i, bank->alg_id,
+					 bank->digest_size);
 			return -ENODEV;
 		}
 		p->algs[i] = bank->alg_id;
@@ -156,23 +157,23 @@ static int tpm_rtmr_set_algs(struct tsm_rtmr_provider *p,
 	return 0;
 }
 
-static int tpm_rtmr_setup(struct tpm_rtmr *tr,
-			  const struct tpm_rtmr_personality *pers,
-			  struct tpm_chip *chip, const char *allowed)
+static int tsm_rtmr_tpm_setup(struct tsm_rtmr_tpm *tr,
+			      const struct tsm_rtmr_tpm_personality *pers,
+			      struct tpm_chip *chip, const char *allowed)
 {
 	struct tsm_rtmr_provider *p = &tr->provider;
 	int rc;
 
 	if (!(chip->flags & TPM_CHIP_FLAG_TPM2)) {
-		tpm_rtmr_err(pers, "%s is not a TPM 2.0\n",
-			     dev_name(&chip->dev));
+		tsm_rtmr_tpm_err(pers, "%s is not a TPM 2.0\n",
+				 dev_name(&chip->dev));
 		return -ENODEV;
 	}
 
 	memset(p, 0, sizeof(*p));
 	p->name = pers->name;
 	p->owner = pers->owner;
-	p->nr_registers = TPM_RTMR_NR_PCRS;
+	p->nr_registers = TSM_RTMR_TPM_NR_PCRS;
 	p->log_index_offset = 0;
 	/*
 	 * PCRs 17-22 start as all-ones (TPM2_Startup) until a dynamic launch
@@ -185,9 +186,9 @@ static int tpm_rtmr_setup(struct tpm_rtmr *tr,
 	 * never this library alone.
 	 */
 	p->volatile_registers = false;
-	p->ops = &tpm_rtmr_ops;
+	p->ops = &tsm_rtmr_tpm_ops;
 
-	rc = tpm_rtmr_set_algs(p, pers, chip);
+	rc = tsm_rtmr_tpm_set_algs(p, pers, chip);
 	if (rc)
 		return rc;
 
@@ -200,16 +201,17 @@ static int tpm_rtmr_setup(struct tpm_rtmr *tr,
 }
 
 /* PCR 16 and 23 are extendable only when "allowed" names them: say so. */
-static void tpm_rtmr_warn_resettable(const struct tsm_rtmr_provider *p,
-				     const struct tpm_rtmr_personality *pers)
+static void tsm_rtmr_tpm_warn_resettable(const struct tsm_rtmr_provider *p,
+					 const struct tsm_rtmr_tpm_personality *pers)
 {
 	bool r16 = test_bit(16, p->extendable);
 	bool r23 = test_bit(23, p->extendable);
 
 	if (r16 || r23)
-		tpm_rtmr_warn(pers, "allowed= makes PCR %s extendable: anyone with access to the TPM can reset %s (TPM2_PCR_Reset, locality 0)\n",
-			      r16 && r23 ? "16 and 23" : r16 ? "16" : "23",
-			      r16 && r23 ? "them" : "it");
+		tsm_rtmr_tpm_warn(pers,
+				  "allowed= makes PCR %s extendable: anyone with access to the TPM can reset %s (TPM2_PCR_Reset, locality 0)\n",
+				  r16 && r23 ? "16 and 23" : r16 ? "16" : "23",
+				  r16 && r23 ? "them" : "it");
 }
 
 /**
@@ -221,8 +223,8 @@ static void tpm_rtmr_warn_resettable(const struct tsm_rtmr_provider *p,
  * Return: 0 with a chip reference held until tsm_rtmr_tpm_remove(), or a
  * negative errno with no reference held.
  */
-int tsm_rtmr_tpm_probe(struct tpm_rtmr *tr,
-		       const struct tpm_rtmr_personality *pers,
+int tsm_rtmr_tpm_probe(struct tsm_rtmr_tpm *tr,
+		       const struct tsm_rtmr_tpm_personality *pers,
 		       const char *allowed)
 {
 	struct tpm_chip *chip;
@@ -233,20 +235,20 @@ int tsm_rtmr_tpm_probe(struct tpm_rtmr *tr,
 	if (rc)
 		goto put_chip;
 
-	rc = tpm_rtmr_setup(tr, pers, chip, allowed);
+	rc = tsm_rtmr_tpm_setup(tr, pers, chip, allowed);
 	if (rc)
 		goto put_chip;
 
 	rc = tsm_rtmr_register(&tr->provider);
 	if (rc) {
-		tpm_rtmr_err(pers, "cannot register provider %s: %d\n",
-			     pers->name, rc);
+		tsm_rtmr_tpm_err(pers, "cannot register provider %s: %d\n",
+				 pers->name, rc);
 		goto clear_chip;
 	}
 
-	tpm_rtmr_info(pers, "provider %s bound to %s, %u PCR banks\n",
-		      pers->name, dev_name(&chip->dev), tr->provider.nr_algs);
-	tpm_rtmr_warn_resettable(&tr->provider, pers);
+	tsm_rtmr_tpm_info(pers, "provider %s bound to %s, %u PCR banks\n",
+			  pers->name, dev_name(&chip->dev), tr->provider.nr_algs);
+	tsm_rtmr_tpm_warn_resettable(&tr->provider, pers);
 	return 0;
 
 clear_chip:
@@ -262,7 +264,7 @@ EXPORT_SYMBOL_GPL(tsm_rtmr_tpm_probe);
  * tsm_rtmr_tpm_remove() - unregister and drop the chip reference
  * @tr: instance that tsm_rtmr_tpm_probe() registered
  */
-void tsm_rtmr_tpm_remove(struct tpm_rtmr *tr)
+void tsm_rtmr_tpm_remove(struct tsm_rtmr_tpm *tr)
 {
 	tsm_rtmr_unregister(&tr->provider);
 	put_device(&tr->chip->dev);

@@ -21,10 +21,10 @@
  * Not 16 and 23 either: TPM2_PCR_Reset clears them from locality 0, so
  * anyone who can send TPM commands can undo what the log says.
  */
-#define TPM_RTMR_DEFAULT_ALLOWED	"8-9,11-15"
+#define TSM_RTMR_TPM_DEFAULT_ALLOWED	"8-9,11-15"
 
 /**
- * struct tpm_rtmr_personality - what sets one TPM-backed provider apart
+ * struct tsm_rtmr_tpm_personality - what sets one TPM-backed provider apart
  * @name: provider name, the securityfs directory
  * @modname: the personality module's KBUILD_MODNAME, the prefix of the
  *	provider's kernel messages
@@ -34,7 +34,7 @@
  *	NULL when there is none. Return 0 to bind, or a negative errno after
  *	logging which condition failed.
  */
-struct tpm_rtmr_personality {
+struct tsm_rtmr_tpm_personality {
 	const char *name;
 	const char *modname;
 	struct module *owner;
@@ -42,21 +42,21 @@ struct tpm_rtmr_personality {
 };
 
 /**
- * struct tpm_rtmr - a TPM-backed provider instance
+ * struct tsm_rtmr_tpm - a TPM-backed provider instance
  * @provider: registered with the core
  * @chip: the bound chip; a device reference is held while bound
  * @digests: argument of tpm_pcr_extend(); here rather than on the stack
  *	because it is large, and ops are serialised by the core
  */
-struct tpm_rtmr {
+struct tsm_rtmr_tpm {
 	struct tsm_rtmr_provider provider;
 	struct tpm_chip *chip;
 	struct tpm_digest digests[TSM_RTMR_MAX_ALGS];
 };
 
-int tsm_rtmr_tpm_probe(struct tpm_rtmr *tr,
-		       const struct tpm_rtmr_personality *pers,
+int tsm_rtmr_tpm_probe(struct tsm_rtmr_tpm *tr,
+		       const struct tsm_rtmr_tpm_personality *pers,
 		       const char *allowed);
-void tsm_rtmr_tpm_remove(struct tpm_rtmr *tr);
+void tsm_rtmr_tpm_remove(struct tsm_rtmr_tpm *tr);
 
 #endif /* _TSM_RTMR_TPM_PROVIDER_H */

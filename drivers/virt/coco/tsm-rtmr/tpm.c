@@ -15,10 +15,10 @@
 
 #include "tpm-provider.h"
 
-static char *allowed = TPM_RTMR_DEFAULT_ALLOWED;
+static char *allowed = TSM_RTMR_TPM_DEFAULT_ALLOWED;
 module_param(allowed, charp, 0444);
 MODULE_PARM_DESC(allowed,
-		 "PCRs userspace may extend (default \"" TPM_RTMR_DEFAULT_ALLOWED
+		 "PCRs userspace may extend (default \"" TSM_RTMR_TPM_DEFAULT_ALLOWED
 		 "\"; naming 16 or 23, which anyone with the TPM can reset, warns)");
 
 static int tpm_select_chip(struct tpm_chip *chip)
@@ -42,26 +42,26 @@ static int tpm_select_chip(struct tpm_chip *chip)
 	return 0;
 }
 
-static const struct tpm_rtmr_personality tpm_personality = {
+static const struct tsm_rtmr_tpm_personality tpm_personality = {
 	.name = "tpm",
 	.modname = KBUILD_MODNAME,
 	.owner = THIS_MODULE,
 	.select_chip = tpm_select_chip,
 };
 
-static struct tpm_rtmr tpm_rtmr;
+static struct tsm_rtmr_tpm tsm_rtmr_tpm;
 
-static int __init tpm_rtmr_init(void)
+static int __init tsm_rtmr_tpm_init(void)
 {
-	return tsm_rtmr_tpm_probe(&tpm_rtmr, &tpm_personality, allowed);
+	return tsm_rtmr_tpm_probe(&tsm_rtmr_tpm, &tpm_personality, allowed);
 }
-module_init(tpm_rtmr_init);
+module_init(tsm_rtmr_tpm_init);
 
-static void __exit tpm_rtmr_exit(void)
+static void __exit tsm_rtmr_tpm_exit(void)
 {
-	tsm_rtmr_tpm_remove(&tpm_rtmr);
+	tsm_rtmr_tpm_remove(&tsm_rtmr_tpm);
 }
-module_exit(tpm_rtmr_exit);
+module_exit(tsm_rtmr_tpm_exit);
 
 MODULE_DESCRIPTION("tsm-rtmr provider for TPM 2.0 PCRs");
 MODULE_LICENSE("GPL");
