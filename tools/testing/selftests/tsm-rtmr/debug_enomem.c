@@ -2,21 +2,24 @@
 /*
  * ENOMEM while staging and while committing (spec section 4: a failure to
  * stage event data is sticky, every commit fails with it until the next
- * successful write to `event`, and an entry never carries other event data
- * than what was written; issue 12 item 7).
+ * successful staging through `event` or `event_blob`, and an entry never
+ * carries other event data than what was written; issue 12 item 7).
  *
  * Needs the debug kernel's fault injection (CONFIG_FAILSLAB,
  * CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS): failslab and
  * fail_page_alloc fail every allocation of a task whose
  * /proc/<pid>/make-it-fail is 1 (task-filter). Not a test_* file, so
- * run_tests.sh leaves it out of the normal-kernel run: the reliability tier
- * runs it on the debug kernel (tools/testing/reliability.sh, stage
- * enomem), where a missing fault-injection knob is a failure, not a skip.
+ * run_tests.sh leaves it out of the normal-kernel run: make check runs it
+ * on the debug kernel (tools/testing/check.sh, stage dbg-enomem-<series>),
+ * where a missing fault-injection knob is a failure, not a skip.
  *
  * The armed window is one system call, on memory already touched, so that
  * only the kernel's allocations for that call fail:
- *   staging: configfs applies `event` data when the file is closed, so the
- *     close is armed; the module's copy of the data fails.
+ *   staging through event_blob: configfs applies the data when the file is
+ *     closed, so the close is armed; the module's copy of the data fails.
+ *   staging through event: the module copies the data in the write, so a
+ *     second write is armed (the first, unarmed, has configfs allocate its
+ *     page buffer); that write fails with ENOMEM itself.
  *   commit: the digest file's page buffer is allocated by configfs on the
  *     first write, so an invalid write (EINVAL) comes first, unarmed; the
  *     armed write of a valid digest line then fails in the commit. The
@@ -125,25 +128,15 @@ static void last_entry_is(struct __test_metadata *_metadata, size_t n,
 	free(raw);
 }
 
-TEST_F(enomem, staging_failure_is_sticky)
+/* After a staging failure: every commit fails with ENOMEM until a good one. */
+static void sticky_until_staged_again(struct __test_metadata *_metadata,
+				      FIXTURE_DATA(enomem) *self,
+				      const char *old, const char *ev)
 {
-	static const char old[] = "staged first", ev[] = "lost to ENOMEM",
-		good[] = "written again";
+	static const char good[] = "written again";
 	struct digests d;
-	int fd, r, rc;
 
-	ASSERT_OK(h_event("h", old, strlen(old)));
-	fd = open(PATHF("%s/h/event", CFS_ROOT), O_WRONLY);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ((ssize_t)strlen(ev), write(fd, ev, strlen(ev)));
-	/* configfs applies the data at this close: the module's copy fails */
-	ASSERT_OK(arm(self, true));
-	rc = close(fd);
-	r = arm(self, false);
-	ASSERT_OK(r);
-	TH_LOG("the armed close returned %d", rc);
 	ASSERT_OK(snap_take(&self->s0, PROV, "obs", NREGS));
-
 	/* sticky: neither the old event nor none is committed */
 	ASSERT_OK(digests_of_str(&d, BANKS, ev));
 	EXPECT_ERRNO(ENOMEM, h_commit("h", &d));
@@ -153,11 +146,51 @@ TEST_F(enomem, staging_failure_is_sticky)
 	EXPECT_UNCHANGED(&self->s0, PROV, "obs", NREGS);
 	EXPECT_ATTR("h", "last_recnum", "0\n");
 
-	/* a successful write to event clears it */
+	/* a successful staging clears it */
 	ASSERT_OK(h_event("h", good, strlen(good)));
 	ASSERT_OK(digests_of_str(&d, BANKS, good));
 	ASSERT_OK(h_commit("h", &d));
 	last_entry_is(_metadata, 2, &d, good, strlen(good));
+}
+
+TEST_F(enomem, staging_failure_is_sticky_event_blob)
+{
+	static const char old[] = "staged first", ev[] = "lost to ENOMEM";
+	int fd, r, rc;
+
+	ASSERT_OK(h_event_blob("h", old, strlen(old)));
+	fd = open(PATHF("%s/h/event_blob", CFS_ROOT), O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ((ssize_t)strlen(ev), write(fd, ev, strlen(ev)));
+	/* configfs applies the data at this close: the module's copy fails */
+	ASSERT_OK(arm(self, true));
+	rc = close(fd);
+	r = arm(self, false);
+	ASSERT_OK(r);
+	TH_LOG("the armed close returned %d", rc);
+	sticky_until_staged_again(_metadata, self, old, ev);
+}
+
+TEST_F(enomem, staging_failure_is_sticky_event)
+{
+	static const char old[] = "staged first", ev[] = "lost to ENOMEM";
+	ssize_t n;
+	int fd, e, r;
+
+	fd = open(PATHF("%s/h/event", CFS_ROOT), O_WRONLY);
+	ASSERT_LE(0, fd);
+	/* unarmed: stages old, and configfs allocates its page buffer */
+	ASSERT_EQ((ssize_t)strlen(old), write(fd, old, strlen(old)));
+	ASSERT_OK(arm(self, true));
+	n = pwrite(fd, ev, strlen(ev), 0);
+	e = errno;
+	r = arm(self, false);
+	ASSERT_OK(r);
+	/* the text door answers the writer: ENOMEM from the write itself */
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(ENOMEM, e);
+	ASSERT_EQ(0, close(fd));
+	sticky_until_staged_again(_metadata, self, old, ev);
 }
 
 TEST_F(enomem, commit_failure_keeps_the_staged_event)
