@@ -20,7 +20,8 @@
 #   vm-sim      the simulator kselftests (run_tests.sh --sim), make check-quick
 #   vm-notpm    the rules that need a guest without a TPM (no_tpm.sh)
 #   vm-kexec    test_import, then the log carried over a kexec (kexec_e2e.sh)
-#   vm-cfstsm   configfs-tsm's load orders on Debian's own tsm.ko
+#   vm-cfstsm   configfs-tsm's load orders on Debian's own tsm.ko, and the
+#               TDX emulator's TD quotes through it (test_tdx_emu)
 #   intree      the sources built in the debug kernel's tree (intree.sh)
 #   dbg-build   the debug kernel and the modules against it (added before
 #               the first dbg-* stage of its series)
@@ -115,9 +116,10 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 		# command again fails the stage (run-vm.sh: no status)
 		echo "$vm" --kver "$k" --kexec --timeout 900 \
 			--log-dir "build/vm/check-kexec-$k" -- /tests/tsm-rtmr/kexec_e2e.sh ;;
-	vm-cfstsm)
+	vm-cfstsm)	# and the TDX emulator's TD quotes, which need configfs-tsm
+		# and are built against this kernel's headers only
 		echo "$vm" --kver "$k" --timeout 600 --log-dir "build/vm/check-cfstsm-$k" \
-			-- /tests/tsm-rtmr/run_tests.sh test_configfs_tsm.sh ;;
+			-- /tests/tsm-rtmr/run_tests.sh test_configfs_tsm.sh test_tdx_emu ;;
 	intree)	echo tools/testing/debug-kernel/intree.sh --kernel "$k" ;;
 	dbg-*)	echo tools/testing/debug-kernel/stage.sh "${base#dbg-}" "$k" ;;
 	*)	return 1 ;;

@@ -107,6 +107,10 @@ else
 fi
 
 kconfig=$(grep -o 'CONFIG_TSM_RTMR[A-Z0-9_]*=m' Makefile | sort -u | tr '\n' ' ')
+# The test-only TDX emulator is not in the Makefile's list (that list is
+# what modules_install installs, and the emulator must never be), but it is
+# linted like every module.
+kconfig="$kconfig CONFIG_TSM_RTMR_TDX_EMU=m"
 # The .ko files that kconfig asks for, by the Makefile's obj- lines.
 want_kos=$(for c in $kconfig; do
 	sed -n "s/^obj-\$(${c%=m})[[:space:]]*+= *\([a-z_0-9]*\)\.o.*/\1.ko/p" \
