@@ -9,7 +9,7 @@
 # --debug-kernel  boot the debug kernel (KASAN, lockdep, kmemleak) through
 #                 tools/testing/debug-kernel/run.sh; default: Debian's
 #                 kernel through tools/testing/vm/run-vm.sh
-# --long          1800 s (make fuzz-kernel); default 60 s
+# --long          1800 s (make abi-fuzz); default 60 s
 # --threads N     threads per process sharing one set of open files (the
 #                 fuzzer's -T); default 3, 0 turns the mode off
 # The seed is printed first; a failure prints it again. Exit non-zero on
