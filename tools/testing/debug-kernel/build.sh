@@ -145,7 +145,6 @@ if [ $kernel_only = 0 ]; then
 	# shellcheck disable=SC2086 # one word per option
 	if ! make -C "$KDIR" M="$ko.tmp" -j"$jobs" $kconfig \
 		CONFIG_TSM_RTMR_KUNIT_TEST=y \
-		CONFIG_TSM_RTMR_TDX_KUNIT_TEST=m \
 		W=1 KCFLAGS="${DEBUG_KCFLAGS:-}" modules > "$ko.tmp.log" 2>&1; then
 		cat "$ko.tmp.log" >&2
 		die "module build against the debug kernel failed"

@@ -161,17 +161,17 @@ build() {
 }
 
 extra=()
-want="./tsm_rtmr.ko ./tsm_rtmr_sim.ko ./tsm_rtmr_tdx.ko ./tsm_rtmr_tdx_kunit.ko ./tsm_rtmr_tpm.ko ./tsm_rtmr_tpm_provider.ko "
+want="./tsm_rtmr.ko ./tsm_rtmr_sim.ko ./tsm_rtmr_tdx.ko ./tsm_rtmr_tpm.ko ./tsm_rtmr_tpm_provider.ko "
 # TSM_RTMR_TPM_PROVIDER has no prompt: asked for, it checks that the
 # providers select it, modular or built in.
 modular=(TSM_RTMR=m TSM_RTMR_SIM=m TSM_RTMR_TPM=m TSM_RTMR_TPM_PROVIDER=m
-	 TSM_RTMR_TDX=m TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=m)
+	 TSM_RTMR_TDX=m TSM_RTMR_KUNIT_TEST=y)
 builtin=(TSM_RTMR=y TSM_RTMR_SIM=y TSM_RTMR_TPM=y TSM_RTMR_TPM_PROVIDER=y
-	 TSM_RTMR_TDX=y TSM_RTMR_KUNIT_TEST=y TSM_RTMR_TDX_KUNIT_TEST=y)
+	 TSM_RTMR_TDX=y TSM_RTMR_KUNIT_TEST=y)
 providers="the core and three providers"
 if has_configfs_tsm "$kernel"; then
 	extra=(W=1)
-	want="./tsm_rtmr.ko ./tsm_rtmr_sim.ko ./tsm_rtmr_snp_vtpm.ko ./tsm_rtmr_tdx.ko ./tsm_rtmr_tdx_kunit.ko ./tsm_rtmr_tpm.ko ./tsm_rtmr_tpm_provider.ko "
+	want="./tsm_rtmr.ko ./tsm_rtmr_sim.ko ./tsm_rtmr_snp_vtpm.ko ./tsm_rtmr_tdx.ko ./tsm_rtmr_tpm.ko ./tsm_rtmr_tpm_provider.ko "
 	modular+=(TSM_RTMR_SNP_VTPM=m TDX_GUEST_DRIVER=m SEV_GUEST=m TSM_REPORTS=m)
 	builtin+=(TSM_RTMR_SNP_VTPM=y TDX_GUEST_DRIVER=y SEV_GUEST=y TSM_REPORTS=y)
 	providers="the core, four providers, configfs-tsm, tdx-guest and sev-guest"

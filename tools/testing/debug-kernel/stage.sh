@@ -52,7 +52,7 @@ else
 	W=16 N=${RELIABILITY_COMMITS:-2000} FUZZ=${RELIABILITY_FUZZ_SECS:-60}
 	CYCLES=${RELIABILITY_CYCLES:-5000} TMO=1500
 fi
-KUNIT_SUITES="tsm_rtmr_digest tsm_rtmr_record tsm_rtmr_log tsm_rtmr_commit tsm_rtmr_import tsm_rtmr_tdx"
+KUNIT_SUITES="tsm_rtmr_digest tsm_rtmr_record tsm_rtmr_log tsm_rtmr_commit tsm_rtmr_import"
 mkdir -p build/vm
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
@@ -99,8 +99,6 @@ kunit|kunit-only)
 	[ "$stage" = kunit ] && tests=/tests/tsm-rtmr/run_tests.sh
 	guest kunit -- '
 /sbin/modprobe tsm_rtmr || echo "not ok - modprobe tsm_rtmr (KUnit)"
-/sbin/modprobe tsm_rtmr_tdx_kunit || echo "not ok - modprobe tsm_rtmr_tdx_kunit"
-/sbin/rmmod tsm_rtmr_tdx_kunit
 '"$tests"
 	rc=$?
 	# shellcheck disable=SC2086 # a list of suite names
