@@ -17,8 +17,10 @@
 
 #include <crypto/hash.h>
 #include <linux/bitmap.h>
+#include <linux/cleanup.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
+#include <linux/spinlock.h>
 
 #include "tsm-rtmr-core.h"
 
@@ -65,19 +67,18 @@ void tsm_rtmr_shadow_set(struct tsm_rtmr_dev *dev, unsigned int index,
 			 const u8 *value)
 {
 	lockdep_assert_held(&dev->lock);
-	spin_lock(&dev->shadow_lock);
-	memcpy(tsm_rtmr_shadow(dev, index), value, dev->digests_size);
-	set_bit(index, dev->shadow_valid);
-	spin_unlock(&dev->shadow_lock);
+	scoped_guard(spinlock, &dev->shadow_lock) {
+		memcpy(tsm_rtmr_shadow(dev, index), value, dev->digests_size);
+		set_bit(index, dev->shadow_valid);
+	}
 }
 
 static void tsm_rtmr_shadow_forget(struct tsm_rtmr_dev *dev,
 				   unsigned int index)
 {
 	lockdep_assert_held(&dev->lock);
-	spin_lock(&dev->shadow_lock);
-	clear_bit(index, dev->shadow_valid);
-	spin_unlock(&dev->shadow_lock);
+	scoped_guard(spinlock, &dev->shadow_lock)
+		clear_bit(index, dev->shadow_valid);
 }
 
 static bool tsm_rtmr_shadow_get(struct tsm_rtmr_dev *dev, unsigned int index,
@@ -85,11 +86,12 @@ static bool tsm_rtmr_shadow_get(struct tsm_rtmr_dev *dev, unsigned int index,
 {
 	bool valid;
 
-	spin_lock(&dev->shadow_lock);
-	valid = test_bit(index, dev->shadow_valid);
-	if (valid)
-		memcpy(value, tsm_rtmr_shadow(dev, index), dev->digests_size);
-	spin_unlock(&dev->shadow_lock);
+	scoped_guard(spinlock, &dev->shadow_lock) {
+		valid = test_bit(index, dev->shadow_valid);
+		if (valid)
+			memcpy(value, tsm_rtmr_shadow(dev, index),
+			       dev->digests_size);
+	}
 	return valid;
 }
 
@@ -346,7 +348,6 @@ int tsm_rtmr_commit(struct tsm_rtmr_dev *dev, const struct tsm_rtmr_entry *e,
 void tsm_rtmr_shadow_forget_all(struct tsm_rtmr_dev *dev)
 {
 	lockdep_assert_held(&dev->lock);
-	spin_lock(&dev->shadow_lock);
-	bitmap_zero(dev->shadow_valid, TSM_RTMR_MAX_REGISTERS);
-	spin_unlock(&dev->shadow_lock);
+	scoped_guard(spinlock, &dev->shadow_lock)
+		bitmap_zero(dev->shadow_valid, TSM_RTMR_MAX_REGISTERS);
 }

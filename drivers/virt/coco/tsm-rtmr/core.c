@@ -14,6 +14,7 @@
 #include <crypto/hash.h>
 #include <crypto/hash_info.h>
 #include <linux/bitmap.h>
+#include <linux/cleanup.h>
 #include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/lockdep.h>
@@ -247,17 +248,14 @@ static int tsm_rtmr_dev_init_crypto(struct tsm_rtmr_dev *dev)
 
 static int tsm_rtmr_dev_init_log(struct tsm_rtmr_dev *dev)
 {
+	u8 *hdr __free(kfree) = NULL;
 	size_t len = tsm_rtmr_header_size(dev->nr_algs);
-	u8 *hdr;
-	int rc;
 
 	hdr = kmalloc(len, GFP_KERNEL);
 	if (!hdr)
 		return -ENOMEM;
 	tsm_rtmr_build_header(dev->algs, dev->nr_algs, hdr);
-	rc = tsm_rtmr_log_init(&dev->log, hdr, len);
-	kfree(hdr);
-	return rc;
+	return tsm_rtmr_log_init(&dev->log, hdr, len);
 }
 
 static struct tsm_rtmr_dev *tsm_rtmr_dev_create(struct tsm_rtmr_provider *p)

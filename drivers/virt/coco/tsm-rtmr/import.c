@@ -31,6 +31,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cleanup.h>
 #include <linux/lockdep.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
@@ -373,27 +374,24 @@ static int import_adopt(struct import_state *st)
 ssize_t tsm_rtmr_import(struct tsm_rtmr_dev *dev, struct iov_iter *from)
 {
 	size_t len = iov_iter_count(from);
-	struct import_state *st;
+	struct import_state *st __free(kfree) = NULL;
+	u8 *replay __free(kfree) = NULL;
 	int rc;
 
 	if (len > READ_ONCE(tsm_rtmr_max_log_bytes))
 		return -ENOSPC;
 	/* Not on the stack: a log's locks and wait queue grow under lockdep. */
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st)
+	replay = import_alloc_replay(dev);
+	if (!st || !replay)
 		return -ENOMEM;
 	st->dev = dev;
-	st->replay = import_alloc_replay(dev);
-	rc = st->replay ? import_hold(st) : -ENOMEM;
-	if (rc) {
-		kfree(st->replay);
-		kfree(st);
+	st->replay = replay;
+	rc = import_hold(st);
+	if (rc)
 		return rc;
-	}
 	rc = import_prepare(st, from) ?: import_adopt(st);
 	tsm_rtmr_log_destroy(&st->copy);
-	kfree(st->replay);
-	kfree(st);
 	/* After tsm_rtmr_pin(): an adopted log keeps the module pinned. */
 	module_put(dev->owner);
 	return rc ?: len;

@@ -30,10 +30,12 @@
  * memory.
  */
 
+#include <linux/cleanup.h>
 #include <linux/gfp.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/sched/signal.h>
+#include <linux/spinlock.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
@@ -355,10 +357,10 @@ bool tsm_rtmr_log_import_base(struct tsm_rtmr_log *log,
 {
 	bool imported_only;
 
-	spin_lock(&log->lock);
-	log_extent_locked(log, base);
-	imported_only = !log->committed;
-	spin_unlock(&log->lock);
+	scoped_guard(spinlock, &log->lock) {
+		log_extent_locked(log, base);
+		imported_only = !log->committed;
+	}
 	return imported_only;
 }
 
@@ -431,18 +433,16 @@ int tsm_rtmr_log_adopt(struct tsm_rtmr_log *log, struct tsm_rtmr_log *copy,
 			     log->count * pos_size, nr * pos_size);
 	if (rc)
 		return rc;
-	spin_lock(&log->lock);
-	log_extend_locked(log, nr, len, ascii_len);
-	spin_unlock(&log->lock);
+	scoped_guard(spinlock, &log->lock)
+		log_extend_locked(log, nr, len, ascii_len);
 	return 0;
 }
 
 /* The staged record's extend is about to start. */
 void tsm_rtmr_log_begin(struct tsm_rtmr_log *log)
 {
-	spin_lock(&log->lock);
-	log->in_flight = true;
-	spin_unlock(&log->lock);
+	scoped_guard(spinlock, &log->lock)
+		log->in_flight = true;
 }
 
 /* The commit in flight has ended; log->lock held. */
@@ -479,13 +479,13 @@ u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 		.bin = log->len,
 		.ascii = log->ascii_len,
 	});
-	spin_lock(&log->lock);
-	log_extend_locked(log, 1, len, ascii_len);
-	log->committed = true;
-	log->state_len += state;
-	log->nr_uncertain += uncertain;
-	log_end_locked(log);
-	spin_unlock(&log->lock);
+	scoped_guard(spinlock, &log->lock) {
+		log_extend_locked(log, 1, len, ascii_len);
+		log->committed = true;
+		log->state_len += state;
+		log->nr_uncertain += uncertain;
+		log_end_locked(log);
+	}
 	log_end_wake(log);
 	return recnum;
 }
@@ -493,9 +493,8 @@ u64 tsm_rtmr_log_publish(struct tsm_rtmr_log *log, size_t len,
 /* End the commit in flight without its record: the register is unchanged. */
 void tsm_rtmr_log_abandon(struct tsm_rtmr_log *log)
 {
-	spin_lock(&log->lock);
-	log_end_locked(log);
-	spin_unlock(&log->lock);
+	scoped_guard(spinlock, &log->lock)
+		log_end_locked(log);
 	log_end_wake(log);
 }
 
@@ -503,9 +502,8 @@ void tsm_rtmr_log_abandon(struct tsm_rtmr_log *log)
 void tsm_rtmr_log_snapshot(struct tsm_rtmr_log *log,
 			   struct tsm_rtmr_snap *snap)
 {
-	spin_lock(&log->lock);
-	log_extent_locked(log, snap);
-	spin_unlock(&log->lock);
+	scoped_guard(spinlock, &log->lock)
+		log_extent_locked(log, snap);
 }
 
 /**
@@ -523,6 +521,7 @@ int tsm_rtmr_log_snapshot_settled(struct tsm_rtmr_log *log,
 {
 	u64 ended;
 
+	/* Not a guard(): the lock is dropped to sleep in the middle. */
 	spin_lock(&log->lock);
 	if (log->in_flight) {
 		ended = log->ended;
@@ -608,9 +607,8 @@ ssize_t tsm_rtmr_log_read_state(struct tsm_rtmr_log *log, size_t pos,
 	struct state_out o = { .to = to, .skip = pos };
 	size_t len;
 
-	spin_lock(&log->lock);
-	len = log->state_len;
-	spin_unlock(&log->lock);
+	scoped_guard(spinlock, &log->lock)
+		len = log->state_len;
 	if (!len) {
 		state_put(&o, "ok\n", 3);
 	} else {
