@@ -11,9 +11,6 @@
 __attribute__((format(printf, 3, 4)))
 void tr_set_error(struct tr_error *err, size_t offset, const char *fmt, ...);
 const EVP_MD *tr_evp_md(const struct tr_alg *alg);
-/* H(a || b): the extend operation. */
-int tr_hash2(const struct tr_alg *alg, const void *a, size_t a_len,
-	     const void *b, size_t b_len, uint8_t *out);
 int tr_buf_put_u32(struct tr_buf *b, uint32_t v);
 int tr_buf_put_u16(struct tr_buf *b, uint16_t v);
 

@@ -13,7 +13,7 @@
  * struct tr_error (which may be NULL), leaves a one-line reason there.
  *
  * Hashing goes through OpenSSL EVP only; EVP_MD objects are fetched once and
- * cached, so the first call to any hashing function is not thread-safe.
+ * cached (threads racing to the first fetch may each fetch; one is kept).
  * A parsed log is immutable and may be shared between threads.
  *
  * License: LGPL-2.1-or-later (the CLI and tests around it: GPL-2.0).
@@ -72,6 +72,10 @@ const struct tr_alg *tr_alg_by_name_len(const char *name, size_t len);
 /* Hash @len bytes with @alg through EVP into @out (alg->size bytes). */
 int tr_hash(const struct tr_alg *alg, const void *data, size_t len,
 	    uint8_t *out);
+
+/* H(@a || @b) with @alg into @out: the extend operation. */
+int tr_hash2(const struct tr_alg *alg, const void *a, size_t a_len,
+	     const void *b, size_t b_len, uint8_t *out);
 
 /* Lowercase hex of @len bytes into @out (2 * len + 1 bytes). */
 void tr_hex(const uint8_t *bytes, size_t len, char *out);

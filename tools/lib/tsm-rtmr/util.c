@@ -72,16 +72,27 @@ void tr_set_error(struct tr_error *err, size_t offset, const char *fmt, ...)
 const EVP_MD *tr_evp_md(const struct tr_alg *alg)
 {
 	static EVP_MD *cache[sizeof(algs) / sizeof(algs[0])];
-	static bool tried[sizeof(algs) / sizeof(algs[0])];
 	size_t i = (size_t)(alg - algs);
+	EVP_MD *md, *none = NULL;
 
 	if (i >= sizeof(algs) / sizeof(algs[0]))
 		return NULL;
-	if (!tried[i]) {
-		cache[i] = EVP_MD_fetch(NULL, alg->evp_name, NULL);
-		tried[i] = true;
+	/*
+	 * Threads (the stress and concurrency tests hash from several) may
+	 * race to the first fetch: each fetches, the first stored is kept and
+	 * the others freed. A failed fetch is tried again on the next call.
+	 */
+	md = __atomic_load_n(&cache[i], __ATOMIC_ACQUIRE);
+	if (md)
+		return md;
+	md = EVP_MD_fetch(NULL, alg->evp_name, NULL);
+	if (md && !__atomic_compare_exchange_n(&cache[i], &none, md, false,
+					       __ATOMIC_ACQ_REL,
+					       __ATOMIC_ACQUIRE)) {
+		EVP_MD_free(md);
+		md = none;
 	}
-	return cache[i];
+	return md;
 }
 
 int tr_hash(const struct tr_alg *alg, const void *data, size_t len,
