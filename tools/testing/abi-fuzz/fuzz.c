@@ -146,7 +146,7 @@ static size_t gen_digest(const char *h, char *out, size_t size)
 		for (j = 0; j < ds.alg[i]->size; j++)
 			ds.d[i][j] = rnd();
 	if (ds.n == 1 && rn(3) == 0) {
-		hexenc(ds.d[0], ds.alg[0]->size, out);
+		tr_hex(ds.d[0], ds.alg[0]->size, out);
 		len = strlen(out);
 	} else {
 		digest_str(&ds, out, size);

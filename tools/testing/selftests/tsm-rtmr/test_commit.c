@@ -36,12 +36,12 @@ static void ascii_line(char *out, size_t size, unsigned long recnum,
 	off = snprintf(out, size, "%lu %u 0x%08x", recnum, log_index, type);
 	for (i = 0; i < ds->n; i++) {
 		off += snprintf(out + off, size - off, " %s:", ds->alg[i]->name);
-		hexenc(ds->d[i], ds->alg[i]->size, out + off);
+		tr_hex(ds->d[i], ds->alg[i]->size, out + off);
 		off += 2 * ds->alg[i]->size;
 	}
 	out[off++] = ' ';
 	if (evlen) {
-		hexenc(ev, evlen, out + off);
+		tr_hex(ev, evlen, out + off);
 		off += 2 * evlen;
 	} else {
 		out[off++] = '-';
@@ -176,7 +176,7 @@ TEST_F(commit, value_chain_known_inputs)
 	 */
 	{
 		unsigned char zero[48] = { 0 }, g[48], want[48];
-		const struct alg_desc *a = alg_by_name("sha384", 6);
+		const struct tr_alg *a = tr_alg_by_name_len("sha384", 6);
 
 		ASSERT_OK(hash2(a, "gamma", 5, NULL, 0, g));
 		ASSERT_OK(hash2(a, zero, 48, g, 48, want));
@@ -362,8 +362,8 @@ TEST_F(commit, digest_syntax_accepted)
 	int i, k = 0;
 
 	ASSERT_OK(digests_of_str(&d, BANKS, "syntax"));
-	hexenc(d.d[0], 32, h256);
-	hexenc(d.d[1], 48, h384);
+	tr_hex(d.d[0], 32, h256);
+	tr_hex(d.d[1], 48, h384);
 	for (i = 0; i < 64; i++)
 		u256[i] = toupper(h256[i]);
 	u256[64] = 0;
@@ -409,7 +409,7 @@ TEST_F(commit, digest_bare_hex_single_bank)
 	ASSERT_OK(h_open("h", NULL, 0));
 	EXPECT_ATTR("h", "algs", "sha384\n");
 	ASSERT_OK(digests_of_str(&d, "sha384", "bare"));
-	hexenc(d.d[0], 48, hex);
+	tr_hex(d.d[0], 48, hex);
 	snprintf(s, sizeof(s), "%s\n", hex);
 	EXPECT_OK(h_write("h", "digest", s));
 	EXPECT_OK(h_write("h", "digest", hex));
@@ -503,7 +503,7 @@ TEST_F(commit, tpm2_eventlog_parses_and_replays)
 			continue;
 		}
 		{
-			const struct alg_desc *a = alg_by_name(bank, strlen(bank));
+			const struct tr_alg *a = tr_alg_by_name_len(bank, strlen(bank));
 			unsigned char got[MAX_DIGEST];
 			int r = idx - SIM_LOG_OFFSET, b;
 

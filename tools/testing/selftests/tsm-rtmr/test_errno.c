@@ -180,8 +180,8 @@ TEST_F(abi, digest_malformed_einval)
 	struct tlog l;
 	size_t i;
 
-	hexenc(self->d.d[0], 32, h256);
-	hexenc(self->d.d[1], 48, h384);
+	tr_hex(self->d.d[0], 32, h256);
+	tr_hex(self->d.d[1], 48, h384);
 	ASSERT_OK(h_write("h", "event_type", "0xd\n"));
 	ASSERT_OK(h_event("h", ev, sizeof(ev) - 1));
 	for (i = 0; i < ARRAY_SIZE(fmt); i++) {

@@ -318,7 +318,7 @@ static int pcr_extend_directly(unsigned int pcr, const struct digests *ds)
 	for (j = 0; j < ds->n; j++) {
 		off += snprintf(arg + off, sizeof(arg) - off, "%s%s=",
 				j ? "," : "", ds->alg[j]->name);
-		hexenc(ds->d[j], ds->alg[j]->size, arg + off);
+		tr_hex(ds->d[j], ds->alg[j]->size, arg + off);
 		off += 2 * ds->alg[j]->size;
 	}
 	return sh(TCTI " tpm2_pcrextend %u:%s", pcr, arg);

@@ -34,6 +34,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
+#include <openssl/evp.h>
 #include <openssl/param_build.h>
 
 #include "tsm_rtmr_test.h"
@@ -75,9 +76,9 @@ static void result(bool ok, const char *fmt, ...)
 
 #define CHECK(cond, ...) result(!!(cond), __VA_ARGS__)
 
-static const struct alg_desc *sha384(void)
+static const struct tr_alg *sha384(void)
 {
-	return alg_by_name("sha384", 6);
+	return tr_alg_by_name_len("sha384", 6);
 }
 
 /* RTMR @r as a verifier replays it: the CCEL, then the log's records. */

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers shared by the tsm-rtmr kselftests: sysfs/configfs/securityfs
- * access, simulator loading, digests, a strict parser of the binary event
- * log, replay, and snapshots used to prove that a failed operation changed
- * nothing.
+ * access, simulator loading, digests, the binary event log, and snapshots
+ * used to prove that a failed operation changed nothing.
+ *
+ * The configfs root, the algorithm table, hex, hashing and the TCG log
+ * codec (build, parse, replay) are libtsm-rtmr's (tools/lib/tsm-rtmr),
+ * linked as selftests/bpf links libbpf; what is here adapts them to the
+ * tests' errno-returning helpers. The referees of the bytes stay the
+ * tests' own: the register model (extend_model), ascii_render, and
+ * tpm2_eventlog and the host checks outside C.
  *
  * Every helper that can fail returns 0 (or a length) on success and a
  * negative errno on failure, so tests can compare errnos directly.
@@ -26,32 +32,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
+#include "tsm-rtmr.h"
 
 /*
- * The handle directory, found as Documentation/ABI/testing/configfs-tsm-rtmr
- * says an agent finds it on any kernel: /sys/kernel/config/tsm/rtmrs where
- * that is a directory, else /sys/kernel/config/tsm-rtmr/rtmrs (kernels
- * with configfs-tsm, CONFIG_TSM_REPORTS, 6.7+). Remembered once found;
- * while neither exists (the core not loaded yet) it is the first, and
- * nothing is remembered. CFS_ROOT is an expression: build paths with
+ * The handle directory: libtsm-rtmr's tr_configfs_root(), the rule
+ * Documentation/ABI/testing/configfs-tsm-rtmr gives agents. While neither
+ * directory exists (the core not loaded yet) a path under which every
+ * access fails ENOENT. CFS_ROOT is an expression: build paths with
  * PATHF("%s/...", CFS_ROOT), not by string concatenation.
  */
-#define CFS_TSM		"/sys/kernel/config/tsm/rtmrs"
-#define CFS_TSM_RTMR	"/sys/kernel/config/tsm-rtmr/rtmrs"
-
 static inline const char *cfs_root(void)
 {
-	static const char *root;
-	struct stat st;
+	const char *root = tr_configfs_root();
 
-	if (root)
-		return root;
-	if (!stat(CFS_TSM, &st) && S_ISDIR(st.st_mode))
-		root = CFS_TSM;
-	else if (!stat(CFS_TSM_RTMR, &st) && S_ISDIR(st.st_mode))
-		root = CFS_TSM_RTMR;
-	return root ? root : CFS_TSM;
+	return root ? root : "/sys/kernel/config/tsm-rtmr-not-loaded";
 }
 
 #define CFS_ROOT	cfs_root()
@@ -62,52 +56,16 @@ static inline const char *cfs_root(void)
 
 #define DEFAULT_MAX_LOG_BYTES	67108864UL
 #define DEFAULT_MAX_EVENT_BYTES	65536UL
-#define EV_NO_ACTION		0x3
-#define EV_EVENT_TAG		0x6
+#define EV_NO_ACTION		TR_EV_NO_ACTION
+#define EV_EVENT_TAG		TR_EV_EVENT_TAG
 #define SIM_LOG_OFFSET		1	/* sim register n is log index n + 1 */
 
 #define MAX_BANKS	5
-#define MAX_DIGEST	64
+#define MAX_DIGEST	TR_MAX_DIGEST
 #define MAX_REGS	32
 
 /* The default simulator of most tests: two banks, four registers. */
 #define SIM_2BANKS	"nr_registers=4 algs=sha256,sha384"
-
-struct alg_desc {
-	const char *name;
-	const char *ossl;
-	uint16_t id;
-	uint16_t size;
-};
-
-static const struct alg_desc tsm_algs[] = {
-	{ "sha1",    "sha1",   0x0004, 20 },
-	{ "sha256",  "sha256", 0x000b, 32 },
-	{ "sha384",  "sha384", 0x000c, 48 },
-	{ "sha512",  "sha512", 0x000d, 64 },
-	{ "sm3_256", "sm3",    0x0012, 32 },
-};
-
-static inline const struct alg_desc *alg_by_name(const char *name, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(tsm_algs) / sizeof(tsm_algs[0]); i++)
-		if (strlen(tsm_algs[i].name) == len &&
-		    !strncmp(tsm_algs[i].name, name, len))
-			return &tsm_algs[i];
-	return NULL;
-}
-
-static inline const struct alg_desc *alg_by_id(uint16_t id)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(tsm_algs) / sizeof(tsm_algs[0]); i++)
-		if (tsm_algs[i].id == id)
-			return &tsm_algs[i];
-	return NULL;
-}
 
 /* "ENOENT" for -2, "success" for 0, the number otherwise. Not reentrant. */
 static inline const char *errname(int r)
@@ -479,99 +437,47 @@ static inline int sim_fault(const char *mode)
 }
 
 /* ------------------------------------------------------------------ */
-/* hex and hashing                                                     */
-
-static inline void hexenc(const unsigned char *in, size_t n, char *out)
-{
-	static const char x[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = x[in[i] >> 4];
-		out[2 * i + 1] = x[in[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static inline int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+/* hex and hashing: libtsm-rtmr's                                     */
 
 /* Exactly 2*@n hex digits into @out. 0 or -EINVAL. */
 static inline int hexdec(const char *in, size_t n, unsigned char *out)
 {
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int hi = hexval(in[2 * i]), lo;
-
-		if (hi < 0)
-			return -EINVAL;
-		lo = hexval(in[2 * i + 1]);
-		if (lo < 0)
-			return -EINVAL;
-		out[i] = hi << 4 | lo;
-	}
-	return 0;
+	return tr_unhex(in, 2 * n, out, n) == (long)n ? 0 : -EINVAL;
 }
 
 /* H(a || b) with the given algorithm; b may be NULL. */
-static inline int hash2(const struct alg_desc *alg, const void *a, size_t alen,
+static inline int hash2(const struct tr_alg *alg, const void *a, size_t alen,
 			const void *b, size_t blen, unsigned char *out)
 {
-	const EVP_MD *md = EVP_get_digestbyname(alg->ossl);
-	EVP_MD_CTX *ctx;
-	unsigned int len = 0;
-	int ok;
+	int r = b ? tr_hash2(alg, a, alen, b, blen, out) :
+		    tr_hash(alg, a, alen, out);
 
-	if (!md)
-		return -ENOSYS;
-	ctx = EVP_MD_CTX_new();
-	if (!ctx)
-		return -ENOMEM;
-	ok = EVP_DigestInit_ex(ctx, md, NULL) &&
-	     EVP_DigestUpdate(ctx, a, alen) &&
-	     (!b || EVP_DigestUpdate(ctx, b, blen)) &&
-	     EVP_DigestFinal_ex(ctx, out, &len);
-	EVP_MD_CTX_free(ctx);
-	return ok && len == alg->size ? 0 : -EIO;
+	return r == TR_E_UNSUPPORTED ? -ENOSYS : r ? -EIO : 0;
 }
 
 /* A set of digests in bank order, as a commit carries them. */
 struct digests {
 	int n;
-	const struct alg_desc *alg[MAX_BANKS];
+	const struct tr_alg *alg[MAX_BANKS];
 	unsigned char d[MAX_BANKS][MAX_DIGEST];
 };
 
 /* Parse "sha256,sha384" or "sha256 sha384\n" into the algorithm list. */
 static inline int banks_parse(struct digests *ds, const char *list)
 {
-	const char *p = list;
+	char spaced[256], *c;
+	unsigned int n = 0;
+	int r;
 
 	memset(ds, 0, sizeof(*ds));
-	while (*p) {
-		size_t len = strcspn(p, ", \t\n");
-
-		if (len) {
-			if (ds->n == MAX_BANKS)
-				return -E2BIG;
-			ds->alg[ds->n] = alg_by_name(p, len);
-			if (!ds->alg[ds->n])
-				return -EINVAL;
-			ds->n++;
-		}
-		p += len;
-		if (*p)
-			p++;
-	}
-	return ds->n ? 0 : -EINVAL;
+	if (strlen(list) >= sizeof(spaced))
+		return -E2BIG;
+	strcpy(spaced, list);
+	for (c = spaced; (c = strchr(c, ',')); )
+		*c = ' ';
+	r = tr_parse_alg_list(spaced, ds->alg, MAX_BANKS, &n, NULL);
+	ds->n = n;
+	return r == TR_E_LIMIT ? -E2BIG : r ? -EINVAL : 0;
 }
 
 /* Digests of @data with every bank of @banks ("sha256,sha384"). */
@@ -591,21 +497,21 @@ static inline int digests_of_str(struct digests *ds, const char *banks,
 	return digests_of(ds, banks, s, strlen(s));
 }
 
-/* "sha256:<hex> sha384:<hex>\n" */
+/* "sha256:<hex> sha384:<hex>\n" (tr_digest_line) */
 static inline const char *digest_str(const struct digests *ds, char *out,
 				     size_t size)
 {
+	uint8_t cat[MAX_BANKS * MAX_DIGEST];
 	size_t off = 0;
 	int i;
 
-	out[0] = '\0';
-	for (i = 0; i < ds->n && off + 2 * MAX_DIGEST + 16 < size; i++) {
-		off += snprintf(out + off, size - off, "%s%s:", i ? " " : "",
-				ds->alg[i]->name);
-		hexenc(ds->d[i], ds->alg[i]->size, out + off);
-		off += 2 * ds->alg[i]->size;
+	for (i = 0; i < ds->n; i++) {
+		memcpy(cat + off, ds->d[i], ds->alg[i]->size);
+		off += ds->alg[i]->size;
 	}
-	snprintf(out + off, size - off, "\n");
+	out[0] = '\0';
+	if (tr_digest_line(ds->alg, ds->n, cat, out, size) < 0)
+		snprintf(out, size, "\n");
 	return out;
 }
 
@@ -648,11 +554,11 @@ static inline int value_parse(const char *text, struct digests *ds)
 	while (*p) {
 		const char *colon = strchr(p, ':');
 		const char *nl;
-		const struct alg_desc *a;
+		const struct tr_alg *a;
 
 		if (!colon || ds->n == MAX_BANKS)
 			return -EBADMSG;
-		a = alg_by_name(p, colon - p);
+		a = tr_alg_by_name_len(p, colon - p);
 		if (!a)
 			return -EBADMSG;
 		nl = strchr(colon, '\n');
@@ -709,12 +615,14 @@ struct log_entry {
 	size_t len;		/* record length */
 };
 
+/* A log parsed by tr_log_parse, in the tests' shape. */
 struct tlog {
 	int nalgs;
-	const struct alg_desc *alg[MAX_BANKS];
+	const struct tr_alg *alg[MAX_BANKS];
 	size_t hdr_len;
 	size_t n;
 	struct log_entry *e;
+	struct tr_log *lib;	/* for log_replay */
 };
 
 static inline uint32_t get32(const unsigned char *p)
@@ -727,74 +635,61 @@ static inline uint16_t get16(const unsigned char *p)
 	return p[0] | p[1] << 8;
 }
 
-static inline void put32(unsigned char *p, uint32_t v)
+/* tr_build_* output into @o, which must have room; its length, 0 on error. */
+static inline size_t tr_buf_out(struct tr_buf *b, int r, unsigned char *o)
 {
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
+	size_t len = r ? 0 : b->len;
+
+	if (len)
+		memcpy(o, b->data, len);
+	tr_buf_free(b);
+	return len;
 }
 
-static inline void put16(unsigned char *p, uint16_t v)
+static inline unsigned int bank_ids(const struct digests *ds, uint16_t *ids)
 {
-	p[0] = v;
-	p[1] = v >> 8;
+	int i;
+
+	for (i = 0; i < ds->n; i++)
+		ids[i] = ds->alg[i]->id;
+	return ds->n;
 }
 
-/* The header record the spec prescribes for these banks. */
+/* The header record the spec prescribes for these banks (tr_build_header). */
 static inline size_t log_header_build(unsigned char *o,
 				      const struct digests *banks)
 {
-	size_t off = 0, esz_off;
-	int i;
+	struct tr_buf b = { 0 };
+	uint16_t ids[MAX_BANKS];
+	unsigned int n = bank_ids(banks, ids);
 
-	put32(o + off, 0);		off += 4;	/* pcrIndex */
-	put32(o + off, EV_NO_ACTION);	off += 4;
-	memset(o + off, 0, 20);		off += 20;	/* sha1 digest */
-	esz_off = off;			off += 4;
-	memcpy(o + off, "Spec ID Event03", 16); off += 16;
-	put32(o + off, 0);		off += 4;	/* platformClass */
-	o[off++] = 0;					/* specVersionMinor */
-	o[off++] = 2;					/* specVersionMajor */
-	o[off++] = 2;					/* specErrata */
-	o[off++] = 2;					/* uintnSize */
-	put32(o + off, banks->n);	off += 4;
-	for (i = 0; i < banks->n; i++) {
-		put16(o + off, banks->alg[i]->id);
-		put16(o + off + 2, banks->alg[i]->size);
-		off += 4;
-	}
-	o[off++] = 0;					/* vendorInfoSize */
-	put32(o + esz_off, off - esz_off - 4);
-	return off;
+	return tr_buf_out(&b, tr_build_header(&b, ids, n), o);
 }
 
-/* One TCG_PCR_EVENT2 record. */
+/* One TCG_PCR_EVENT2 record (tr_build_record). */
 static inline size_t log_record_build(unsigned char *o, uint32_t log_index,
 				      uint32_t type, const struct digests *ds,
 				      const void *ev, size_t evlen)
 {
+	uint8_t cat[MAX_BANKS * MAX_DIGEST];
+	struct tr_buf b = { 0 };
+	uint16_t ids[MAX_BANKS];
+	unsigned int n = bank_ids(ds, ids);
 	size_t off = 0;
 	int i;
 
-	put32(o + off, log_index);	off += 4;
-	put32(o + off, type);		off += 4;
-	put32(o + off, ds->n);		off += 4;
 	for (i = 0; i < ds->n; i++) {
-		put16(o + off, ds->alg[i]->id);
-		off += 2;
-		memcpy(o + off, ds->d[i], ds->alg[i]->size);
+		memcpy(cat + off, ds->d[i], ds->alg[i]->size);
 		off += ds->alg[i]->size;
 	}
-	put32(o + off, evlen);		off += 4;
-	if (evlen)
-		memcpy(o + off, ev, evlen);
-	return off + evlen;
+	return tr_buf_out(&b, tr_build_record(&b, log_index, type, ids, n, cat,
+					      ev, evlen), o);
 }
 
 static inline void log_free(struct tlog *l)
 {
 	free(l->e);
+	tr_log_free(l->lib);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -802,97 +697,69 @@ static inline void log_free(struct tlog *l)
 	log_free(l); return -EBADMSG; } while (0)
 
 /*
- * Strict parse: the header must be exactly the spec's, every record must
- * carry exactly the header's banks in order, and the last record must end
- * exactly at @len (no torn record).
+ * Strict parse (tr_log_parse, then what the kernel's logs must be besides
+ * well-formed): the header must be exactly the spec's for its banks, every
+ * record must carry exactly the header's banks in order, and the last
+ * record must end exactly at @len (no torn record). Records point into @b.
  */
 static inline int log_parse(const unsigned char *b, size_t len, struct tlog *l,
 			    char *err, size_t errsz)
 {
 	unsigned char want[128];
+	struct tr_error te;
 	struct digests banks;
-	size_t off, cap = 0;
-	uint32_t esz, nalgs;
-	int i;
+	size_t k;
+	int r, i;
 
 	memset(l, 0, sizeof(*l));
-	if (len < 32 + 29)
-		LOG_ERR("log shorter than a header (%zu bytes)", len);
-	esz = get32(b + 28);
-	nalgs = get32(b + 32 + 24);
-	if (nalgs < 1 || nalgs > MAX_BANKS)
-		LOG_ERR("header numberOfAlgorithms %u", nalgs);
-	if (esz != 29 + 4 * nalgs)
-		LOG_ERR("header eventSize %u, want %u", esz, 29 + 4 * nalgs);
+	memset(&te, 0, sizeof(te));
+	r = tr_log_parse(b, len, NULL, &l->lib, &te);
+	if (r)
+		LOG_ERR("%s", te.msg);
+	if (l->lib->n_banks > MAX_BANKS)
+		LOG_ERR("header numberOfAlgorithms %u", l->lib->n_banks);
 	memset(&banks, 0, sizeof(banks));
-	for (i = 0; i < (int)nalgs; i++) {
-		const unsigned char *p = b + 32 + 28 + 4 * i;
-
-		banks.alg[i] = alg_by_id(get16(p));
+	for (i = 0; i < (int)l->lib->n_banks; i++) {
+		banks.alg[i] = l->lib->banks[i].alg;
 		if (!banks.alg[i])
-			LOG_ERR("header alg %d id 0x%x unknown", i, get16(p));
-		if (get16(p + 2) != banks.alg[i]->size)
-			LOG_ERR("header alg 0x%x size %u", get16(p),
-				get16(p + 2));
+			LOG_ERR("header alg %d id 0x%x unknown", i,
+				l->lib->banks[i].alg_id);
 	}
-	banks.n = nalgs;
+	banks.n = l->lib->n_banks;
 	l->hdr_len = log_header_build(want, &banks);
-	if (len < l->hdr_len || memcmp(want, b, l->hdr_len)) {
-		size_t k;
-
+	if (l->hdr_len != l->lib->header_len || memcmp(want, b, l->hdr_len)) {
 		for (k = 0; k < l->hdr_len && k < len && want[k] == b[k]; k++)
 			;
 		LOG_ERR("header differs from the spec's at byte %zu", k);
 	}
-	l->nalgs = nalgs;
+	l->nalgs = banks.n;
 	memcpy(l->alg, banks.alg, sizeof(banks.alg));
+	l->e = calloc(l->lib->n_records ? l->lib->n_records : 1,
+		      sizeof(*l->e));
+	if (!l->e)
+		LOG_ERR("out of memory");
+	for (k = 0; k < l->lib->n_records; k++) {
+		const struct tr_record *rec = &l->lib->records[k];
+		struct log_entry *e = &l->e[k];
+		size_t at = rec->offset + 12;
 
-	off = l->hdr_len;
-	while (off < len) {
-		struct log_entry e;
-
-		memset(&e, 0, sizeof(e));
-		e.off = off;
-		if (len - off < 12)
-			LOG_ERR("torn record at %zu", off);
-		e.log_index = get32(b + off);
-		e.event_type = get32(b + off + 4);
-		if (get32(b + off + 8) != nalgs)
-			LOG_ERR("record at %zu: digest count %u, want %u", off,
-				get32(b + off + 8), nalgs);
-		off += 12;
-		e.ds.n = nalgs;
-		for (i = 0; i < (int)nalgs; i++) {
-			if (len - off < 2u + banks.alg[i]->size)
-				LOG_ERR("torn digest at %zu", off);
-			if (get16(b + off) != banks.alg[i]->id)
+		e->off = rec->offset;
+		e->len = rec->length;
+		e->log_index = rec->log_index;
+		e->event_type = rec->event_type;
+		e->ds.n = l->nalgs;
+		for (i = 0; i < l->nalgs; i++) {
+			if (rec->digest_off[i] != at + 2)
 				LOG_ERR("record at %zu: bank %d alg 0x%x, want 0x%x",
-					e.off, i, get16(b + off),
-					banks.alg[i]->id);
-			e.ds.alg[i] = banks.alg[i];
-			memcpy(e.ds.d[i], b + off + 2, banks.alg[i]->size);
-			off += 2 + banks.alg[i]->size;
+					e->off, i, get16(b + at), l->alg[i]->id);
+			e->ds.alg[i] = l->alg[i];
+			memcpy(e->ds.d[i], b + rec->digest_off[i],
+			       l->alg[i]->size);
+			at += 2 + l->alg[i]->size;
 		}
-		if (len - off < 4)
-			LOG_ERR("torn event size at %zu", off);
-		e.event_size = get32(b + off);
-		off += 4;
-		if (len - off < e.event_size)
-			LOG_ERR("torn event at %zu (size %u)", off,
-				e.event_size);
-		e.event = b + off;
-		off += e.event_size;
-		e.len = off - e.off;
-		if (l->n == cap) {
-			struct log_entry *ne;
-
-			cap = cap ? 2 * cap : 256;
-			ne = realloc(l->e, cap * sizeof(*ne));
-			if (!ne)
-				LOG_ERR("out of memory");
-			l->e = ne;
-		}
-		l->e[l->n++] = e;
+		e->event_size = rec->event_size;
+		e->event = b + rec->event_off;
+		l->n++;
 	}
 	return 0;
 }
@@ -913,24 +780,30 @@ static inline int prov_log_parse(const char *prov, unsigned char **raw,
 	return log_parse(*raw, n, l, err, errsz);
 }
 
-/* Replay of the records with @log_index, over the first @upto records. */
+/* Replay (tr_replay) of the records with @log_index, over the first @upto. */
 static inline int log_replay(const struct tlog *l, uint32_t log_index,
 			     size_t upto, struct digests *reg)
 {
-	size_t k;
-	int r;
+	struct tr_replay rp;
+	const uint8_t *v;
+	int r, i;
 
 	memset(reg, 0, sizeof(*reg));
 	reg->n = l->nalgs;
 	memcpy(reg->alg, l->alg, sizeof(reg->alg));
-	for (k = 0; k < upto && k < l->n; k++) {
-		if (l->e[k].log_index != log_index)
-			continue;
-		r = extend_model(reg, &l->e[k].ds);
-		if (r)
-			return r;
+	if (!l->lib)
+		return 0;
+	r = tr_replay_init(&rp, l->lib, 0, NULL);
+	if (r)
+		return r == TR_E_NOMEM ? -ENOMEM : -EIO;
+	r = tr_replay_run(&rp, upto);
+	for (i = 0; !r && i < reg->n; i++) {
+		v = tr_replay_value(&rp, log_index, i);
+		if (v)
+			memcpy(reg->d[i], v, reg->alg[i]->size);
 	}
-	return 0;
+	tr_replay_free(&rp);
+	return r ? -EIO : 0;
 }
 
 /*
@@ -1275,12 +1148,12 @@ static inline char *ascii_render(const struct tlog *l, size_t *lenp)
 			       e->event_type);
 		for (i = 0; i < e->ds.n; i++) {
 			len += sprintf(out + len, " %s:", e->ds.alg[i]->name);
-			hexenc(e->ds.d[i], e->ds.alg[i]->size, out + len);
+			tr_hex(e->ds.d[i], e->ds.alg[i]->size, out + len);
 			len += 2 * e->ds.alg[i]->size;
 		}
 		out[len++] = ' ';
 		if (e->event_size) {
-			hexenc(e->event, e->event_size, out + len);
+			tr_hex(e->event, e->event_size, out + len);
 			len += 2 * (size_t)e->event_size;
 		} else {
 			out[len++] = '-';
