@@ -45,6 +45,7 @@
 #include <time.h>
 
 #include "../stress/check.h"
+#include "../lib/tap.h"
 
 #define NHANDLES	6
 #define MAX_EVENT	65536
@@ -851,22 +852,6 @@ static void worker(int id, uint64_t seed, bool reload)
 	_exit(0);
 }
 
-static int tap_n, failed;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - abi-fuzz: ", ok ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed = 1;
-}
-
 /*
  * A check's outcome: a TAP line in the final check; before a reload (in a
  * worker, whose TAP numbering the parent cannot see) only a failure is
@@ -973,6 +958,7 @@ int main(int argc, char **argv)
 	int opt, i, status;
 	pid_t *pids;
 
+	tap_prefix = "abi-fuzz: ";
 	while ((opt = getopt(argc, argv, "t:j:s:RT:")) != -1) {
 		switch (opt) {
 		case 't': secs = atol(optarg); break;
@@ -1035,8 +1021,9 @@ int main(int argc, char **argv)
 		    sh_->reload_checks, sh_->reload_check_records,
 		    sh_->reloads, sh_->reload_check_failures);
 	check_all();
-	printf("1..%d\n", tap_n);
-	if (failed)
+	if (tap_done()) {
 		printf("# abi-fuzz: FAILED, seed %llu\n", (unsigned long long)seed);
-	return failed;
+		return 1;
+	}
+	return 0;
 }

@@ -21,7 +21,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "tsm-rtmr.h"
-#include "tap.h"
+#include "../lib/tap.h"
 
 #define SHA256 0x000b
 #define SHA384 0x000c
@@ -102,7 +102,7 @@ static void test_header_bytes(void)
 	struct tr_buf b = { 0 };
 
 	tr_build_header(&b, tpm_algs, 2);
-	ok(b.len == sizeof(want) && !memcmp(b.data, want, b.len),
+	tap(b.len == sizeof(want) && !memcmp(b.data, want, b.len),
 	   "Spec ID header bytes match the TCG layout");
 	tr_buf_free(&b);
 }
@@ -117,7 +117,7 @@ static void test_record_bytes(void)
 
 	evp("SHA384", "abc", 3, "", 0, d);
 	tr_build_record(&b, 3, 6, sim_algs, 1, d, "abc", 3);
-	ok(b.len == 14 + 48 + 4 + 3 && !memcmp(b.data, head, sizeof(head)) &&
+	tap(b.len == 14 + 48 + 4 + 3 && !memcmp(b.data, head, sizeof(head)) &&
 	   !memcmp(b.data + 14, d, 48) &&
 	   !memcmp(b.data + 62, "\x03\0\0\0abc", 7),
 	   "TCG_PCR_EVENT2 bytes match the TCG layout");
@@ -134,24 +134,24 @@ static void test_parse_fields(void)
 
 	make_tpm_log(&b);
 	log = parse(&b, &err);
-	ok(log != NULL, "parse a valid TPM log (%s)", err.msg);
+	tap(log != NULL, "parse a valid TPM log (%s)", err.msg);
 	if (!log)
 		return;
-	ok(log->n_banks == 2 && log->banks[0].alg_id == SHA256 &&
+	tap(log->n_banks == 2 && log->banks[0].alg_id == SHA256 &&
 	   log->banks[1].alg_id == SHA384 && log->banks[1].size == 48 &&
 	   log->spec_major == 2 && log->uintn_size == 2,
 	   "header: banks and version");
-	ok(log->n_records == 4 && log->records[2].recnum == 2 &&
+	tap(log->n_records == 4 && log->records[2].recnum == 2 &&
 	   log->records[2].log_index == 16 && log->records[1].log_index == 23 &&
 	   log->records[3].event_type == 6 && log->records[3].event_size == 3 &&
 	   !memcmp(tr_record_event(log, &log->records[2]), "ghi", 3),
 	   "records: index, type, event");
-	ok(hex_is(tr_record_digest(log, &log->records[0], 0), 32,
+	tap(hex_is(tr_record_digest(log, &log->records[0], 0), 32,
 		  "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad") &&
 	   hex_is(tr_record_digest(log, &log->records[0], 1), 48,
 		  "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7"),
 	   "record digests: SHA-256 and SHA-384 of \"abc\"");
-	ok(log->len == b.len && !memcmp(log->buf, b.data, b.len),
+	tap(log->len == b.len && !memcmp(log->buf, b.data, b.len),
 	   "parsed bytes equal the input (serialisation round trip)");
 	tr_log_free(log);
 	tr_buf_free(&b);
@@ -189,13 +189,13 @@ static void test_truncation(void)
 		}
 		tr_log_free(log);
 	}
-	ok(bad == 0 && good_prefixes == 4,
+	tap(bad == 0 && good_prefixes == 4,
 	   "every truncation of a %zu-byte log fails with TR_E_TRUNCATED, except the 4 shorter record boundaries",
 	   b.len);
-	ok(tr_log_parse(b.data, 53, NULL, &log, &err) == TR_E_TRUNCATED &&
+	tap(tr_log_parse(b.data, 53, NULL, &log, &err) == TR_E_TRUNCATED &&
 	   !strcmp(err.msg, "spec header: truncated in Spec ID event (eventSize 37, 21 bytes left)"),
 	   "truncated header message: %s", err.msg);
-	ok(tr_log_parse(b.data, full->records[1].offset + 20, NULL, &log, &err) ==
+	tap(tr_log_parse(b.data, full->records[1].offset + 20, NULL, &log, &err) ==
 	   TR_E_TRUNCATED &&
 	   !strcmp(err.msg, "record 1 at offset 172: truncated in digest at offset 186 (needs 32 bytes, 6 left)"),
 	   "truncated record message: %s", err.msg);
@@ -265,7 +265,7 @@ static void test_corruptions(void)
 		memcpy(copy, b.data, b.len);
 		memcpy(copy + c->offset, c->bytes, c->len);
 		ret = tr_log_parse(copy, b.len, NULL, &log, &err);
-		ok(ret == c->status && !log && err.msg[0] &&
+		tap(ret == c->status && !log && err.msg[0] &&
 		   (!c->msg || !strcmp(err.msg, c->msg)),
 		   "corrupt %s: %s", c->name, err.msg);
 		free(copy);
@@ -292,9 +292,9 @@ static void test_unknown_algorithm(void)
 		off += 12 + 34 + 50 + 4 + ev;
 	}
 	log = parse(&b, &err);
-	ok(log && !log->banks[0].alg && log->banks[0].size == 32,
+	tap(log && !log->banks[0].alg && log->banks[0].size == 32,
 	   "unknown algorithm 0x9999 parses by its header size (%s)", err.msg);
-	ok(log && tr_replay_init(&r, log, 0, &err) == TR_E_UNSUPPORTED &&
+	tap(log && tr_replay_init(&r, log, 0, &err) == TR_E_UNSUPPORTED &&
 	   strstr(err.msg, "0x9999"), "replay refuses an unknown algorithm: %s",
 	   err.msg);
 	tr_log_free(log);
@@ -312,24 +312,24 @@ static void test_limits(void)
 
 	make_tpm_log(&b);
 	ret = tr_log_parse(b.data, b.len, &opts, &log, &err);
-	ok(ret == TR_E_LIMIT && !strcmp(err.msg,
+	tap(ret == TR_E_LIMIT && !strcmp(err.msg,
 	   "record 3 at offset 378: more than 3 records (limit)"),
 	   "max_records: %s", err.msg);
 	opts.max_records = 4;
 	ret = tr_log_parse(b.data, b.len, &opts, &log, &err);
-	ok(ret == 0 && log->n_records == 4, "max_records equal to the count");
+	tap(ret == 0 && log->n_records == 4, "max_records equal to the count");
 	tr_log_free(log);
 	tr_buf_free(&b);
 
 	tr_build_header(&b, sim_algs, 1);
 	tr_build_record_hashed(&b, 1, 6, sim_algs, 1, big, TR_MAX_EVENT_SIZE);
 	ret = tr_log_parse(b.data, b.len, NULL, &log, &err);
-	ok(ret == 0 && log->records[0].event_size == TR_MAX_EVENT_SIZE,
+	tap(ret == 0 && log->records[0].event_size == TR_MAX_EVENT_SIZE,
 	   "an event of exactly 16 MiB parses");
 	tr_log_free(log);
 	opts.max_event_size = 1024;
 	ret = tr_log_parse(b.data, b.len, &opts, &log, &err);
-	ok(ret == TR_E_LIMIT, "max_event_size option: %s", err.msg);
+	tap(ret == TR_E_LIMIT, "max_event_size option: %s", err.msg);
 	tr_buf_free(&b);
 	free(big);
 }
@@ -355,7 +355,7 @@ static void test_bit_flips(void)
 		}
 		b.data[i / 8] ^= 1u << (i % 8);
 	}
-	ok(unclean == 0 && rejected > 0 && accepted > 0,
+	tap(unclean == 0 && rejected > 0 && accepted > 0,
 	   "%zu single-bit flips: %zu accepted, %zu rejected with a message",
 	   b.len * 8, accepted, rejected);
 	tr_buf_free(&b);
@@ -374,15 +374,15 @@ static void test_trim(void)
 	log_len = b.len;
 	memset(fill, 0xff, sizeof(fill));
 	tr_buf_put(&b, fill, sizeof(fill));
-	ok(tr_log_parse(b.data, b.len, NULL, &fw, &err) == TR_E_MALFORMED,
+	tap(tr_log_parse(b.data, b.len, NULL, &fw, &err) == TR_E_MALFORMED,
 	   "0xFF filling fails a strict parse: %s", err.msg);
-	ok(!tr_log_parse(b.data, b.len, &trim, &fw, &err) && fw->len == log_len &&
+	tap(!tr_log_parse(b.data, b.len, &trim, &fw, &err) && fw->len == log_len &&
 	   fw->n_records == 4, "trim_end_marker stops at 0xFF filling");
 	tr_log_free(fw);
 	memset(b.data + log_len, 0, sizeof(fill));
-	ok(!tr_log_parse(b.data, b.len, &trim, &fw, &err) && fw->len == log_len,
+	tap(!tr_log_parse(b.data, b.len, &trim, &fw, &err) && fw->len == log_len,
 	   "trim_end_marker stops at zero filling");
-	ok(!tr_log_parse(b.data, log_len + 5, &trim, &cat, &err) &&
+	tap(!tr_log_parse(b.data, log_len + 5, &trim, &cat, &err) &&
 	   cat->len == log_len, "trim_end_marker: short zero tail");
 	tr_log_free(cat);
 	cat = NULL;
@@ -390,7 +390,7 @@ static void test_trim(void)
 	tr_build_header(&rt, sim_algs, 1);
 	tr_build_record_hashed(&rt, 4, 6, sim_algs, 1, "rt", 2);
 	tr_log_parse(rt.data, rt.len, NULL, &rtl, &err);
-	ok(fw && rtl && !tr_log_concat(fw, rtl, &all, &err) &&
+	tap(fw && rtl && !tr_log_concat(fw, rtl, &all, &err) &&
 	   !tr_log_parse(all.data, all.len, NULL, &cat, &err) &&
 	   cat->n_records == 5 && cat->records[4].log_index == 4 &&
 	   all.len == log_len + rt.len - rtl->header_len,
@@ -400,7 +400,7 @@ static void test_trim(void)
 	tr_buf_free(&rt);
 	tr_build_header(&rt, tpm_algs, 2);
 	tr_log_parse(rt.data, rt.len, NULL, &rtl, &err);
-	ok(tr_log_concat(fw, rtl, &all, &err) == TR_E_MALFORMED,
+	tap(tr_log_concat(fw, rtl, &all, &err) == TR_E_MALFORMED,
 	   "concat refuses different banks: %s", err.msg);
 	tr_log_free(rtl);
 	tr_log_free(fw);
@@ -422,20 +422,20 @@ static void test_replay_kat(void)
 	make_sim_log(&b);
 	log = parse(&b, &err);
 	tr_replay_init(&r, log, 0, &err);
-	ok(r.n_regs == 2 && r.regs[0].index == 1 && r.regs[1].index == 2,
+	tap(r.n_regs == 2 && r.regs[0].index == 1 && r.regs[1].index == 2,
 	   "replay touches log indexes 1 and 2, not EV_NO_ACTION's 0");
 	tr_replay_run(&r, 1);
-	ok(hex_is(tr_replay_value(&r, 1, 0), 48,
+	tap(hex_is(tr_replay_value(&r, 1, 0), 48,
 		  "93732e3733514a841c982cfa75ea76ab55fe011acb9cd980ef4523913c65be1b0998e04d77f8c174f81a82151619ca40"),
 	   "sha384 KAT: zero extended with SHA384(\"abc\")");
 	tr_replay_run(&r, 2);
-	ok(hex_is(tr_replay_value(&r, 1, 0), 48,
+	tap(hex_is(tr_replay_value(&r, 1, 0), 48,
 		  "a4d392030aec0188324dac645cac0391f996c9a913563092cd9d7c55c3d86c0f109053c37d2974da85660814bf359bed"),
 	   "sha384 KAT: then extended with SHA384(\"\")");
 	tr_replay_run(&r, 4);
 	evp("SHA384", "x", 1, "", 0, d);
 	evp("SHA384", zero, 48, d, 48, want);
-	ok(!memcmp(tr_replay_value(&r, 2, 0), want, 48) &&
+	tap(!memcmp(tr_replay_value(&r, 2, 0), want, 48) &&
 	   tr_replay_value(&r, 0, 0) == NULL,
 	   "replay of log index 2 equals an independent EVP computation");
 	tr_replay_free(&r);
@@ -454,13 +454,13 @@ static void test_replay_tpm_initial(void)
 	log = parse(&b, &err);
 	tr_replay_init(&r, log, TR_REPLAY_TPM, &err);
 	tr_replay_run(&r, 4);
-	ok(hex_is(tr_replay_value(&r, 17, 0), 32,
+	tap(hex_is(tr_replay_value(&r, 17, 0), 32,
 		  "ded4cee9953bb84c83278424b1e8256ee3483023f4ae5730affa51aad0063efb"),
 	   "TPM PCR 17 starts all-0xFF (sha256 KAT)");
 	tr_replay_free(&r);
 	tr_replay_init(&r, log, 0, &err);
 	tr_replay_run(&r, 4);
-	ok(!hex_is(tr_replay_value(&r, 17, 0), 32,
+	tap(!hex_is(tr_replay_value(&r, 17, 0), 32,
 		   "ded4cee9953bb84c83278424b1e8256ee3483023f4ae5730affa51aad0063efb"),
 	   "without TR_REPLAY_TPM PCR 17 starts at zero");
 	tr_replay_free(&r);
@@ -498,28 +498,28 @@ static void test_prefix(void)
 	target_from(&t[2], &r, 23, 1, SHA384);
 	tr_replay_free(&r);
 	ret = tr_longest_prefix(log, TR_REPLAY_TPM, t, 3, &best, &err);
-	ok(!ret && best == 4,
+	tap(!ret && best == 4,
 	   "registers 16 and 23 after 3 records: longest prefix is 4 (record 3 touches PCR 17 only)");
 	tr_replay_init(&r, log, TR_REPLAY_TPM, &err);
 	tr_replay_run(&r, 3);
 	target_from(&t[3], &r, 17, 0, SHA256);	/* still 0xFF..: initial */
 	tr_replay_free(&r);
 	ret = tr_longest_prefix(log, TR_REPLAY_TPM, t, 4, &best, &err);
-	ok(!ret && best == 3, "with PCR 17 still initial: prefix 3 (IMA rule)");
+	tap(!ret && best == 3, "with PCR 17 still initial: prefix 3 (IMA rule)");
 	ret = tr_longest_prefix(log, TR_REPLAY_TPM, &t[3], 1, &best, &err);
-	ok(!ret && best == 3, "PCR 17 alone: the longest prefix before its record");
+	tap(!ret && best == 3, "PCR 17 alone: the longest prefix before its record");
 	t[0].value[0] ^= 1;
 	ret = tr_longest_prefix(log, TR_REPLAY_TPM, t, 4, &best, &err);
-	ok(ret == TR_E_NOMATCH && strstr(err.msg, "no prefix"),
+	tap(ret == TR_E_NOMATCH && strstr(err.msg, "no prefix"),
 	   "a value no prefix gives: TR_E_NOMATCH (%s)", err.msg);
 	t[0].alg_id = 0x0004;
 	ret = tr_longest_prefix(log, TR_REPLAY_TPM, t, 1, &best, &err);
-	ok(ret == TR_E_INVAL, "a target bank the log lacks: TR_E_INVAL");
+	tap(ret == TR_E_INVAL, "a target bank the log lacks: TR_E_INVAL");
 	memset(t[0].value, 0, sizeof(t[0].value));
 	t[0].index = 5;
 	t[0].alg_id = SHA256;
 	ret = tr_longest_prefix(log, TR_REPLAY_TPM, t, 1, &best, &err);
-	ok(!ret && best == 4, "an untouched register at zero matches every prefix");
+	tap(!ret && best == 4, "an untouched register at zero matches every prefix");
 	tr_log_free(log);
 	tr_buf_free(&b);
 }
@@ -558,24 +558,24 @@ static void test_formats(void)
 	log = parse(&b, &err);
 
 	s = capture(text, log, 0);
-	ok(!strcmp(s, "0 1 0x00000006 sha384:" D_ABC " 616263\n"
+	tap(!strcmp(s, "0 1 0x00000006 sha384:" D_ABC " 616263\n"
 		      "1 4 0x80000001 sha384:" D_EMPTY " -\n"),
 	   "text format (ascii_event_log)");
 	free(s);
 	s = capture(json, log, 0);
-	ok(!strcmp(s, "[\n"
+	tap(!strcmp(s, "[\n"
 		"{\"recnum\":0,\"log_index\":1,\"event_type\":6,\"digests\":[{\"hashAlg\":\"sha384\",\"digest\":\"" D_ABC "\"}],\"event_size\":3,\"event\":\"616263\"},\n"
 		"{\"recnum\":1,\"log_index\":4,\"event_type\":2147483649,\"digests\":[{\"hashAlg\":\"sha384\",\"digest\":\"" D_EMPTY "\"}],\"event_size\":0,\"event\":\"\"}\n"
 		"]\n"), "JSON format");
 	free(s);
 	s = capture(cel, log, 0);
-	ok(!strcmp(s, "[\n"
+	tap(!strcmp(s, "[\n"
 		"{\"recnum\":0,\"pcr\":1,\"digests\":[{\"hashAlg\":\"sha384\",\"digest\":\"" D_ABC "\"}],\"content_type\":\"pcclient_std\",\"content\":{\"event_type\":6,\"event_data\":\"616263\"}},\n"
 		"{\"recnum\":1,\"pcr\":4,\"digests\":[{\"hashAlg\":\"sha384\",\"digest\":\"" D_EMPTY "\"}],\"content_type\":\"pcclient_std\",\"content\":{\"event_type\":2147483649,\"event_data\":\"\"}}\n"
 		"]\n"), "CEL-JSON format (array)");
 	free(s);
 	s = capture(cel, log, 1);
-	ok(!strcmp(s,
+	tap(!strcmp(s,
 		"\x1e{\"recnum\":0,\"pcr\":1,\"digests\":[{\"hashAlg\":\"sha384\",\"digest\":\"" D_ABC "\"}],\"content_type\":\"pcclient_std\",\"content\":{\"event_type\":6,\"event_data\":\"616263\"}}\n"
 		"\x1e{\"recnum\":1,\"pcr\":4,\"digests\":[{\"hashAlg\":\"sha384\",\"digest\":\"" D_EMPTY "\"}],\"content_type\":\"pcclient_std\",\"content\":{\"event_type\":2147483649,\"event_data\":\"\"}}\n"),
 	   "CEL-JSON format (RFC 7464 sequence)");
@@ -586,10 +586,10 @@ static void test_formats(void)
 	tr_build_header(&b, tpm_algs, 2);
 	log = parse(&b, &err);
 	s = capture(cel, log, 0);
-	ok(!strcmp(s, "[\n]\n"), "CEL-JSON of an empty log is an empty array");
+	tap(!strcmp(s, "[\n]\n"), "CEL-JSON of an empty log is an empty array");
 	free(s);
 	s = capture(text, log, 0);
-	ok(!strcmp(s, ""), "text of an empty log is empty");
+	tap(!strcmp(s, ""), "text of an empty log is empty");
 	free(s);
 	tr_log_free(log);
 	tr_buf_free(&b);
@@ -599,10 +599,10 @@ static void test_helpers(void)
 {
 	uint8_t out[4];
 
-	ok(tr_alg_by_name("sm3_256")->id == 0x0012 && tr_alg_by_id(0x000d)->size == 64 &&
+	tap(tr_alg_by_name("sm3_256")->id == 0x0012 && tr_alg_by_id(0x000d)->size == 64 &&
 	   !tr_alg_by_name("sha") && !tr_alg_by_id(0x0005),
 	   "algorithm table");
-	ok(tr_unhex("DeadBeef", 8, out, 4) == 4 && out[0] == 0xde && out[3] == 0xef &&
+	tap(tr_unhex("DeadBeef", 8, out, 4) == 4 && out[0] == 0xde && out[3] == 0xef &&
 	   tr_unhex("abc", 3, out, 4) == -1 && tr_unhex("zz", 2, out, 4) == -1 &&
 	   tr_unhex("0011223344", 10, out, 4) == -1,
 	   "hex parsing: case, odd length, bad digits, overflow");
@@ -617,12 +617,12 @@ static void test_sm3(void)
 
 	if (tr_build_header(&b, algs, 1) ||
 	    tr_build_record_hashed(&b, 0, 6, algs, 1, "", 0)) {
-		ok(1, "# SKIP sm3 not available in OpenSSL");
+		tap(1, "# SKIP sm3 not available in OpenSSL");
 		tr_buf_free(&b);
 		return;
 	}
 	log = parse(&b, &err);
-	ok(log && hex_is(tr_record_digest(log, &log->records[0], 0), 32,
+	tap(log && hex_is(tr_record_digest(log, &log->records[0], 0), 32,
 			 "1ab21d8355cfa17f8e61194831e81a8f22bec8c728fefb747ed035eb5082aa2b"),
 	   "sm3_256 KAT through EVP \"SM3\"");
 	tr_log_free(log);
@@ -745,41 +745,41 @@ static void test_quote(void)
 
 	ret = tr_quote_verify(q.blob, q.blob_len, &q.sig, &q.pub, nonce,
 			      sizeof(nonce), &out, &err);
-	ok(!ret, "quote: a valid ECDSA P-256 signed TPMS_ATTEST verifies (%s)", err.msg);
+	tap(!ret, "quote: a valid ECDSA P-256 signed TPMS_ATTEST verifies (%s)", err.msg);
 	ret = tr_quote_find_prefix(log, &out.attested.quote.pcrSelect,
 				   tr_alg_by_id(SHA256),
 				   out.attested.quote.pcrDigest.buffer,
 				   pcr0_lookup, NULL, &best, &err);
-	ok(!ret && best == 2,
+	tap(!ret && best == 2,
 	   "quote: PCRs 16,23 after 2 records (PCR 0 from lookup): prefix 2, not 3 or 4 (got %zu)", best);
 	{
 		uint32_t rec[4] = { 99, 99, 99, 99 };
 
 		/* 4 records counted before the quote: record 2 (PCR 16) is
 		 * left out; record 3 extends PCR 17, which is not quoted */
-		ok(tr_quote_uncovered(log, &out.attested.quote.pcrSelect, best,
+		tap(tr_quote_uncovered(log, &out.attested.quote.pcrSelect, best,
 				      4, rec, 4) == 1 && rec[0] == 2 && rec[1] == 99,
 		   "quote: prefix 2 of 4 counted records: record 2 (PCR 16) uncovered, 3 (PCR 17) not quoted");
-		ok(tr_quote_uncovered(log, &out.attested.quote.pcrSelect, best,
+		tap(tr_quote_uncovered(log, &out.attested.quote.pcrSelect, best,
 				      2, rec, 4) == 0,
 		   "quote: prefix 2 of 2 counted records: everything covered");
 	}
 	ret = tr_quote_verify(q.blob, q.blob_len, &q.sig, &q.pub, nonce, 7, &out, &err);
-	ok(ret == TR_E_NOMATCH && strstr(err.msg, "nonce"), "quote: wrong nonce: %s", err.msg);
+	tap(ret == TR_E_NOMATCH && strstr(err.msg, "nonce"), "quote: wrong nonce: %s", err.msg);
 	q.blob[q.blob_len - 1] ^= 1;
 	ret = tr_quote_verify(q.blob, q.blob_len, &q.sig, &q.pub, nonce,
 			      sizeof(nonce), &out, &err);
-	ok(ret == TR_E_NOMATCH && strstr(err.msg, "signature"),
+	tap(ret == TR_E_NOMATCH && strstr(err.msg, "signature"),
 	   "quote: tampered attestation: %s", err.msg);
 	q.blob[q.blob_len - 1] ^= 1;
 	ret = tr_quote_verify(q.blob, q.blob_len - 1, &q.sig, &q.pub, nonce,
 			      sizeof(nonce), &out, &err);
-	ok(ret == TR_E_MALFORMED, "quote: truncated attestation: %s", err.msg);
+	tap(ret == TR_E_MALFORMED, "quote: truncated attestation: %s", err.msg);
 	q.attest.type = TPM2_ST_ATTEST_CERTIFY;
 	sign(&q);
 	ret = tr_quote_verify(q.blob, q.blob_len, &q.sig, &q.pub, nonce,
 			      sizeof(nonce), &out, &err);
-	ok(ret == TR_E_NOMATCH && strstr(err.msg, "type"), "quote: wrong type: %s", err.msg);
+	tap(ret == TR_E_NOMATCH && strstr(err.msg, "type"), "quote: wrong type: %s", err.msg);
 	q.attest.type = TPM2_ST_ATTEST_QUOTE;
 	q.attest.attested.quote.pcrDigest.buffer[0] ^= 1;
 	sign(&q);
@@ -789,7 +789,7 @@ static void test_quote(void)
 					       tr_alg_by_id(SHA256),
 					       out.attested.quote.pcrDigest.buffer,
 					       pcr0_lookup, NULL, &best, &err);
-	ok(ret == TR_E_NOMATCH, "quote: a PCR digest no prefix gives: TR_E_NOMATCH");
+	tap(ret == TR_E_NOMATCH, "quote: a PCR digest no prefix gives: TR_E_NOMATCH");
 	EVP_PKEY_free(q.key);
 	tr_log_free(log);
 	tr_buf_free(&b);
@@ -826,32 +826,32 @@ static void test_quote_uncovered(void)
 	sel.pcrSelections[1].sizeofSelect = 3;
 	sel.pcrSelections[1].pcrSelect[2] = 0x80;
 
-	ok(log && tr_quote_uncovered(log, &sel, 7, 7, rec, 8) == 0,
+	tap(log && tr_quote_uncovered(log, &sel, 7, 7, rec, 8) == 0,
 	   "uncovered: the whole log matches: none");
-	ok(tr_quote_uncovered(log, &sel, 7, 4, rec, 8) == 0,
+	tap(tr_quote_uncovered(log, &sel, 7, 4, rec, 8) == 0,
 	   "uncovered: a prefix longer than the count: none");
 	n = tr_quote_uncovered(log, &sel, 2, 7, rec, 8);
-	ok(n == 3 && rec[0] == 3 && rec[1] == 5 && rec[2] == 6,
+	tap(n == 3 && rec[0] == 3 && rec[1] == 5 && rec[2] == 6,
 	   "uncovered: prefix 2 of 7: records 3, 5, 6 (not 2: PCR 10; not 4: EV_NO_ACTION) (got %zu)", n);
 	n = tr_quote_uncovered(log, &sel, 2, 5, rec, 8);
-	ok(n == 1 && rec[0] == 3,
+	tap(n == 1 && rec[0] == 3,
 	   "uncovered: prefix 2, 5 counted: only record 3 (got %zu)", n);
 	n = tr_quote_uncovered(log, &sel, 3, 4, rec, 8);
-	ok(n == 1 && rec[0] == 3,
+	tap(n == 1 && rec[0] == 3,
 	   "uncovered: prefix 3, 4 counted: record 3, the last counted (got %zu)", n);
 	n = tr_quote_uncovered(log, &sel, 0, 7, rec, 1);
-	ok(n == 5 && rec[0] == 0,
+	tap(n == 5 && rec[0] == 0,
 	   "uncovered: prefix 0: 5 in all, the first stored when max is 1 (got %zu)", n);
-	ok(tr_quote_uncovered(log, &sel, 0, 7, NULL, 0) == 5,
+	tap(tr_quote_uncovered(log, &sel, 0, 7, NULL, 0) == 5,
 	   "uncovered: counting only, recnums NULL");
-	ok(tr_quote_uncovered(log, &sel, 6, 100, rec, 8) == 1 && rec[0] == 6,
+	tap(tr_quote_uncovered(log, &sel, 6, 100, rec, 8) == 1 && rec[0] == 6,
 	   "uncovered: a count beyond the log is clamped to it");
 	sel.pcrSelections[0].pcrSelect[2] = 0;
 	n = tr_quote_uncovered(log, &sel, 0, 7, rec, 8);
-	ok(n == 2 && rec[0] == 1 && rec[1] == 5,
+	tap(n == 2 && rec[0] == 1 && rec[1] == 5,
 	   "uncovered: only PCR 23 quoted: records 1 and 5 (got %zu)", n);
 	sel.count = 0;
-	ok(tr_quote_uncovered(log, &sel, 0, 7, rec, 8) == 0,
+	tap(tr_quote_uncovered(log, &sel, 0, 7, rec, 8) == 0,
 	   "uncovered: nothing quoted: none");
 	tr_log_free(log);
 	tr_buf_free(&b);
@@ -884,36 +884,36 @@ static void test_registers_uncovered(void)
 	tr_build_record_hashed(&b, 16, 0x6, tpm_algs, 2, "g", 1);
 	log = parse(&b, &err);
 
-	ok(log && tr_registers_uncovered(log, both, 2, 7, rec, 8) == 0,
+	tap(log && tr_registers_uncovered(log, both, 2, 7, rec, 8) == 0,
 	   "registers uncovered: both of the whole log: none");
 	both[0].prefix = 3;
 	n = tr_registers_uncovered(log, both, 2, 7, rec, 8);
-	ok(n == 2 && rec[0] == 3 && rec[1] == 6,
+	tap(n == 2 && rec[0] == 3 && rec[1] == 6,
 	   "registers uncovered: 16 of 3 records: 3 and 6, not 4 (EV_NO_ACTION) (got %zu)", n);
 	n = tr_registers_uncovered(log, both, 2, 5, rec, 8);
-	ok(n == 1 && rec[0] == 3,
+	tap(n == 1 && rec[0] == 3,
 	   "registers uncovered: 16 of 3 records, 5 counted: only 3 (got %zu)", n);
-	ok(tr_registers_uncovered(log, both, 2, 3, rec, 8) == 0,
+	tap(tr_registers_uncovered(log, both, 2, 3, rec, 8) == 0,
 	   "registers uncovered: 16 of 3 records, 3 counted: none (later ones may be newer than the read)");
 	n = tr_registers_uncovered(log, rev, 2, 7, rec, 8);
-	ok(n == 2 && rec[0] == 5 && rec[1] == 6,
+	tap(n == 2 && rec[0] == 5 && rec[1] == 6,
 	   "registers uncovered: 23 of 2, 16 of 4, listed out of order: 5 and 6, in log order (got %zu)", n);
 	n = tr_registers_uncovered(log, one, 1, 7, rec, 8);
-	ok(n == 3 && rec[0] == 0 && rec[1] == 3 && rec[2] == 6,
+	tap(n == 3 && rec[0] == 0 && rec[1] == 3 && rec[2] == 6,
 	   "registers uncovered: only 16 listed, at its initial value: 0, 3, 6; not 23's nor 10's (got %zu)", n);
 	n = tr_registers_uncovered(log, one, 1, 7, rec, 1);
-	ok(n == 3 && rec[0] == 0,
+	tap(n == 3 && rec[0] == 0,
 	   "registers uncovered: 3 in all, the first stored when max is 1 (got %zu)", n);
-	ok(tr_registers_uncovered(log, one, 1, 7, NULL, 0) == 3,
+	tap(tr_registers_uncovered(log, one, 1, 7, NULL, 0) == 3,
 	   "registers uncovered: counting only, recnums NULL");
 	one[0].prefix = 6;
 	n = tr_registers_uncovered(log, one, 1, 100, rec, 8);
-	ok(n == 1 && rec[0] == 6,
+	tap(n == 1 && rec[0] == 6,
 	   "registers uncovered: a count beyond the log is clamped to it (got %zu)", n);
 	one[0].prefix = 9;
-	ok(tr_registers_uncovered(log, one, 1, 7, rec, 8) == 0,
+	tap(tr_registers_uncovered(log, one, 1, 7, rec, 8) == 0,
 	   "registers uncovered: a prefix beyond the count: none");
-	ok(tr_registers_uncovered(log, NULL, 0, 7, rec, 8) == 0,
+	tap(tr_registers_uncovered(log, NULL, 0, 7, rec, 8) == 0,
 	   "registers uncovered: no register listed: none");
 	tr_log_free(log);
 	tr_buf_free(&b);
@@ -964,13 +964,13 @@ static void test_fixtures(const char *dir)
 			found++;
 			snprintf(path, sizeof(path), "%s/%s", dir, name);
 			data = slurp(path, &len);
-			ok(data && !tr_log_parse((uint8_t *)data, len, NULL, &log, &err),
+			tap(data && !tr_log_parse((uint8_t *)data, len, NULL, &log, &err),
 			   "fixture %s parses (%s)", name, err.msg);
 			snprintf(path, sizeof(path), "%s/%.*s.ascii", dir, (int)nl - 4, name);
 			ascii = slurp(path, &alen);
 			if (ascii && log) {
 				txt = capture(text, log, 0);
-				ok(!strcmp(txt, ascii), "fixture %s: text format equals ascii_event_log", name);
+				tap(!strcmp(txt, ascii), "fixture %s: text format equals ascii_event_log", name);
 				free(txt);
 			}
 			free(ascii);
@@ -982,7 +982,7 @@ static void test_fixtures(const char *dir)
 	if (n >= 0)
 		free(names);
 	if (!found)
-		ok(1, "# SKIP no kernel log fixtures in %s yet", dir);
+		tap(1, "# SKIP no kernel log fixtures in %s yet", dir);
 }
 
 /* ---- configfs handles, against regular files ------------------------ */
@@ -1060,7 +1060,7 @@ static void test_handle_doors(struct tr_handle *h, uint8_t *big)
 	int ret;
 
 	ret = tr_handle_commit_entry(h, &e);
-	ok(!ret && fake_is(h, "index", "3") && fake_is(h, "event_type", "0x6") &&
+	tap(!ret && fake_is(h, "index", "3") && fake_is(h, "event_type", "0x6") &&
 	   fake_get(h, "event", got, sizeof(got)) == TR_EVENT_TEXT_MAX &&
 	   !memcmp(got, big, TR_EVENT_TEXT_MAX) &&
 	   fake_get(h, "event_blob", got, sizeof(got)) == 0 &&
@@ -1070,24 +1070,24 @@ static void test_handle_doors(struct tr_handle *h, uint8_t *big)
 	fake_put(h, "index", "");
 	fake_put(h, "event_type", "");
 	ret = tr_handle_commit_entry(h, &e);
-	ok(!ret && fake_get(h, "event_blob", got, sizeof(got)) == TR_EVENT_TEXT_MAX + 1 &&
+	tap(!ret && fake_get(h, "event_blob", got, sizeof(got)) == TR_EVENT_TEXT_MAX + 1 &&
 	   !memcmp(got, big, TR_EVENT_TEXT_MAX + 1) &&
 	   fake_get(h, "event", got, sizeof(got)) == TR_EVENT_TEXT_MAX,
 	   "handle: a %u-byte event goes to event_blob, whole", TR_EVENT_TEXT_MAX + 1);
-	ok(fake_is(h, "index", "") && fake_is(h, "event_type", ""),
+	tap(fake_is(h, "index", "") && fake_is(h, "event_type", ""),
 	   "handle: index and event_type unchanged are not rewritten");
 	e.index = 12;
 	e.event_type = 0xd;
 	e.event_len = 70000;
 	ret = tr_handle_commit_entry(h, &e);
-	ok(!ret && fake_is(h, "index", "12") && fake_is(h, "event_type", "0xd") &&
+	tap(!ret && fake_is(h, "index", "12") && fake_is(h, "event_type", "0xd") &&
 	   fake_get(h, "event_blob", got, sizeof(got)) == 70000 &&
 	   !memcmp(got, big, 70000),
 	   "handle: a new index and event type are written; 70000 bytes to event_blob");
 	fake_put(h, "event_type", "");
 	e.event_len = 0;
 	ret = tr_handle_commit_entry(h, &e);
-	ok(!ret && fake_is(h, "event_type", "0xd"),
+	tap(!ret && fake_is(h, "event_type", "0xd"),
 	   "handle: event_type 0xd is written again after a commit (the kernel resets it)");
 }
 
@@ -1105,16 +1105,16 @@ static void test_handle_errors(struct tr_handle *h, uint8_t *big)
 	fd = h->fd[TR_HF_DIGEST];
 	h->fd[TR_HF_DIGEST] = open("/dev/null", O_RDONLY);
 	ret = tr_handle_commit_entry(h, &e);
-	ok(ret == -EBADF && !strcmp(h->failed, "digest"),
+	tap(ret == -EBADF && !strcmp(h->failed, "digest"),
 	   "handle: a failed commit: -errno, charged to digest");
 	close(h->fd[TR_HF_DIGEST]);
 	h->fd[TR_HF_DIGEST] = fd;
 	e.event_len = 0;
 	ret = tr_handle_commit_entry(h, &e);
-	ok(ret == -EBUSY && !strcmp(h->failed, "event"),
+	tap(ret == -EBUSY && !strcmp(h->failed, "event"),
 	   "handle: no event data after a failed commit with some: -EBUSY (configfs cannot clear it)");
 	e.event_len = 1;
-	ok(!tr_handle_commit_entry(h, &e), "handle: new event data commits again");
+	tap(!tr_handle_commit_entry(h, &e), "handle: new event data commits again");
 
 	/* A write error from event_blob: EFBIG, past RLIMIT_FSIZE. */
 	signal(SIGXFSZ, SIG_IGN);
@@ -1123,17 +1123,17 @@ static void test_handle_errors(struct tr_handle *h, uint8_t *big)
 	ret = tr_handle_stage_event(h, big, 5000);
 	setrlimit(RLIMIT_FSIZE, &old);
 	signal(SIGXFSZ, SIG_DFL);
-	ok(ret == -EFBIG && !strcmp(h->failed, "event_blob"),
+	tap(ret == -EFBIG && !strcmp(h->failed, "event_blob"),
 	   "handle: an event_blob write error: -EFBIG, charged to event_blob");
 
-	ok(tr_handle_last_recnum(h, &recnum) == -ENODATA &&
+	tap(tr_handle_last_recnum(h, &recnum) == -ENODATA &&
 	   !strcmp(h->failed, "last_recnum"),
 	   "handle: empty last_recnum: -ENODATA");
 	fake_put(h, "last_recnum", "17\n");
-	ok(!tr_handle_last_recnum(h, &recnum) && recnum == 17,
+	tap(!tr_handle_last_recnum(h, &recnum) && recnum == 17,
 	   "handle: last_recnum 17");
 	fake_put(h, "last_recnum", "17x\n");
-	ok(tr_handle_last_recnum(h, &recnum) == -EPROTO, "handle: bad last_recnum: -EPROTO");
+	tap(tr_handle_last_recnum(h, &recnum) == -EPROTO, "handle: bad last_recnum: -EPROTO");
 }
 
 static void test_handle(void)
@@ -1150,36 +1150,36 @@ static void test_handle(void)
 	for (size_t i = 0; big && i < 70000; i++)
 		big[i] = (uint8_t)(i * 7);
 	if (!big || !mkdtemp(root)) {
-		ok(0, "handle: set-up");
+		tap(0, "handle: set-up");
 		free(big);
 		return;
 	}
 	snprintf(none, sizeof(none), "%s/none", root);
 	setenv("TSM_RTMR_CONFIGFS", none, 1);
 	ret = tr_handle_create(&h, "t");
-	ok(ret == -ENOENT && !strcmp(h.failed, "mkdir") && !h.created &&
+	tap(ret == -ENOENT && !strcmp(h.failed, "mkdir") && !h.created &&
 	   !tr_handle_remove(&h),
 	   "handle: mkdir under a missing root: -ENOENT, charged to mkdir");
 	setenv("TSM_RTMR_CONFIGFS", root, 1);
 	ret = tr_handle_create(&h, "t");
-	ok(!ret && h.created && !strncmp(h.dir, root, strlen(root)) &&
+	tap(!ret && h.created && !strncmp(h.dir, root, strlen(root)) &&
 	   !strncmp(h.dir + strlen(root), "/t-", 3),
 	   "handle: created as ROOT/t-PID-RANDOM");
-	ok(tr_handle_set_index(&h, 3) == -ENOENT && !strcmp(h.failed, "index"),
+	tap(tr_handle_set_index(&h, 3) == -ENOENT && !strcmp(h.failed, "index"),
 	   "handle: index missing: -ENOENT, charged to index");
 	for (size_t i = 0; i < sizeof(fake_attrs) / sizeof(fake_attrs[0]); i++)
 		fake_put(&h, fake_attrs[i], "");
 	test_handle_doors(&h, big);
 	test_handle_errors(&h, big);
 	ret = tr_handle_remove(&h);
-	ok(ret == -ENOTEMPTY && !strcmp(h.failed, "rmdir"),
+	tap(ret == -ENOTEMPTY && !strcmp(h.failed, "rmdir"),
 	   "handle: rmdir failing: -ENOTEMPTY, charged to rmdir");
 	fake_unlink_all(&h);
 	rmdir(h.dir);
 	rmdir(root);
 	unsetenv("TSM_RTMR_CONFIGFS");
 
-	ok(!tr_parse_alg_list("sha256 sha384\n", algs, TR_MAX_ALGS, &n, &err) &&
+	tap(!tr_parse_alg_list("sha256 sha384\n", algs, TR_MAX_ALGS, &n, &err) &&
 	   n == 2 && algs[0]->id == SHA256 && algs[1]->id == SHA384 &&
 	   tr_parse_alg_list("sha256 md5", algs, TR_MAX_ALGS, &n, &err) == TR_E_UNSUPPORTED &&
 	   strstr(err.msg, "'md5'") &&
@@ -1188,7 +1188,7 @@ static void test_handle(void)
 	   "algs list: bank order, unknown, empty, too many");
 	tr_parse_alg_list("sha256 sha384", algs, TR_MAX_ALGS, &n, &err);
 	ret = tr_digest_line(algs, 2, digests, line, sizeof(line));
-	ok(ret == (int)strlen(line) && ret == 7 + 64 + 1 + 7 + 96 + 1 &&
+	tap(ret == (int)strlen(line) && ret == 7 + 64 + 1 + 7 + 96 + 1 &&
 	   !strncmp(line, "sha256:0100", 11) && strstr(line, "00 sha384:00") &&
 	   !strcmp(line + ret - 3, "ff\n") &&
 	   tr_digest_line(algs, 2, digests, line, (size_t)ret + 1) == ret &&

@@ -5,6 +5,7 @@
 
 #include "fakes.h"
 #include "ut.h"
+#include "../lib/tap.h"
 
 static int ut_case_failed;
 
@@ -27,13 +28,13 @@ void ut_expect_str(const char *file, int line, const char *what,
 int main(void)
 {
 	const struct ut_suite *suites[] = { &tdx_suite, &tpm_suite, &snp_suite };
-	size_t i, j, total = 0, n = 0, failed = 0;
+	size_t i, j, total = 0;
 
 	/* line by line: a sanitizer report exits without flushing stdio */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++)
 		total += suites[i]->nr_cases;
-	printf("1..%zu\n", total);
+	tap_plan((int)total);
 
 	for (i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
 		for (j = 0; j < suites[i]->nr_cases; j++) {
@@ -45,11 +46,9 @@ int main(void)
 			/* every case must leave no page and no device ref behind */
 			if (fake_pages_live)
 				ut_fail(__FILE__, __LINE__, "no live pages");
-			n++;
-			printf("%sok %zu - %s: %s\n", ut_case_failed ? "not " : "",
-			       n, suites[i]->name, c->name);
-			failed += ut_case_failed;
+			tap(!ut_case_failed, "%s: %s", suites[i]->name,
+			    c->name);
 		}
 	}
-	return failed ? 1 : 0;
+	return tap_done();
 }

@@ -17,22 +17,7 @@
 #include <time.h>
 
 #include "check.h"
-
-static int tap_n, failed;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - limits: ", ok ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed = 1;
-}
+#include "../lib/tap.h"
 
 static long meminfo(const char *key)
 {
@@ -251,6 +236,7 @@ int main(int argc, char **argv)
 	long nc = 100000, mib = 8;
 	int opt;
 
+	tap_prefix = "limits: ";
 	while ((opt = getopt(argc, argv, "c:m:")) != -1) {
 		switch (opt) {
 		case 'c': nc = atol(optarg); break;
@@ -265,6 +251,5 @@ int main(int argc, char **argv)
 	memory(mib);
 	cycles(nc);
 	tsm_cleanup();
-	printf("1..%d\n", tap_n);
-	return failed;
+	return tap_done();
 }

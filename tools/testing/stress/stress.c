@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "../lib/tap.h"
 
 struct shared {
 	volatile int stop;
@@ -36,23 +37,6 @@ struct shared {
 static struct prov prov[MAX_PROV];
 static int nprov;
 static struct shared *sh_;
-static int tap_n;
-static int failed;
-
-static void tap(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s %d - stress: ", ok ? "ok" : "not ok", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failed = 1;
-}
-
 static uint64_t rng_next(uint64_t *s)
 {
 	uint64_t x = *s;
@@ -275,6 +259,7 @@ int main(int argc, char **argv)
 	pid_t fpid = 0, *rp;
 	double t0, t1;
 
+	tap_prefix = "stress: ";
 	while ((opt = getopt(argc, argv, "w:n:r:Fs:p:")) != -1) {
 		switch (opt) {
 		case 'w': writers = atol(optarg); break;
@@ -400,8 +385,9 @@ int main(int argc, char **argv)
 		snprintf(h, sizeof(h), "stress-obs-%s", prov[i].name);
 		h_rmdir(h);
 	}
-	printf("1..%d\n", tap_n);
-	if (failed)
+	if (tap_done()) {
 		printf("# stress: FAILED, seed %llu\n", (unsigned long long)seed);
-	return failed;
+		return 1;
+	}
+	return 0;
 }
