@@ -392,55 +392,39 @@ static unsigned long long log_count(const char *provider)
 
 /* -------------------------------------------------------- TPM section */
 
-/* The TCG_PCR_EVENT2 the kernel would log, built in userspace (peer, import). */
+/*
+ * The TCG_PCR_EVENT2 the kernel would log, built in userspace (peer,
+ * import) by the library's codec into @rec. One buffer, reused: once grown
+ * it allocates nothing, so the peer's append costs what an agent's would.
+ */
 static size_t build_record(const struct handle *h, int pcr,
 			   const uint8_t *digests, const void *event,
 			   size_t elen, uint8_t *rec)
 {
-	uint8_t *p = rec;
-	uint32_t u;
+	static struct tr_buf b;
+	uint16_t ids[MAX_BANKS];
 	int i;
 
-	u = pcr; memcpy(p, &u, 4); p += 4;
-	u = 0x6; memcpy(p, &u, 4); p += 4;
-	u = h->nr_algs; memcpy(p, &u, 4); p += 4;
-	for (i = 0; i < h->nr_algs; i++) {
-		uint16_t id = h->alg[i]->id;
-
-		memcpy(p, &id, 2);
-		memcpy(p + 2, digests, h->alg[i]->size);
-		p += 2 + h->alg[i]->size;
-		digests += h->alg[i]->size;
-	}
-	u = elen; memcpy(p, &u, 4); p += 4;
-	memcpy(p, event, elen);
-	return p + elen - rec;
+	for (i = 0; i < h->nr_algs; i++)
+		ids[i] = h->alg[i]->id;
+	b.len = 0;
+	if (tr_build_record(&b, pcr, TR_EV_EVENT_TAG, ids, h->nr_algs, digests,
+			    event, elen))
+		die("building a record: out of memory");
+	memcpy(rec, b.data, b.len);
+	return b.len;
 }
 
-/* The bytes of a build_record() record with no event data. */
+/* The bytes of a record with no event data. */
 static size_t record_size(const struct handle *h)
 {
-	return 12 + 2 * h->nr_algs + h->digests_size + 4;
+	uint8_t zero[MAX_BANKS * 64] = { 0 };
+	uint8_t rec[12 + MAX_BANKS * 66 + 4];
+
+	return build_record(h, 0, zero, NULL, 0, rec);
 }
 
 #ifdef WITH_ESYS
-/*
- * The inverse of build_record() for the digests: record @rec's digests, in
- * bank order, into @out (h->digests_size bytes).
- */
-static void record_digests(const struct handle *h, const uint8_t *rec,
-			   uint8_t *out)
-{
-	const uint8_t *p = rec + 12;
-	int i;
-
-	for (i = 0; i < h->nr_algs; i++) {
-		memcpy(out, p + 2, h->alg[i]->size);
-		out += h->alg[i]->size;
-		p += 2 + h->alg[i]->size;
-	}
-}
-
 struct tpm_ctx {
 	ESYS_CONTEXT *esys;
 	TSS2_TCTI_CONTEXT *tcti;
@@ -1659,34 +1643,33 @@ static void import_merge_files(const char *list)
 static size_t provider_log_header(const char *path, struct handle *h,
 				  uint8_t *hdr, size_t size)
 {
-	uint32_t esz, nalgs, i;
+	struct tr_error err = { 0 };
+	struct tr_log *log;
 	int fd = open(path, O_RDONLY);
 	ssize_t got;
+	size_t len;
+	unsigned int i;
 
 	if (fd < 0)
 		die("open %s: %s", path, strerror(errno));
 	got = read(fd, hdr, size);
 	close(fd);
-	if (got < 60 || memcmp(hdr + 32, "Spec ID Event03", 16))
-		die("%s: not a crypto-agile log header", path);
-	memcpy(&esz, hdr + 28, 4);
-	memcpy(&nalgs, hdr + 56, 4);
-	if (32 + esz > (size_t)got || nalgs > MAX_BANKS ||
-	    60 + 4 * nalgs + 1 > 32 + esz)
-		die("%s: header of %u bytes, %u banks", path, 32 + esz, nalgs);
-	h->nr_algs = nalgs;
+	if (got < 0 || tr_log_parse(hdr, got, NULL, &log, &err))
+		die("%s: not a crypto-agile log header (%s)", path, err.msg);
+	if (log->n_banks > MAX_BANKS)
+		die("%s: %u banks", path, log->n_banks);
+	h->nr_algs = log->n_banks;
 	h->digests_size = 0;
-	for (i = 0; i < nalgs; i++) {
-		uint16_t id, dsize;
-
-		memcpy(&id, hdr + 60 + 4 * i, 2);
-		memcpy(&dsize, hdr + 62 + 4 * i, 2);
-		h->alg[i] = tr_alg_by_id(id);
-		if (!h->alg[i] || h->alg[i]->size != dsize)
-			die("%s: unknown bank 0x%x", path, id);
-		h->digests_size += dsize;
+	for (i = 0; i < log->n_banks; i++) {
+		h->alg[i] = log->banks[i].alg;
+		if (!h->alg[i])
+			die("%s: unknown bank 0x%x", path,
+			    log->banks[i].alg_id);
+		h->digests_size += h->alg[i]->size;
 	}
-	return 32 + esz;
+	len = log->header_len;
+	tr_log_free(log);
+	return len;
 }
 
 /* One write(2) of @len bytes to @path: 0 or -errno, and its time. */
@@ -1913,17 +1896,38 @@ static void extend_value(const struct handle *h, uint8_t *value,
 	int i;
 
 	for (i = 0; i < h->nr_algs; i++) {
-		const EVP_MD *md = EVP_get_digestbyname(h->alg[i]->name);
 		unsigned int size = h->alg[i]->size;
-		uint8_t buf[2 * 64];
 
-		memcpy(buf, value, size);
-		memcpy(buf + size, digests, size);
-		if (!md || !EVP_Digest(buf, 2 * size, value, NULL, md, NULL))
-			die("EVP_Digest %s", h->alg[i]->name);
+		if (tr_hash2(h->alg[i], value, size, digests, size, value))
+			die("extending %s", h->alg[i]->name);
 		value += size;
 		digests += size;
 	}
+}
+
+/* @pcr's value from reset, replayed from the first @len bytes of @log. */
+static void pcr_replay(const struct handle *h, int pcr, const uint8_t *log,
+		       size_t len, uint8_t *value)
+{
+	struct tr_parse_opts opts = { .max_records = import_n + 1 };
+	uint8_t d[MAX_BANKS * 64];
+	struct tr_error err = { 0 };
+	struct tr_log *l;
+	size_t r;
+	int b, off;
+
+	memset(value, 0, h->digests_size);
+	if (tr_log_parse(log, len, &opts, &l, &err))
+		die("the import log does not parse: %s", err.msg);
+	for (r = 0; r < l->n_records; r++) {
+		if ((int)l->records[r].log_index != pcr)
+			continue;
+		for (b = 0, off = 0; b < h->nr_algs; off += h->alg[b++]->size)
+			memcpy(d + off, tr_record_digest(l, &l->records[r], b),
+			       h->alg[b]->size);
+		extend_value(h, value, d);
+	}
+	tr_log_free(l);
 }
 
 /*
@@ -1939,11 +1943,10 @@ static void import_extend(struct tpm_ctx *t, const char *dev, int pcr,
 			  const struct handle *h, const uint8_t *digests,
 			  const uint8_t *log, size_t hlen, size_t rec, long i)
 {
-	uint8_t dj[MAX_BANKS * 64], before[MAX_BANKS * 64];
+	uint8_t before[MAX_BANKS * 64];
 	uint8_t after[MAX_BANKS * 64], live[MAX_BANKS * 64];
 	TSS2_RC failed;
 	int tries;
-	long j;
 
 	for (tries = 0;; tries++) {
 		TSS2_RC rc = tpm_try_extend(t, pcr, h, digests);
@@ -1956,17 +1959,7 @@ static void import_extend(struct tpm_ctx *t, const char *dev, int pcr,
 		failed = rc;
 		tpm_close(t);
 		tpm_open(t, dev);
-		memset(before, 0, sizeof(before));
-		for (j = 0; j < i; j++) {
-			const uint8_t *r = log + hlen + j * rec;
-			uint32_t idx;
-
-			memcpy(&idx, r, 4);
-			if ((int)idx != pcr)
-				continue;
-			record_digests(h, r, dj);
-			extend_value(h, before, dj);
-		}
+		pcr_replay(h, pcr, log, hlen + i * rec, before);
 		memcpy(after, before, h->digests_size);
 		extend_value(h, after, digests);
 		rc = pcr_read(t, h, pcr, live);
