@@ -54,13 +54,24 @@ static int failed(struct tr_handle *h, const char *attr, int err)
 	return err;
 }
 
+#define ATTR_PATH_MAX	(sizeof(((struct tr_handle *)0)->dir) + 32)
+
+/* @h's attribute @attr, into @path (ATTR_PATH_MAX bytes): 0 or -errno. */
+static int attr_path(const struct tr_handle *h, const char *attr, char *path)
+{
+	if ((size_t)snprintf(path, ATTR_PATH_MAX, "%s/%s", h->dir, attr) >=
+	    ATTR_PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int attr_open(const struct tr_handle *h, const char *attr, int flags)
 {
-	char path[sizeof(h->dir) + 32];
+	char path[ATTR_PATH_MAX];
+	int ret = attr_path(h, attr, path);
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", h->dir, attr) >=
-	    sizeof(path)) {
-		errno = ENAMETOOLONG;
+	if (ret) {
+		errno = -ret;
 		return -1;
 	}
 	return open(path, flags | O_CLOEXEC);
@@ -110,16 +121,14 @@ int tr_handle_remove(struct tr_handle *h)
 	return ret;
 }
 
-/* One write(2): configfs stores a text attribute per write. */
-int tr_handle_write(struct tr_handle *h, const char *attr, const void *buf,
-		    size_t len)
+int tr_write_once(const char *path, const void *buf, size_t len)
 {
-	int fd = attr_open(h, attr, O_WRONLY);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 	int ret = 0;
 
 	if (fd < 0)
-		return failed(h, attr, -errno);
+		return -errno;
 	n = write(fd, buf, len);
 	if (n < 0)
 		ret = -errno;
@@ -127,6 +136,18 @@ int tr_handle_write(struct tr_handle *h, const char *attr, const void *buf,
 		ret = -EIO;
 	if (close(fd) && !ret)
 		ret = -errno;
+	return ret;
+}
+
+/* One write(2): configfs stores a text attribute per write. */
+int tr_handle_write(struct tr_handle *h, const char *attr, const void *buf,
+		    size_t len)
+{
+	char path[ATTR_PATH_MAX];
+	int ret = attr_path(h, attr, path);
+
+	if (!ret)
+		ret = tr_write_once(path, buf, len);
 	return ret ? failed(h, attr, ret) : 0;
 }
 

@@ -327,6 +327,13 @@ struct tr_entry {
 	size_t digests_len;
 };
 
+/*
+ * Open @path, one write(2) of @len bytes, close: 0 or -errno (a short
+ * write is -EIO). A configfs text attribute stores each write whole, so
+ * this is how one is set.
+ */
+int tr_write_once(const char *path, const void *buf, size_t len);
+
 /* mkdir ROOT/@prefix-PID-RANDOM; -ENOENT when there is no configfs root. */
 int tr_handle_create(struct tr_handle *h, const char *prefix);
 /* Close the kept files and rmdir the handle; a no-op if not created. */

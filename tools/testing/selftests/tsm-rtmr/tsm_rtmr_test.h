@@ -172,25 +172,12 @@ static inline ssize_t read_all(const char *path, unsigned char **out)
 }
 
 /*
- * One write() of @len bytes. 0, or -errno of open/write/close. A short
- * write is reported as -EMSGSIZE (never expected from these files).
+ * One write() of @len bytes, by libtsm-rtmr: 0, or -errno of open, write
+ * or close; a short write (never expected from these files) is -EIO.
  */
 static inline int write_buf(const char *path, const void *data, size_t len)
 {
-	ssize_t n;
-	int fd, e = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, data, len);
-	if (n < 0)
-		e = -errno;
-	else if ((size_t)n != len)
-		e = -EMSGSIZE;
-	if (close(fd) && !e)
-		e = -errno;
-	return e;
+	return tr_write_once(path, data, len);
 }
 
 static inline int write_str(const char *path, const char *s)
