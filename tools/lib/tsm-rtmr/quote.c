@@ -353,3 +353,20 @@ size_t tr_quote_uncovered(const struct tr_log *log,
 	}
 	return n;
 }
+
+int tr_quote_verify_pem(const uint8_t *attest, size_t attest_len,
+			const TPMT_SIGNATURE *sig, const char *pem,
+			size_t pem_len, const uint8_t *nonce, size_t nonce_len,
+			TPMS_ATTEST *out, struct tr_error *err)
+{
+	(void)attest; (void)attest_len; (void)sig; (void)pem; (void)pem_len;
+	(void)nonce; (void)nonce_len; (void)out;
+	tr_set_error(err, 0, "not implemented"); /* STUB */
+	return TR_E_UNSUPPORTED;
+}
+
+int tr_tpm_public_pem(const TPMT_PUBLIC *pub, char **pem, size_t *len)
+{
+	(void)pub; (void)pem; (void)len;
+	return TR_E_UNSUPPORTED; /* STUB */
+}

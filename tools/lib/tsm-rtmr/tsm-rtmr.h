@@ -385,6 +385,17 @@ int tr_quote_verify(const uint8_t *attest, size_t attest_len,
 		    const uint8_t *nonce, size_t nonce_len, TPMS_ATTEST *out,
 		    struct tr_error *err);
 
+/*
+ * As tr_quote_verify, with the AK a PEM public key (SubjectPublicKeyInfo,
+ * RSA or EC), as a verifier pins it.
+ */
+int tr_quote_verify_pem(const uint8_t *attest, size_t attest_len,
+			const TPMT_SIGNATURE *sig, const char *pem,
+			size_t pem_len, const uint8_t *nonce, size_t nonce_len,
+			TPMS_ATTEST *out, struct tr_error *err);
+/* The key of @pub as a malloc'd, NUL-terminated PEM public key. */
+int tr_tpm_public_pem(const TPMT_PUBLIC *pub, char **pem, size_t *len);
+
 /* Value of a PCR the log does not carry (e.g. from TPM2_PCR_Read). */
 typedef int (*tr_pcr_lookup)(uint32_t pcr, uint16_t alg_id, uint8_t *out,
 			     void *ctx);
@@ -419,5 +430,187 @@ int tr_quote_find_prefix(const struct tr_log *log,
 size_t tr_quote_uncovered(const struct tr_log *log,
 			  const TPML_PCR_SELECTION *sel, size_t prefix,
 			  size_t count, uint32_t *recnums, size_t max);
+
+/* ---- data binding and the attestation agent's records (spec 9) -------- */
+
+/*
+ * 1 when every bank's digest of @rec is the hash of its event data (the
+ * data is bound: a verifier may trust it), 0 when one is not or the bank's
+ * algorithm is unknown, <0 on an OpenSSL failure.
+ */
+int tr_record_bound(const struct tr_log *log, const struct tr_record *rec);
+
+#define TR_AAEL_TAG		0x4141454cu	/* "AAEL" as a little-endian u32 */
+#define TR_AAEL_MAX_TEXT	(TR_MAX_EVENT_SIZE - 8)
+
+/*
+ * The event data of an attestation-agent record: TCG_PCClientTaggedEvent
+ * { u32 TR_AAEL_TAG, u32 @len, @text }. @text is "DOMAIN OPERATION
+ * CONTENT": three non-empty fields, DOMAIN and OPERATION without spaces,
+ * no NUL; TR_E_INVAL (with a reason in @err) otherwise. The record is
+ * type TR_EV_EVENT_TAG, one digest per bank over this whole event data.
+ */
+int tr_aael_event(const char *text, size_t len, struct tr_buf *out,
+		  struct tr_error *err);
+/*
+ * When @rec is an AAEL record (EV_EVENT_TAG, tag TR_AAEL_TAG, the size
+ * field equal to the rest of the event data), point *@text at its text
+ * and return 1; 0 when it is not one.
+ */
+int tr_aael_text(const struct tr_log *log, const struct tr_record *rec,
+		 const char **text, size_t *len);
+
+/* ---- TD quotes (Intel TDX DCAP quote, versions 4 and 5) --------------- */
+
+#define TR_TDQ_HEADER_SIZE	48
+#define TR_TDQ_BODY10_SIZE	584	/* TD 1.0 report body */
+#define TR_TDQ_BODY15_SIZE	648	/* TD 1.5: + TEE_TCB_SVN2, MRSERVICETD */
+#define TR_TDQ_MAX_SIZE		(1u << 20)
+#define TR_TDQ_RTMRS		4
+#define TR_TDQ_REPORTDATA	64
+
+/*
+ * A parsed TD quote. Fields are copies; @signed_len is how many leading
+ * bytes of the quote the ECDSA signature covers (the header, the v5 body
+ * type and size, and the body: everything before the signature data
+ * length).
+ */
+struct tr_td_quote {
+	uint16_t version;		/* 4 or 5 */
+	uint16_t att_key_type;		/* 2: ECDSA-256 with P-256 */
+	uint32_t tee_type;		/* 0x81: TDX */
+	uint8_t qe_vendor_id[16];
+	uint8_t user_data[20];
+	uint16_t body_type;		/* 2: TD 1.0, 3: TD 1.5 (v4: 2) */
+	uint32_t body_size;
+	uint8_t tee_tcb_svn[16];
+	uint8_t mrseam[48], mrsignerseam[48];
+	uint8_t seam_attributes[8], td_attributes[8], xfam[8];
+	uint8_t mrtd[48], mrconfigid[48], mrowner[48], mrownerconfig[48];
+	uint8_t rtmr[TR_TDQ_RTMRS][48];
+	uint8_t report_data[TR_TDQ_REPORTDATA];
+	uint8_t tee_tcb_svn2[16], mrservicetd[48];	/* TD 1.5 only */
+	size_t signed_len;
+	uint8_t signature[64];		/* r || s, big-endian */
+	uint8_t attest_key[64];		/* x || y of the P-256 key */
+	uint16_t cert_type;		/* 5: PCK chain, 6: QE report, ... */
+	uint32_t cert_size;
+	size_t cert_off;		/* of the certification data in the quote */
+};
+
+/*
+ * Strictly parse @len bytes: version 4 or 5, attestation key type 2, TEE
+ * type 0x81, body TD 1.0 or 1.5, every length inside the quote and the
+ * certification data ending exactly at its end. Anything else is
+ * TR_E_UNSUPPORTED or TR_E_MALFORMED/TR_E_TRUNCATED with the field named.
+ */
+int tr_td_quote_parse(const uint8_t *quote, size_t len, struct tr_td_quote *q,
+		      struct tr_error *err);
+/*
+ * ECDSA P-256 over SHA-256 of the first q->signed_len bytes of @quote with
+ * the attestation key the quote carries (its chain is a DCAP verifier's
+ * business). TR_E_NOMATCH when it does not verify.
+ */
+int tr_td_quote_verify_signature(const uint8_t *quote,
+				 const struct tr_td_quote *q,
+				 struct tr_error *err);
+
+/*
+ * The runtime registers of a TD quote against the firmware log and the
+ * runtime log: RTMR n is log index (CC index) n + 1, SHA-384, starting at
+ * zero. @ccel (may be NULL: no firmware log) is replayed whole; then the
+ * longest prefix of @rt whose replay together with it equals RTMR 0-3 of
+ * @q. *@best: records of @rt in that prefix. TR_E_NOMATCH when no prefix
+ * does; TR_E_UNSUPPORTED when a log has no SHA-384 bank.
+ */
+int tr_td_find_prefix(const struct tr_td_quote *q, const struct tr_log *ccel,
+		      const struct tr_log *rt, size_t *best,
+		      struct tr_error *err);
+
+/*
+ * configfs-tsm: a report with REPORTDATA = @reportdata (TR_TDQ_REPORTDATA
+ * bytes) through ROOT/report/NAME (mkdir, inblob, outblob, rmdir), refused
+ * with -EAGAIN when "generation" moved between the write and the read.
+ * *@quote is malloc'd. The root is $TSM_RTMR_TSM_REPORT when set, else
+ * /sys/kernel/config/tsm/report. *@provider (may be NULL) gets the
+ * report's "provider" (e.g. "tdx_guest"). 0 or -errno.
+ */
+const char *tr_tsm_report_root(void);
+int tr_tsm_report(const uint8_t *reportdata, size_t len, uint8_t **quote,
+		  size_t *quote_len, char *provider, size_t provider_size);
+
+/* ---- evidence documents (spec 9) -------------------------------------- */
+
+#define TR_EVIDENCE_VERSION	1
+#define TR_EVIDENCE_MAX_SIZE	(256u << 20)	/* of the JSON text */
+
+struct tr_ev_pcr {
+	uint16_t alg_id;
+	uint32_t pcr;
+	uint8_t value[TR_MAX_DIGEST];
+};
+
+/*
+ * The document. Every buffer is malloc'd and owned (tr_evidence_free);
+ * absent parts are NULL with length 0.
+ */
+struct tr_evidence {
+	unsigned int version;
+	char provider[32];		/* "tpm", "snp-vtpm", "tdx", "sim" */
+	uint8_t nonce[64];
+	size_t nonce_len;
+	uint64_t count;
+	uint8_t *log;
+	size_t log_len;
+	/* tpm_quote */
+	bool has_tpm_quote;
+	uint8_t *tpm_message;		/* TPMS_ATTEST, marshalled */
+	size_t tpm_message_len;
+	uint8_t *tpm_signature;		/* TPMT_SIGNATURE, marshalled */
+	size_t tpm_signature_len;
+	char *ak_public;		/* PEM */
+	struct tr_ev_pcr *pcrs;		/* every quoted PCR */
+	size_t n_pcrs;
+	/* tdx */
+	uint8_t *td_quote;
+	size_t td_quote_len;
+	uint8_t *ccel;
+	size_t ccel_len;
+};
+
+/*
+ * Strict: one JSON object, version 1, the fields of spec 9 with their
+ * types, base64 that decodes (no garbage, correct padding), hex of the
+ * right length; unknown fields are ignored (the spec lets later versions
+ * add some). TR_E_MALFORMED naming the field otherwise.
+ */
+int tr_evidence_parse(const char *json, size_t len, struct tr_evidence **out,
+		      struct tr_error *err);
+/* The document as JSON text, one object, ending in a newline. */
+int tr_evidence_write(FILE *f, const struct tr_evidence *ev);
+void tr_evidence_free(struct tr_evidence *ev);
+
+/* One line per check: what was checked and whether it passed. */
+typedef void (*tr_check_cb)(void *ctx, bool ok, const char *check,
+			    const char *detail);
+
+struct tr_verify_opts {
+	const uint8_t *nonce;		/* the verifier's own nonce */
+	size_t nonce_len;
+	const char *ak_pub_pem;		/* TPM: the pinned AK (required) */
+	size_t ak_pub_pem_len;
+	tr_check_cb report;		/* may be NULL */
+	void *ctx;
+};
+
+/*
+ * Every check of spec 9 on @ev: nonce, signature, registers (with the
+ * count rule), data binding, strict parsing of log and quote. 0 when all
+ * pass; TR_E_NOMATCH when a check fails (@err names the first); other
+ * negative values when the document cannot be checked: a part does not
+ * parse, or a TPM document without @o->ak_pub_pem (exit 2).
+ */
+int tr_evidence_verify(const struct tr_evidence *ev,
+		       const struct tr_verify_opts *o, struct tr_error *err);
 
 #endif /* TSM_RTMR_LIB_H */

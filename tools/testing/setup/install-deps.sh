@@ -27,6 +27,7 @@ PACKAGES="
 	tpm2-tools
 	libtss2-dev
 	libssl-dev
+	libjson-c-dev
 	sparse
 	cpio
 	kmod
