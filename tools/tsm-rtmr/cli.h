@@ -56,10 +56,40 @@ int read_count(const char *provider, size_t *count);
 int handle_open(struct tr_handle *h);
 void handle_close(struct tr_handle *h);
 
+/* The TDX firmware's event log (ACPI CCEL table data). */
+#define DEFAULT_CCEL	"/sys/firmware/acpi/tables/data/CCEL"
+/* $TSM_RTMR_CCEL when set (tests), else DEFAULT_CCEL. */
+const char *ccel_path(void);
+
+/*
+ * The tdx provider's evidence into @ev (spec 9), as "evidence" writes it:
+ * count, a TD quote through configfs-tsm with REPORTDATA = @nonce
+ * zero-padded, the log, the CCEL from @ccel or ccel_path() when it exists.
+ * @provider gets the configfs-tsm report provider (tdx_guest, or
+ * tsm_rtmr_tdx_emu in tests). EXIT_OK, or EXIT_ERROR after a message.
+ */
+int gather_tdx(const uint8_t *nonce, size_t nonce_len, const char *ccel,
+	       struct tr_evidence *ev, char *provider, size_t size);
+/* "a TD", "the test emulator, not a TD", or NULL: not a TDX provider. */
+const char *tdx_report_kind(const char *provider);
+/*
+ * tr_evidence_verify, one line per check on stdout ("ok   CHECK: ..." or
+ * "FAIL CHECK: ..."), the first failure on stderr: EXIT_OK, EXIT_VERIFY
+ * (a check failed) or EXIT_ERROR (the document cannot be checked).
+ */
+int verify_evidence(const struct tr_evidence *ev, const uint8_t *nonce,
+		    size_t nonce_len, const char *ak_pem, size_t ak_pem_len);
+/* quote -p tdx: gather_tdx, then verify_evidence. */
+int quote_tdx(const uint8_t *nonce, size_t nonce_len, const char *ccel);
+/* --nonce HEX: 1-64 bytes; false after a one-line message. */
+bool parse_nonce(const char *hex, uint8_t *nonce, size_t *len);
+
 int cmd_extend(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_quote(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 #endif

@@ -258,3 +258,15 @@ void handle_close(struct tr_handle *h)
 		       strerror(-ret));
 	signal_handle = NULL;
 }
+
+bool parse_nonce(const char *hex, uint8_t *nonce, size_t *len)
+{
+	long n = tr_unhex(hex, strlen(hex), nonce, 64);
+
+	if (n <= 0) {
+		errmsg("--nonce: want 1-64 bytes of hex");
+		return false;
+	}
+	*len = (size_t)n;
+	return true;
+}

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tsm-rtmr log: print the event log as text, JSON or CEL-JSON; with --ccel
- * put the TDX firmware's CCEL in front so one file holds every event.
+ * tsm-rtmr log: print the event log as text, JSON or CEL-JSON, or the
+ * texts of its attestation-agent (AAEL) entries; with --ccel put the TDX
+ * firmware's CCEL in front so one file holds every event.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -18,22 +19,62 @@ static const char log_help[] =
 "  -p, --provider NAME  provider whose securityfs log to read\n"
 "  -f, --format FORMAT  text (default; the kernel's ascii_event_log),\n"
 "                       json, cel-json (one JSON array) or cel-json-seq\n"
-"                       (RFC 7464), binary\n"
+"                       (RFC 7464), binary, aael (the text of each\n"
+"                       attestation-agent entry, one a line; backslash,\n"
+"                       control bytes and DEL escaped as \\\\, \\n, \\t,\n"
+"                       \\xHH)\n"
 "      --ccel           prepend the ACPI CCEL (TDX firmware log), trimmed at\n"
 "                       its end; output is the combined binary log unless\n"
 "                       --format is given\n";
 
-static const char *ccel_path(void)
+const char *ccel_path(void)
 {
 	const char *env = getenv("TSM_RTMR_CCEL");
 
-	return env && *env ? env : "/sys/firmware/acpi/tables/data/CCEL";
+	return env && *env ? env : DEFAULT_CCEL;
+}
+
+/*
+ * One AAEL text per line: a line break or any other control byte in the
+ * text must not start a line of its own, so those (and the backslash that
+ * escapes them) are escaped; other bytes, UTF-8 included, pass through.
+ */
+static void print_escaped(FILE *f, const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (c == '\\')
+			fputs("\\\\", f);
+		else if (c == '\n')
+			fputs("\\n", f);
+		else if (c == '\t')
+			fputs("\\t", f);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('\n', f);
+}
+
+static void print_aael(FILE *f, const struct tr_log *log)
+{
+	for (size_t i = 0; i < log->n_records; i++) {
+		const char *text;
+		size_t len;
+
+		if (tr_aael_text(log, &log->records[i], &text, &len) == 1)
+			print_escaped(f, text, len);
+	}
 }
 
 /* A failed write leaves ferror(stdout) set: output_flush() reports it. */
 static int print_log(const struct tr_log *log, const char *format)
 {
-	if (!strcmp(format, "text"))
+	if (!strcmp(format, "aael"))
+		print_aael(stdout, log);
+	else if (!strcmp(format, "text"))
 		tr_print_text(stdout, log);
 	else if (!strcmp(format, "json"))
 		tr_print_json(stdout, log);
@@ -68,7 +109,7 @@ static struct tr_log *with_ccel(const struct tr_log *rt)
 static bool valid_format(const char *f)
 {
 	static const char *const formats[] = {
-		"text", "json", "cel-json", "cel-json-seq", "binary",
+		"text", "json", "cel-json", "cel-json-seq", "binary", "aael",
 	};
 
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++)
@@ -102,7 +143,7 @@ int cmd_log(int argc, char **argv)
 		}
 	}
 	if (format && !valid_format(format)) {
-		errmsg("unknown format '%s' (text, json, cel-json, cel-json-seq, binary)",
+		errmsg("unknown format '%s' (text, json, cel-json, cel-json-seq, binary, aael)",
 		       format);
 		return EXIT_ERROR;
 	}

@@ -2,7 +2,8 @@
 /*
  * tsm-rtmr: extend runtime measurement registers through the kernel's
  * log-first tsm-rtmr ABI, dump and convert the log, replay it against the
- * live registers, and verify it against a TPM quote.
+ * live registers, verify it against a TPM or TD quote, and write evidence
+ * that a verifier elsewhere checks offline.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +19,10 @@ static const struct {
 	{ "extend", cmd_extend, "extend a register and log the entry" },
 	{ "log",    cmd_log,    "print or convert the event log" },
 	{ "replay", cmd_replay, "replay the log and compare with live registers" },
-	{ "quote",  cmd_quote,  "take a TPM quote and verify the log against it" },
+	{ "quote",  cmd_quote,  "take a TPM or TD quote and verify the log against it" },
 	{ "import", cmd_import, "carry a log over a kexec, verified by the kernel" },
+	{ "evidence", cmd_evidence, "write quote and log for a remote verifier" },
+	{ "verify", cmd_verify, "check an evidence document offline, on any machine" },
 };
 
 static void usage(FILE *f)

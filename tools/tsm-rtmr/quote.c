@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tsm-rtmr quote: a TPM2_Quote with a fresh restricted signing key, checked
- * with OpenSSL, and matched against the longest log prefix that replays to
- * the quoted PCR digest.
+ * tsm-rtmr quote: a TPM2_Quote with a fresh restricted signing key (or the
+ * persistent AK at --ak), checked with OpenSSL, and matched against the
+ * longest log prefix that replays to the quoted PCR digest. With -p tdx, a
+ * TD quote through configfs-tsm, checked as verify checks evidence
+ * (evidence.c gathers it, verify.c checks it).
  *
  * Order matters. The provider's count is read before the quote is
  * requested: the quote must cover every entry those count records hold
@@ -18,63 +20,58 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
 #include "tpm.h"
 
 static const char quote_help[] =
-"usage: tsm-rtmr quote --pcrs LIST --nonce HEX [--tcti CONF] [-p PROVIDER]\n"
-"                      [FILE]\n"
+"usage: tsm-rtmr quote --pcrs LIST --nonce HEX [--tcti CONF] [--ak HANDLE]\n"
+"                      [-p PROVIDER] [FILE]\n"
+"       tsm-rtmr quote -p tdx --nonce HEX [--ccel FILE]\n"
 "Quote PCRs LIST (e.g. 16,23 or 8-9,16) in every bank the log carries with a\n"
-"fresh restricted signing key, verify signature and nonce, and find the\n"
-"longest prefix of the log (PROVIDER's, default tpm, or FILE) that replays\n"
-"to the quoted PCR digest. That prefix must hold every entry on the quoted\n"
-"PCRs logged before the quote was requested (PROVIDER's count, read first;\n"
-"with FILE, all of its records). PCRs the log does not touch are read with\n"
-"TPM2_PCR_Read and taken as they are.\n"
+"fresh restricted signing key (or the persistent AK at HANDLE), verify\n"
+"signature and nonce, and find the longest prefix of the log (PROVIDER's,\n"
+"default tpm, or FILE) that replays to the quoted PCR digest. That prefix\n"
+"must hold every entry on the quoted PCRs logged before the quote was\n"
+"requested (PROVIDER's count, read first; with FILE, all of its records).\n"
+"PCRs the log does not touch are read with TPM2_PCR_Read and taken as they\n"
+"are.\n"
 "  -l, --pcrs LIST     PCRs to quote\n"
 "  -n, --nonce HEX     qualifying data, 1-64 bytes\n"
 "  -T, --tcti CONF     TCTI (default device:/dev/tpmrm0)\n"
 "  -p, --provider NAME provider whose log to use (default tpm)\n"
+"      --ak HANDLE     persistent AK (e.g. 0x81010002, tpm2_createak and\n"
+"                      tpm2_evictcontrol) instead of a fresh key\n"
+"With -p tdx: a TD quote through configfs-tsm with REPORTDATA = nonce,\n"
+"checked as 'tsm-rtmr verify' checks evidence: REPORTDATA, the quote's\n"
+"signature with the key it carries, RTMR 0-3 = the replay of the firmware\n"
+"CCEL (--ccel FILE, default " DEFAULT_CCEL ")\n"
+"and a prefix of the runtime log, the data binding; one line per check.\n"
 "Exit status 1 when a check fails, no prefix matches, or the matching prefix\n"
 "leaves out such an entry (a PCR reset, or an extend behind the log).\n";
 
 struct quote_args {
-	const char *provider, *tcti, *file;
+	const char *provider, *tcti, *file, *ccel;
 	uint32_t pcrs;		/* bit n: PCR n */
+	TPM2_HANDLE ak;		/* 0: a fresh key */
 	uint8_t nonce[64];
 	size_t nonce_len;
 };
 
-/* PCR values read from the TPM right after the quote, per bank. */
-struct pcr_values {
-	TPML_PCR_SELECTION sel;
-	uint8_t value[TPM2_NUM_PCR_BANKS][TPM2_MAX_PCRS][TR_MAX_DIGEST];
-};
-
-static bool parse_pcrs(const char *s, uint32_t *mask)
+/* -p tdx: a TD quote names no PCRs, no TPM, no key and no FILE. */
+static int check_tdx_args(int argc, const struct quote_args *a)
 {
-	char *end;
-
-	*mask = 0;
-	while (*s) {
-		unsigned long lo = strtoul(s, &end, 10), hi = lo;
-
-		if (end == s || lo > 23)
-			return false;
-		if (*end == '-') {
-			s = end + 1;
-			hi = strtoul(s, &end, 10);
-			if (end == s || hi > 23 || hi < lo)
-				return false;
-		}
-		for (unsigned long p = lo; p <= hi; p++)
-			*mask |= 1u << p;
-		if (*end && *end != ',')
-			return false;
-		s = *end ? end + 1 : end;
+	if (a->pcrs || a->ak || a->tcti != NULL) {
+		errmsg("-p tdx takes no --pcrs, --ak or --tcti (try --help)");
+		return -1;
 	}
-	return *mask != 0;
+	if (!a->nonce_len) {
+		errmsg("--nonce is required (try --help)");
+		return -1;
+	}
+	if (optind != argc) {
+		errmsg("-p tdx takes no FILE: the log is the provider's (try --help)");
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_quote_args(int argc, char **argv, struct quote_args *a)
@@ -84,6 +81,8 @@ static int parse_quote_args(int argc, char **argv, struct quote_args *a)
 		{ "nonce", required_argument, NULL, 'n' },
 		{ "tcti", required_argument, NULL, 'T' },
 		{ "provider", required_argument, NULL, 'p' },
+		{ "ak", required_argument, NULL, 'A' },
+		{ "ccel", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -93,7 +92,7 @@ static int parse_quote_args(int argc, char **argv, struct quote_args *a)
 	while ((c = getopt_long(argc, argv, "l:n:T:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
-			if (!parse_pcrs(optarg, &a->pcrs)) {
+			if (!parse_pcr_list(optarg, &a->pcrs)) {
 				errmsg("--pcrs '%s': want a list like 16,23 or 8-9 (PCRs 0-23)",
 				       optarg);
 				return -1;
@@ -109,9 +108,23 @@ static int parse_quote_args(int argc, char **argv, struct quote_args *a)
 			break;
 		case 'T': a->tcti = optarg; break;
 		case 'p': a->provider = optarg; break;
+		case 'A':
+			if (!parse_ak_handle(optarg, &a->ak)) {
+				errmsg("--ak '%s': want a persistent handle 0x81000000-0x81ffffff",
+				       optarg);
+				return -1;
+			}
+			break;
+		case 'C': a->ccel = optarg; break;
 		case 'h': fputs(quote_help, stdout); exit(EXIT_OK);
 		default: return -1;
 		}
+	}
+	if (!strcmp(a->provider, "tdx"))
+		return check_tdx_args(argc, a);
+	if (a->ccel) {
+		errmsg("--ccel is for -p tdx (try --help)");
+		return -1;
 	}
 	if (!a->pcrs || !a->nonce_len) {
 		errmsg("--pcrs and --nonce are required (try --help)");
@@ -123,121 +136,6 @@ static int parse_quote_args(int argc, char **argv, struct quote_args *a)
 	}
 	a->file = optind < argc ? argv[optind] : NULL;
 	return 0;
-}
-
-/*
- * An ECC P-256 restricted signing primary in the owner hierarchy. Random
- * bytes in the unique field make it a fresh key on every run.
- */
-static int create_ak(struct tpm *t, TPM2B_PUBLIC **pub)
-{
-	TPM2B_SENSITIVE_CREATE sens = { 0 };
-	TPM2B_PUBLIC tmpl = { .publicArea = {
-		.type = TPM2_ALG_ECC,
-		.nameAlg = TPM2_ALG_SHA256,
-		.objectAttributes = TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_SIGN_ENCRYPT |
-			TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
-			TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH,
-		.parameters.eccDetail = {
-			.symmetric.algorithm = TPM2_ALG_NULL,
-			.scheme = { .scheme = TPM2_ALG_ECDSA,
-				    .details.ecdsa.hashAlg = TPM2_ALG_SHA256 },
-			.curveID = TPM2_ECC_NIST_P256,
-			.kdf.scheme = TPM2_ALG_NULL,
-		},
-	} };
-	TPM2B_DATA outside = { 0 };
-	TPML_PCR_SELECTION none = { 0 };
-	TPM2B_CREATION_DATA *cdata = NULL;
-	TPM2B_DIGEST *chash = NULL;
-	TPMT_TK_CREATION *ticket = NULL;
-	TSS2_RC rc;
-
-	tmpl.publicArea.unique.ecc.x.size = 32;
-	if (RAND_bytes(tmpl.publicArea.unique.ecc.x.buffer, 32) != 1) {
-		errmsg("no random bytes for a fresh key");
-		return -1;
-	}
-	rc = Esys_CreatePrimary(t->ctx, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD,
-				ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
-				&outside, &none, &t->key, pub, &cdata, &chash,
-				&ticket);
-	Esys_Free(cdata);
-	Esys_Free(chash);
-	Esys_Free(ticket);
-	if (rc) {
-		tpm_error("creating the signing key (owner hierarchy)", rc);
-		return -1;
-	}
-	return 0;
-}
-
-static void select_pcrs(const struct tr_log *log, uint32_t pcrs,
-			TPML_PCR_SELECTION *sel)
-{
-	memset(sel, 0, sizeof(*sel));
-	for (unsigned int b = 0; b < log->n_banks && b < TPM2_NUM_PCR_BANKS; b++) {
-		TPMS_PCR_SELECTION *s = &sel->pcrSelections[sel->count++];
-
-		s->hash = log->banks[b].alg_id;
-		s->sizeofSelect = 3;
-		s->pcrSelect[0] = pcrs & 0xff;
-		s->pcrSelect[1] = (pcrs >> 8) & 0xff;
-		s->pcrSelect[2] = (pcrs >> 16) & 0xff;
-	}
-}
-
-static int read_pcrs(struct tpm *t, struct pcr_values *pv)
-{
-	for (uint32_t b = 0; b < pv->sel.count; b++) {
-		const TPMS_PCR_SELECTION *s = &pv->sel.pcrSelections[b];
-
-		for (uint32_t pcr = 0; pcr < 24; pcr++) {
-			TPML_PCR_SELECTION one = { .count = 1 };
-			TPML_PCR_SELECTION *out_sel = NULL;
-			TPML_DIGEST *vals = NULL;
-			UINT32 counter;
-			TSS2_RC rc;
-
-			if (!(s->pcrSelect[pcr / 8] & (1u << (pcr % 8))))
-				continue;
-			one.pcrSelections[0].hash = s->hash;
-			one.pcrSelections[0].sizeofSelect = 3;
-			one.pcrSelections[0].pcrSelect[pcr / 8] = 1u << (pcr % 8);
-			rc = Esys_PCR_Read(t->ctx, ESYS_TR_NONE, ESYS_TR_NONE,
-					   ESYS_TR_NONE, &one, &counter, &out_sel,
-					   &vals);
-			if (!rc && (vals->count != 1 ||
-				    vals->digests[0].size > TR_MAX_DIGEST)) {
-				errmsg("PCR %u bank 0x%04x: not allocated", pcr, s->hash);
-				rc = 1;
-			} else if (!rc) {
-				memcpy(pv->value[b][pcr], vals->digests[0].buffer,
-				       vals->digests[0].size);
-			} else {
-				tpm_error("TPM2_PCR_Read", rc);
-			}
-			Esys_Free(out_sel);
-			Esys_Free(vals);
-			if (rc)
-				return -1;
-		}
-	}
-	return 0;
-}
-
-static int lookup_pcr(uint32_t pcr, uint16_t alg_id, uint8_t *out, void *ctx)
-{
-	const struct pcr_values *pv = ctx;
-	const struct tr_alg *alg = tr_alg_by_id(alg_id);
-
-	for (uint32_t b = 0; alg && b < pv->sel.count; b++) {
-		if (pv->sel.pcrSelections[b].hash == alg_id && pcr < TPM2_MAX_PCRS) {
-			memcpy(out, pv->value[b][pcr], alg->size);
-			return 0;
-		}
-	}
-	return TR_E_INVAL;
 }
 
 static void print_quoted(const struct tr_log *log, size_t n,
@@ -262,7 +160,7 @@ static void print_quoted(const struct tr_log *log, size_t n,
 			const uint8_t *rv = bank < 0 ? NULL :
 				tr_replay_value(&r, pcr, (unsigned int)bank);
 
-			if (!rv && !lookup_pcr(pcr, s->hash, v, (void *)pv))
+			if (!rv && !pcr_values_lookup(pcr, s->hash, v, (void *)pv))
 				rv = v;
 			if (!rv)
 				continue;
@@ -331,7 +229,7 @@ static int match_log(const struct tr_log *log, const TPMS_ATTEST *attest,
 	}
 	ret = tr_quote_find_prefix(log, sel, hash,
 				   attest->attested.quote.pcrDigest.buffer,
-				   lookup_pcr, (void *)pv, best, &err);
+				   pcr_values_lookup, (void *)pv, best, &err);
 	if (ret == TR_E_NOMATCH) {
 		errmsg("signature and nonce verify, but no prefix of the log's %zu records replays to the quoted PCR digest",
 		       log->n_records);
@@ -419,49 +317,37 @@ static int log_banks(const char *path, uint32_t pcrs, TPML_PCR_SELECTION *sel,
 
 int cmd_quote(int argc, char **argv)
 {
-	struct quote_args a = { .provider = "tpm", .tcti = DEFAULT_TCTI };
-	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
-	TPM2B_ATTEST *quoted = NULL;
-	TPMT_SIGNATURE *sig = NULL;
-	TPM2B_PUBLIC *pub = NULL;
-	struct pcr_values *pv;
+	struct quote_args a = { .provider = "tpm" };
+	struct tpm_quote *q;
 	struct tpm t = { 0 };
-	TPM2B_DATA qd = { 0 };
 	size_t count;
 	char path[512];
-	TSS2_RC rc;
 	int ret = EXIT_ERROR;
 
 	if (parse_quote_args(argc, argv, &a))
 		return EXIT_ERROR;
+	if (!strcmp(a.provider, "tdx"))
+		return quote_tdx(a.nonce, a.nonce_len, a.ccel);
 	if (a.file)
 		snprintf(path, sizeof(path), "%s", a.file);
 	else
 		provider_log_path(a.provider, path, sizeof(path));
-	pv = calloc(1, sizeof(*pv));
-	if (!pv || log_banks(path, a.pcrs, &pv->sel, &count) ||
-	    tpm_open(&t, a.tcti) || create_ak(&t, &pub))
+	q = calloc(1, sizeof(*q));
+	if (!q || log_banks(path, a.pcrs, &q->pv.sel, &count) ||
+	    tpm_open(&t, a.tcti ? a.tcti : DEFAULT_TCTI) ||
+	    tpm_load_ak(&t, a.ak, q))
 		goto out;
 	/* Every record of FILE is older than the quote; else count them now. */
 	if (!a.file && read_count(a.provider, &count))
 		goto out;
-	qd.size = (UINT16)a.nonce_len;
-	memcpy(qd.buffer, a.nonce, a.nonce_len);
-	rc = Esys_Quote(t.ctx, t.key, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			ESYS_TR_NONE, &qd, &scheme, &pv->sel, &quoted, &sig);
-	if (rc) {
-		tpm_error("TPM2_Quote", rc);
-		goto out;
-	}
-	if (read_pcrs(&t, pv))
+	if (tpm_quote_pcrs(&t, a.nonce, a.nonce_len, q))
 		goto out;
 	tpm_close(&t);
-	ret = check_quote(&a, quoted, sig, pub, pv, path, count);
+	ret = check_quote(&a, q->quoted, q->sig, q->ak, &q->pv, path, count);
 out:
 	tpm_close(&t);
-	Esys_Free(quoted);
-	Esys_Free(sig);
-	Esys_Free(pub);
-	free(pv);
+	if (q)
+		tpm_quote_free(q);
+	free(q);
 	return ret;
 }
