@@ -27,12 +27,15 @@ struct extend_args {
 	bool have_tag;
 	const char *digests[8];
 	unsigned int n_digests;
+	const char *aael;	/* --aael TEXT */
 	size_t event_len;	/* of the data staged, for messages */
 };
 
 static const char extend_help[] =
 "usage: tsm-rtmr extend -i INDEX [-p PROVIDER] [-t TYPE] [-e FILE | -s STRING]\n"
 "                       [--tag ID] [-d ALG:HEX ...]\n"
+"       tsm-rtmr extend --aael 'DOMAIN OPERATION CONTENT' [-p PROVIDER]\n"
+"                       [-i INDEX]\n"
 "Extend register INDEX of PROVIDER and append the entry to its log.\n"
 "  -i, --index INDEX      register (RTMR or PCR number) to extend\n"
 "  -p, --provider NAME    provider (default: the kernel's default)\n"
@@ -40,6 +43,10 @@ static const char extend_help[] =
 "  -e, --event-file FILE  event data from FILE\n"
 "  -s, --string STRING    event data STRING (without a terminating NUL)\n"
 "      --tag ID           wrap the data as TCG_PCClientTaggedEvent ID\n"
+"      --aael TEXT        an entry as Confidential Containers' attestation\n"
+"                         agent writes it: EV_EVENT_TAG, tagged event 'AAEL'\n"
+"                         holding TEXT, digests over that event; default\n"
+"                         provider tdx, index 3 (RTMR 3, CC index 4)\n"
 "  -d, --digest ALG:HEX   digest to log and extend (repeat per algorithm);\n"
 "                         default: computed over the event data for every\n"
 "                         algorithm the provider requires\n"
@@ -54,6 +61,26 @@ static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	return *s && *s != '-' && !*end && !errno && *out <= max;
 }
 
+/*
+ * --aael makes the event, its type and its digests: the agent's record
+ * exactly, or nothing. Default: tdx, RTMR 3, where the agent writes.
+ */
+static int aael_defaults(struct extend_args *a)
+{
+	if (a->have_type || a->event_file || a->event_string || a->have_tag ||
+	    a->n_digests) {
+		errmsg("--aael makes the event, its type and digests: no -t, -e, -s, --tag or -d");
+		return -1;
+	}
+	if (!a->provider)
+		a->provider = "tdx";
+	if (!a->have_index) {
+		a->index = 3;
+		a->have_index = true;
+	}
+	return 0;
+}
+
 static int parse_extend_args(int argc, char **argv, struct extend_args *a)
 {
 	static const struct option opts[] = {
@@ -64,6 +91,7 @@ static int parse_extend_args(int argc, char **argv, struct extend_args *a)
 		{ "string", required_argument, NULL, 's' },
 		{ "tag", required_argument, NULL, 'T' },
 		{ "digest", required_argument, NULL, 'd' },
+		{ "aael", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -96,6 +124,7 @@ static int parse_extend_args(int argc, char **argv, struct extend_args *a)
 			}
 			a->digests[a->n_digests++] = optarg;
 			break;
+		case 'A': a->aael = optarg; break;
 		case 'h':
 			fputs(extend_help, stdout);
 			exit(EXIT_OK);
@@ -107,6 +136,8 @@ static int parse_extend_args(int argc, char **argv, struct extend_args *a)
 		errmsg("unexpected argument '%s' (try --help)", argv[optind]);
 		return -1;
 	}
+	if (a->aael)
+		return aael_defaults(a);
 	if (!a->have_index) {
 		errmsg("-i INDEX is required (try --help)");
 		return -1;
@@ -124,11 +155,30 @@ bad:
 	return -1;
 }
 
+/* The AAEL tagged event for --aael TEXT, checked by the library. */
+static int aael_event(const char *text, uint8_t **data, size_t *len)
+{
+	struct tr_error err = { 0 };
+	struct tr_buf b = { 0 };
+	int ret = tr_aael_event(text, strlen(text), &b, &err);
+
+	if (ret) {
+		errmsg("--aael: %s", err.msg[0] ? err.msg : tr_strstatus(ret));
+		tr_buf_free(&b);
+		return -1;
+	}
+	*data = b.data;
+	*len = b.len;
+	return 0;
+}
+
 static int load_event(const struct extend_args *a, uint8_t **data, size_t *len)
 {
 	*data = NULL;
 	*len = 0;
-	if (a->event_file) {
+	if (a->aael) {
+		return aael_event(a->aael, data, len);
+	} else if (a->event_file) {
 		int ret = read_whole(a->event_file, data, len, MAX_EVENT);
 
 		if (ret) {
