@@ -4,13 +4,17 @@
  * through OpenSSL, and the search for the log prefix whose replay gives
  * the quoted PCR digest.
  */
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <tss2/tss2_mu.h>
 
@@ -130,11 +134,19 @@ static int sig_bytes(const TPMT_SIGNATURE *sig, uint8_t **der, size_t *len,
 	return TR_E_UNSUPPORTED;
 }
 
+/* Whether @pkey can check a signature of @sig_alg at all. */
+static bool key_fits(EVP_PKEY *pkey, TPMI_ALG_SIG_SCHEME sig_alg)
+{
+	int type = EVP_PKEY_get_base_id(pkey);
+
+	return sig_alg == TPM2_ALG_ECDSA ? type == EVP_PKEY_EC :
+	       type == EVP_PKEY_RSA;
+}
+
 static int verify_signature(const uint8_t *data, size_t len,
-			    const TPMT_SIGNATURE *sig, const TPMT_PUBLIC *pub,
+			    const TPMT_SIGNATURE *sig, EVP_PKEY *pkey,
 			    struct tr_error *err)
 {
-	EVP_PKEY *pkey = NULL;
 	EVP_MD_CTX *md_ctx = NULL;
 	EVP_PKEY_CTX *pctx = NULL;
 	const struct tr_alg *hash;
@@ -143,14 +155,17 @@ static int verify_signature(const uint8_t *data, size_t len,
 	size_t siglen = 0;
 	int padding = 0, ret;
 
-	ret = pub->type == TPM2_ALG_ECC ? ecc_pkey(pub, &pkey) :
-	      pub->type == TPM2_ALG_RSA ? rsa_pkey(pub, &pkey) :
-	      TR_E_UNSUPPORTED;
-	if (!ret)
-		ret = sig_bytes(sig, &sigbuf, &siglen, &hash_id, &padding);
+	ret = sig_bytes(sig, &sigbuf, &siglen, &hash_id, &padding);
 	if (ret) {
-		tr_set_error(err, 0, "cannot use key type 0x%04x / signature 0x%04x: %s",
-			     pub->type, sig->sigAlg, tr_strstatus(ret));
+		tr_set_error(err, 0, "cannot use signature 0x%04x: %s",
+			     sig->sigAlg, tr_strstatus(ret));
+		goto out;
+	}
+	/* An RSA signature under an EC key (or back) is a mismatch, not an error. */
+	if (!key_fits(pkey, sig->sigAlg)) {
+		tr_set_error(err, 0, "quote signature 0x%04x does not fit the key type",
+			     sig->sigAlg);
+		ret = TR_E_NOMATCH;
 		goto out;
 	}
 	hash = tr_alg_by_id(hash_id);
@@ -172,7 +187,6 @@ static int verify_signature(const uint8_t *data, size_t len,
 	ret = TR_OK;
 out:
 	EVP_MD_CTX_free(md_ctx);
-	EVP_PKEY_free(pkey);
 	OPENSSL_free(sigbuf);
 	return ret;
 }
@@ -198,10 +212,18 @@ static int check_attest(const TPMS_ATTEST *a, const uint8_t *nonce,
 	return TR_OK;
 }
 
-int tr_quote_verify(const uint8_t *attest, size_t attest_len,
-		    const TPMT_SIGNATURE *sig, const TPMT_PUBLIC *pub,
-		    const uint8_t *nonce, size_t nonce_len, TPMS_ATTEST *out,
-		    struct tr_error *err)
+static int tpm_pkey(const TPMT_PUBLIC *pub, EVP_PKEY **pkey)
+{
+	return pub->type == TPM2_ALG_ECC ? ecc_pkey(pub, pkey) :
+	       pub->type == TPM2_ALG_RSA ? rsa_pkey(pub, pkey) :
+	       TR_E_UNSUPPORTED;
+}
+
+/* tr_quote_verify and tr_quote_verify_pem once they hold the key. */
+static int verify_attest(const uint8_t *attest, size_t attest_len,
+			 const TPMT_SIGNATURE *sig, EVP_PKEY *pkey,
+			 const uint8_t *nonce, size_t nonce_len,
+			 TPMS_ATTEST *out, struct tr_error *err)
 {
 	size_t off = 0;
 	int ret;
@@ -215,7 +237,27 @@ int tr_quote_verify(const uint8_t *attest, size_t attest_len,
 	ret = check_attest(out, nonce, nonce_len, err);
 	if (ret)
 		return ret;
-	return verify_signature(attest, attest_len, sig, pub, err);
+	return verify_signature(attest, attest_len, sig, pkey, err);
+}
+
+int tr_quote_verify(const uint8_t *attest, size_t attest_len,
+		    const TPMT_SIGNATURE *sig, const TPMT_PUBLIC *pub,
+		    const uint8_t *nonce, size_t nonce_len, TPMS_ATTEST *out,
+		    struct tr_error *err)
+{
+	EVP_PKEY *pkey = NULL;
+	int ret = tpm_pkey(pub, &pkey);
+
+	if (ret) {
+		memset(out, 0, sizeof(*out));
+		tr_set_error(err, 0, "cannot use key type 0x%04x: %s",
+			     pub->type, tr_strstatus(ret));
+		return ret;
+	}
+	ret = verify_attest(attest, attest_len, sig, pkey, nonce, nonce_len,
+			    out, err);
+	EVP_PKEY_free(pkey);
+	return ret;
 }
 
 static bool pcr_selected(const TPMS_PCR_SELECTION *s, uint32_t pcr)
@@ -359,14 +401,59 @@ int tr_quote_verify_pem(const uint8_t *attest, size_t attest_len,
 			size_t pem_len, const uint8_t *nonce, size_t nonce_len,
 			TPMS_ATTEST *out, struct tr_error *err)
 {
-	(void)attest; (void)attest_len; (void)sig; (void)pem; (void)pem_len;
-	(void)nonce; (void)nonce_len; (void)out;
-	tr_set_error(err, 0, "not implemented"); /* STUB */
-	return TR_E_UNSUPPORTED;
+	EVP_PKEY *pkey = NULL;
+	BIO *bio;
+	int ret, type;
+
+	memset(out, 0, sizeof(*out));
+	if (pem_len > INT_MAX)
+		pem_len = INT_MAX;	/* no PEM key is that long: fails below */
+	bio = BIO_new_mem_buf(pem, (int)pem_len);
+	if (!bio)
+		return TR_E_NOMEM;
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	type = pkey ? EVP_PKEY_get_base_id(pkey) : 0;
+	if (type != EVP_PKEY_EC && type != EVP_PKEY_RSA) {
+		tr_set_error(err, 0, pkey ? "the AK is not an RSA or EC key" :
+			     "the AK is not a PEM public key");
+		EVP_PKEY_free(pkey);
+		ERR_clear_error();	/* PEM_read leaves its failure queued */
+		return pkey ? TR_E_UNSUPPORTED : TR_E_MALFORMED;
+	}
+	ret = verify_attest(attest, attest_len, sig, pkey, nonce, nonce_len,
+			    out, err);
+	EVP_PKEY_free(pkey);
+	return ret;
 }
 
 int tr_tpm_public_pem(const TPMT_PUBLIC *pub, char **pem, size_t *len)
 {
-	(void)pub; (void)pem; (void)len;
-	return TR_E_UNSUPPORTED; /* STUB */
+	EVP_PKEY *pkey = NULL;
+	BIO *bio = NULL;
+	char *data;
+	long n;
+	int ret;
+
+	*pem = NULL;
+	*len = 0;
+	ret = tpm_pkey(pub, &pkey);
+	if (ret)
+		return ret;
+	ret = TR_E_CRYPTO;
+	bio = BIO_new(BIO_s_mem());
+	if (!bio || !PEM_write_bio_PUBKEY(bio, pkey))
+		goto out;
+	n = BIO_get_mem_data(bio, &data);
+	ret = TR_E_NOMEM;
+	if (n <= 0 || !(*pem = malloc((size_t)n + 1)))
+		goto out;
+	memcpy(*pem, data, (size_t)n);
+	(*pem)[n] = 0;
+	*len = (size_t)n;
+	ret = TR_OK;
+out:
+	BIO_free(bio);
+	EVP_PKEY_free(pkey);
+	return ret;
 }
