@@ -464,8 +464,8 @@ static void verify_tdx(struct verifier *v, const struct tr_evidence *ev,
 	}
 	ret = tr_td_find_prefix(q, ccel, log, &best, &e);
 	if (ret)
-		line(v, ret, "registers", "no prefix of the runtime log after the CCEL (%zu records) replays to RTMR 0-3%s%s",
-		     ccel ? ccel->n_records : 0, e.msg[0] ? ": " : "", e.msg);
+		line(v, ret, "registers", "%s", e.msg[0] ? e.msg :
+		     "no prefix of the runtime log after the CCEL replays to RTMR 0-3");
 	else if (best < ev->count)
 		line(v, TR_E_NOMATCH, "registers",
 		     "the CCEL (%zu records) and the first %zu runtime records replay to RTMR 0-3, but count is %llu: a reset or an extend behind the log",

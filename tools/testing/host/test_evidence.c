@@ -21,6 +21,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "tsm-rtmr.h"
+#include "td_quote_build.h"
 #include "../lib/tap.h"
 
 #define SHA256 0x000b
@@ -930,6 +931,222 @@ static void test_tpm_verify(const struct tpm_fix *fx)
 	free(o);
 }
 
+/* ---- TDX verification ----------------------------------------------------- */
+
+static const uint16_t sha384_only[] = { SHA384 };
+
+/* A log entry on CC index @idx (RTMR idx - 1), SHA-384 of its data. */
+struct td_entry {
+	uint32_t idx;
+	const char *data;
+};
+
+/* Firmware's CCEL: RTMR 0-2. */
+static const struct td_entry ccel_entries[] = {
+	{ 1, "firmware" }, { 2, "kernel cmdline" }, { 3, "initrd" }, { 1, "acpi" },
+};
+/* Runtime log: attestation-agent style tags on RTMR 3. */
+static const struct td_entry rt_entries[] = {
+	{ 4, "aa one" }, { 4, "aa two" }, { 4, "aa three" },
+};
+static const struct td_entry rt_later = { 4, "after the quote" };
+#define N_CCEL (sizeof(ccel_entries) / sizeof(ccel_entries[0]))
+#define N_RT (sizeof(rt_entries) / sizeof(rt_entries[0]))
+
+static void td_build_log(struct tr_buf *b, const struct td_entry *e, size_t n,
+			 bool table)
+{
+	tr_build_header(b, sha384_only, 1);
+	for (size_t i = 0; i < n; i++)
+		tr_build_record_hashed(b, e[i].idx, TR_EV_EVENT_TAG, sha384_only,
+				       1, e[i].data, (uint32_t)strlen(e[i].data));
+	if (table) {	/* the ACPI table is larger than its log: 0xFF after it */
+		uint8_t ff[64];
+
+		memset(ff, 0xff, sizeof(ff));
+		tr_buf_put(b, ff, sizeof(ff));
+	}
+}
+
+/* RTMR 0-3 after the entries (EVP: new = SHA-384(old || SHA-384(data))). */
+static void td_extend(uint8_t rtmr[4][48], const struct td_entry *e, size_t n)
+{
+	uint8_t d[48];
+
+	for (size_t i = 0; i < n; i++) {
+		evp("SHA384", e[i].data, strlen(e[i].data), "", 0, d);
+		evp("SHA384", rtmr[e[i].idx - 1], 48, d, 48, rtmr[e[i].idx - 1]);
+	}
+}
+
+struct td_case {
+	const struct td_entry *rt;	/* the runtime log in the document */
+	size_t rt_n;
+	size_t quoted;			/* runtime entries the quote's RTMR 3 holds */
+	const char *behind;		/* extended into RTMR 3 behind the log */
+	uint64_t count;
+	bool wrong_reportdata;
+};
+
+static struct tr_evidence *tdx_case(EVP_PKEY *key, const struct td_case *c)
+{
+	struct tr_evidence *ev = calloc(1, sizeof(*ev));
+	struct tdq_build qb = { .version = 4 };
+	struct tr_buf rt = { 0 }, fw = { 0 };
+
+	ev->version = 1;
+	strcpy(ev->provider, "tdx");
+	memcpy(ev->nonce, nonce, sizeof(nonce));
+	ev->nonce_len = sizeof(nonce);
+	ev->count = c->count;
+	td_build_log(&rt, c->rt, c->rt_n, false);
+	td_build_log(&fw, ccel_entries, N_CCEL, true);
+	ev->log = rt.data;
+	ev->log_len = rt.len;
+	ev->ccel = fw.data;
+	ev->ccel_len = fw.len;
+
+	td_extend(qb.rtmr, ccel_entries, N_CCEL);
+	td_extend(qb.rtmr, rt_entries, c->quoted);
+	if (c->behind) {
+		struct td_entry e = { 4, c->behind };
+
+		td_extend(qb.rtmr, &e, 1);
+	}
+	memcpy(qb.reportdata, nonce, sizeof(nonce));	/* zero-padded */
+	if (c->wrong_reportdata)
+		qb.reportdata[63] = 1;
+	memset(qb.mrtd, 0x77, sizeof(qb.mrtd));
+	tdq_build(&qb, key, &ev->td_quote, &ev->td_quote_len);
+	return ev;
+}
+
+static void test_tdx_verify(void)
+{
+	struct outcome *o = calloc(1, sizeof(*o));
+	EVP_PKEY *key = tdq_key_new();
+	struct td_case good = { rt_entries, N_RT, N_RT, NULL, N_RT, false };
+	struct td_case c;
+	struct td_entry more[N_RT + 1];
+	struct tr_evidence *ev = tdx_case(key, &good);
+	size_t sl = TDQ_BODY_OFF(4) + TDQ_BODY10_SIZE, off;
+	struct tr_log *log = NULL;
+
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	if (!tap(o->ret == 0 && all_ok(o) && has_line(o, "quote", true, NULL) &&
+		 has_line(o, "nonce", true, NULL) &&
+		 has_line(o, "signature", true, "DCAP") &&
+		 has_line(o, "registers", true, "CCEL (4 records)") &&
+		 has_line(o, "ccel", true, NULL) && has_line(o, "binding", true, NULL),
+		 "verify tdx: a good document passes every check, no AK needed (%d %s)",
+		 o->ret, o->err.msg) || getenv("VERBOSE"))
+		dump(o);
+
+	ev->td_quote[TDQ_BODY_OFF(4) + TDQ_B_MROWNER] ^= 0x04;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "signature", "tdx: a flipped bit in the quote body");
+	ev->td_quote[TDQ_BODY_OFF(4) + TDQ_B_MROWNER] ^= 0x04;
+	ev->td_quote[TDQ_OFF_SIG(sl) + 40] ^= 0x80;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "signature", "tdx: a flipped bit in the signature");
+	ev->td_quote[TDQ_OFF_SIG(sl) + 40] ^= 0x80;
+
+	verify(ev, nonce, 7, NULL, o);
+	expect_fail(o, "nonce", "tdx: the verifier's nonce is a prefix of REPORTDATA's");
+
+	/* a CCEL record's digest changed */
+	{
+		struct tr_parse_opts opts = { .trim_end_marker = true };
+
+		tr_log_parse(ev->ccel, ev->ccel_len, &opts, &log, NULL);
+		off = log ? log->records[1].digest_off[0] : 0;
+		tr_log_free(log);
+		log = NULL;
+	}
+	ev->ccel[off] ^= 1;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "registers", "tdx: a CCEL record changed");
+	ev->ccel[off] ^= 1;
+
+	ev->ccel[10] ^= 0xff;		/* the Spec ID header's signature */
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	tap(o->ret < 0 && o->ret != TR_E_NOMATCH && has_line(o, "ccel", false, NULL),
+	    "verify tdx: a CCEL that does not parse: exit-2 class (%d %s)", o->ret,
+	    o->err.msg);
+	ev->ccel[10] ^= 0xff;
+
+	free(ev->ccel);
+	ev->ccel = NULL;
+	ev->ccel_len = 0;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "registers", "tdx: the CCEL left out (RTMR 0-2 unexplained)");
+
+	ev->td_quote_len--;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	tap(o->ret < 0 && o->ret != TR_E_NOMATCH && has_line(o, "quote", false, NULL),
+	    "verify tdx: a truncated quote: exit-2 class (%d %s)", o->ret, o->err.msg);
+	ev->td_quote_len++;
+	ev->td_quote[TDQ_OFF_VERSION] = 3;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	tap(o->ret < 0 && o->ret != TR_E_NOMATCH && has_line(o, "quote", false, NULL),
+	    "verify tdx: quote version 3: exit-2 class (%d %s)", o->ret, o->err.msg);
+	tr_evidence_free(ev);
+
+	c = good;
+	c.wrong_reportdata = true;
+	ev = tdx_case(key, &c);
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "nonce", "tdx: REPORTDATA is not the nonce");
+	tr_evidence_free(ev);
+
+	c = good;
+	c.behind = "behind the log";
+	ev = tdx_case(key, &c);
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "registers", "tdx: RTMR 3 extended behind the log");
+	tr_evidence_free(ev);
+
+	/* the quote holds 2 of 3 entries: RTMR 3 reset or rolled back */
+	c = good;
+	c.quoted = 2;
+	ev = tdx_case(key, &c);
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "registers", "tdx: count 3 above the matching prefix 2");
+	ev->count = 2;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	tap(o->ret == 0, "verify tdx: the same with count 2 (the third entry after the quote) passes (%s)",
+	    o->err.msg);
+	tr_evidence_free(ev);
+
+	memcpy(more, rt_entries, sizeof(rt_entries));
+	more[N_RT] = rt_later;
+	c = good;
+	c.rt = more;
+	c.rt_n = N_RT + 1;
+	ev = tdx_case(key, &c);
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	tap(o->ret == 0 && has_line(o, "registers", true, "first 3 of 4"),
+	    "verify tdx: an entry added after the quote passes (%s)", o->err.msg);
+	ev->count = N_RT + 1;
+	verify(ev, nonce, sizeof(nonce), NULL, o);
+	expect_fail(o, "registers", "tdx: count above the matching prefix");
+	ev->count = N_RT;
+
+	/* an EV_EVENT_TAG entry's data changed: RTMR 3 replays, binding fails */
+	if (!tr_log_parse(ev->log, ev->log_len, NULL, &log, NULL)) {
+		off = log->records[1].event_off;
+		ev->log[off] ^= 1;
+		verify(ev, nonce, sizeof(nonce), NULL, o);
+		expect_fail(o, "binding", "tdx: an AA entry's event byte changed");
+		tap(has_line(o, "registers", true, NULL), "verify tdx: ... its RTMRs still replay");
+		ev->log[off] ^= 1;
+	}
+	tr_log_free(log);
+	tr_evidence_free(ev);
+	EVP_PKEY_free(key);
+	free(o);
+}
+
 int main(void)
 {
 	struct tpm_fix fx = { 0 };
@@ -943,6 +1160,7 @@ int main(void)
 	test_strict(&fx);
 	test_pem(&fx);
 	test_tpm_verify(&fx);
+	test_tdx_verify();
 
 	free(fx.pem);
 	free(fx.other_pem);
