@@ -37,7 +37,7 @@ struct cursor {
 
 static const uint8_t *take(struct cursor *c, size_t n, const char *what)
 {
-	const uint8_t *at = c->p + c->pos;
+	const uint8_t *at;
 
 	if (n > c->len - c->pos) {
 		tr_set_error(c->err, c->pos,
@@ -45,6 +45,7 @@ static const uint8_t *take(struct cursor *c, size_t n, const char *what)
 			     what, n, c->pos, c->len - c->pos);
 		return NULL;
 	}
+	at = c->p + c->pos;	/* only now: @p may be NULL when @len is 0 */
 	c->pos += n;
 	return at;
 }

@@ -249,6 +249,10 @@ static void test_parse_refusals(void)
 	    "v5 TD 1.5 with body size 584 refused: %s", err.msg);
 	free(p);
 
+	ret = parse_bytes(NULL, 0, &err);
+	tap(ret == TR_E_TRUNCATED && has(&err, "header"),
+	    "no bytes at all (NULL, 0): truncated header: %s", err.msg);
+
 	/* Every truncation, from an exact-size heap copy so ASan sees overreads. */
 	{
 		const struct quote *all[] = { &v4, &v5, &v15 };
