@@ -22,6 +22,10 @@
 #   vm-kexec    test_import, then the log carried over a kexec (kexec_e2e.sh)
 #   vm-cfstsm   configfs-tsm's load orders on Debian's own tsm.ko, and the
 #               TDX emulator's TD quotes through it (test_tdx_emu)
+#   vm-evidence evidence documents written in the guest (TDX emulator,
+#               swtpm), verified on the host, tampered with, and checked
+#               by referees that are not the project's code
+#               (evidence/run.sh)
 #   intree      the sources built in the debug kernel's tree (intree.sh)
 #   dbg-build   the debug kernel and the modules against it (added before
 #               the first dbg-* stage of its series)
@@ -70,7 +74,7 @@ export RELIABILITY_SEED=${RELIABILITY_SEED:-$(date +%s)}
 
 FIRST_STAGES="setup lint host provider-unit parser-fuzz"
 LAST_STAGES="bench-smoke"
-PER_KERNEL="vm vm-sim vm-notpm vm-kexec vm-cfstsm intree dbg-build dbg-kunit dbg-kunit-only dbg-stress dbg-enomem"
+PER_KERNEL="vm vm-sim vm-notpm vm-kexec vm-cfstsm vm-evidence intree dbg-build dbg-kunit dbg-kunit-only dbg-stress dbg-enomem"
 QUICK_STAGES="lint host provider-unit vm-sim-$(default_series)"
 
 series_stages() {	# series_stages SERIES: its stages, without the suffix
@@ -120,6 +124,8 @@ stage_cmd() {	# prints the command of a stage, or nothing to skip it
 		# and are built against this kernel's headers only
 		echo "$vm" --kver "$k" --timeout 600 --log-dir "build/vm/check-cfstsm-$k" \
 			-- /tests/tsm-rtmr/run_tests.sh test_configfs_tsm.sh test_tdx_emu ;;
+	vm-evidence)	# one boot; the host verifies what the guest wrote
+		echo tools/testing/evidence/run.sh --kver "$k" ;;
 	intree)	echo tools/testing/debug-kernel/intree.sh --kernel "$k" ;;
 	dbg-*)	echo tools/testing/debug-kernel/stage.sh "${base#dbg-}" "$k" ;;
 	*)	return 1 ;;

@@ -20,7 +20,7 @@
 # tools/testing/debug-kernel/ is optional.
 TSM_RTMR_KERNELS='
 6.1   linux-image-amd64       linux-headers-amd64       vm,vm-notpm,vm-kexec,intree,dbg-kunit-only,dbg-enomem
-6.12  linux-image-6.12-amd64  linux-headers-6.12-amd64  vm-notpm,vm-kexec,vm-cfstsm,intree,dbg-kunit,dbg-stress,dbg-enomem
+6.12  linux-image-6.12-amd64  linux-headers-6.12-amd64  vm-notpm,vm-kexec,vm-cfstsm,vm-evidence,intree,dbg-kunit,dbg-stress,dbg-enomem
 '
 
 # Every series, in table order, one per line.
