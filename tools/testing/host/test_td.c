@@ -11,9 +11,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tsm-rtmr.h"
@@ -886,6 +890,202 @@ static size_t dir_entries(const char *path)
 	return n;
 }
 
+
+/*
+ * A fake configfs-tsm report directory, for the paths a plain directory
+ * cannot reach. mkdir() and rmdir() are interposed (the library's calls
+ * resolve to these): while fake.on, mkdir populates the new directory
+ * as configfs-tsm would show it: inblob (a regular file that keeps what
+ * is written), provider, generation, and outblob as a FIFO. A thread
+ * writes outblob once the library opens it, after setting generation to
+ * its second value: so the library sees gen[0] before its write and
+ * gen[1] after reading outblob, as with a kernel that counts one write
+ * (or a racing writer, when gen[1] says so). rmdir collects inblob,
+ * removes the files and the directory.
+ */
+static struct {
+	bool on;
+	const char *gen[2];
+	const uint8_t *outblob;
+	size_t outblob_len;
+	char dir[512];
+	pthread_t thread;
+	bool thread_running;
+	int writer_open;		/* atomic: the thread opened outblob */
+	uint8_t inblob[256];
+	ssize_t inblob_len;
+} fake;
+
+static void fake_path(char *out, const char *name)
+{
+	snprintf(out, 600, "%s/%s", fake.dir, name);
+}
+
+static int put_file(const char *name, const char *text)
+{
+	char path[600], tmp[608];
+	int fd, ok;
+
+	fake_path(path, name);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	close(fd);
+	return ok ? rename(tmp, path) : -1;	/* atomic for the reader */
+}
+
+static void *outblob_writer(void *arg)
+{
+	char path[600];
+	size_t off = 0;
+	int fd;
+
+	(void)arg;
+	fake_path(path, "outblob");
+	fd = open(path, O_WRONLY);	/* until the library opens it */
+	__atomic_store_n(&fake.writer_open, 1, __ATOMIC_SEQ_CST);
+	if (fd < 0)
+		return NULL;
+	put_file("generation", fake.gen[1]);
+	while (off < fake.outblob_len) {
+		ssize_t n = write(fd, fake.outblob + off, fake.outblob_len - off);
+
+		if (n <= 0)
+			break;		/* EPIPE: the reader gave up */
+		off += (size_t)n;
+	}
+	close(fd);
+	return NULL;
+}
+
+int mkdir(const char *path, mode_t mode)
+{
+	char p[600];
+
+	if (mkdirat(AT_FDCWD, path, mode))
+		return -1;
+	if (!fake.on)
+		return 0;
+	snprintf(fake.dir, sizeof(fake.dir), "%s", path);
+	fake_path(p, "inblob");
+	close(open(p, O_WRONLY | O_CREAT | O_TRUNC, 0600));
+	fake_path(p, "outblob");
+	mkfifo(p, 0600);
+	put_file("provider", "tdx_emu\n");
+	put_file("generation", fake.gen[0]);
+	fake.inblob_len = -1;
+	__atomic_store_n(&fake.writer_open, 0, __ATOMIC_SEQ_CST);
+	fake.thread_running = !pthread_create(&fake.thread, NULL,
+					      outblob_writer, NULL);
+	return 0;
+}
+
+int rmdir(const char *path)
+{
+	static const char *const files[] = { "inblob", "outblob", "provider",
+					     "generation" };
+	char p[600];
+	int fd;
+
+	if (fake.on && !strcmp(path, fake.dir)) {
+		if (fake.thread_running) {
+			/* The library never opened outblob: let the writer go. */
+			fake_path(p, "outblob");
+			if (!__atomic_load_n(&fake.writer_open, __ATOMIC_SEQ_CST)) {
+				char sink[4096];
+
+				fd = open(p, O_RDONLY);
+				while (fd >= 0 && read(fd, sink, sizeof(sink)) > 0)
+					;
+				if (fd >= 0)
+					close(fd);
+			}
+			pthread_join(fake.thread, NULL);
+			fake.thread_running = false;
+		}
+		fake_path(p, "inblob");
+		fd = open(p, O_RDONLY);
+		fake.inblob_len = fd < 0 ? -1 :
+				  read(fd, fake.inblob, sizeof(fake.inblob));
+		if (fd >= 0)
+			close(fd);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			fake_path(p, files[i]);
+			unlink(p);
+		}
+	}
+	return unlinkat(AT_FDCWD, path, AT_REMOVEDIR);
+}
+
+static void test_report_fake(const char *root)
+{
+	static const struct {
+		const char *gen0, *gen1;
+		size_t outblob_len;
+		int want;
+		const char *what;
+	} cases[] = {
+		{ "0\n", "1\n", 0, 0, "generation moved by our one write: the quote" },
+		{ "5\n", "6\n", 300000, 0, "an outblob of 300000 bytes, read whole" },
+		{ "0\n", "1\n", TR_TDQ_MAX_SIZE, 0, "an outblob of TR_TDQ_MAX_SIZE bytes" },
+		{ "0\n", "1\n", TR_TDQ_MAX_SIZE + 1, -EFBIG, "an outblob above TR_TDQ_MAX_SIZE: -EFBIG" },
+		{ "0\n", "0\n", 0, -EAGAIN, "generation did not move (our write was lost): -EAGAIN" },
+		{ "0\n", "2\n", 0, -EAGAIN, "generation moved twice (a racing writer): -EAGAIN" },
+		{ "x\n", "1\n", 0, -EIO, "generation not a number: -EIO" },
+	};
+	struct tdq_build b;
+	struct quote q;
+	uint8_t rd[64];
+
+	for (int i = 0; i < 64; i++)
+		rd[i] = (uint8_t)(0xa0 + i);
+	fill_build(&b, 4, 0);
+	memcpy(b.reportdata, rd, 64);
+	q = make_quote(&b, key);
+	signal(SIGPIPE, SIG_IGN);
+	setenv("TSM_RTMR_TSM_REPORT", root, 1);
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		uint8_t *big = NULL, *quote = NULL;
+		size_t qlen = 0;
+		char provider[32] = "unset";
+		int ret;
+
+		fake.gen[0] = cases[c].gen0;
+		fake.gen[1] = cases[c].gen1;
+		fake.outblob = q.bytes;
+		fake.outblob_len = q.len;
+		if (cases[c].outblob_len) {
+			big = malloc(cases[c].outblob_len);
+			for (size_t j = 0; j < cases[c].outblob_len; j++)
+				big[j] = (uint8_t)(j * 7 + j / 251);
+			fake.outblob = big;
+			fake.outblob_len = cases[c].outblob_len;
+		}
+		fake.on = true;
+		ret = tr_tsm_report(rd, sizeof(rd), &quote, &qlen, provider,
+				    sizeof(provider));
+		fake.on = false;
+		if (cases[c].want == 0)
+			tap(ret == 0 && qlen == fake.outblob_len &&
+			    !memcmp(quote, fake.outblob, qlen) &&
+			    !strcmp(provider, "tdx_emu") &&
+			    fake.inblob_len == 64 && !memcmp(fake.inblob, rd, 64) &&
+			    dir_entries(root) == 0,
+			    "fake configfs-tsm: %s (%d; inblob %zd bytes, provider '%s')",
+			    cases[c].what, ret, fake.inblob_len, provider);
+		else
+			tap(ret == cases[c].want && !quote && qlen == 0 &&
+			    dir_entries(root) == 0,
+			    "fake configfs-tsm: %s (%d), nothing left behind",
+			    cases[c].what, ret);
+		free(quote);
+		free(big);
+	}
+	free(q.bytes);
+}
+
 static void test_report(void)
 {
 	uint8_t rd[64] = { 1, 2, 3 };
@@ -917,6 +1117,7 @@ static void test_report(void)
 	ret = tr_tsm_report(rd, 32, &quote, &qlen, NULL, 0);
 	tap(ret == -EINVAL && dir_entries(tmp) == 0,
 	    "REPORTDATA of 32 bytes: -EINVAL, no directory made");
+	test_report_fake(tmp);
 	rmdir(tmp);
 	unsetenv("TSM_RTMR_TSM_REPORT");
 	tap(!strcmp(tr_tsm_report_root(), "/sys/kernel/config/tsm/report"),
