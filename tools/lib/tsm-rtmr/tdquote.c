@@ -344,7 +344,9 @@ out:
  * RTMR n is CC index n + 1 (0 is MRTD, measured by the TDX module, never
  * replayed). Records of other indexes, such as CC index 0 in the CCEL or
  * an index above 4 (the tdx provider never writes one), touch no RTMR and
- * are not compared.
+ * are not compared. The two logs are replayed as one (tr_log_concat), so
+ * they must carry the same banks in the same order, as TDVF's CCEL and the
+ * tdx provider's log do (SHA-384 alone); TR_E_MALFORMED otherwise.
  */
 #define TDQ_CC_INDEX(rtmr)	((uint32_t)(rtmr) + 1)
 

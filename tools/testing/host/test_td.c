@@ -690,6 +690,11 @@ static void test_find_prefix(void)
 		tap(ret == TR_OK && best == 1,
 		    "a SHA-256 + SHA-384 runtime log replays its SHA-384 bank (%s)",
 		    err.msg);
+		memset(&err, 0, sizeof(err));
+		ret = tr_td_find_prefix(&t, l.ccel, rtl2, &best, &err);
+		tap(ret == TR_E_MALFORMED && has(&err, "different algorithms"),
+		    "a CCEL and a runtime log with different banks are refused: %s",
+		    err.msg);
 		tr_log_free(rtl);
 		tr_log_free(rtl2);
 		tr_buf_free(&rt);
