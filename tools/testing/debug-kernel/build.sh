@@ -139,12 +139,16 @@ if [ $kernel_only = 0 ]; then
 	find "$ko.tmp" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.order' \
 		-o -name '*.symvers' -o -name '*.d' \) -delete
-	# The modules the top Makefile builds (its KCONFIG), and the KUnit
-	# ones. W=1: the debug build is also the strict build.
+	# The modules the top Makefile builds (its KCONFIG), the KUnit
+	# ones, and the test-only TDX emulator, so that test_tdx_emu drives
+	# tdx.c's error paths under KASAN and lockdep too. This tree is a
+	# test build that nothing installs, so the emulator may be in its
+	# modules.order (the reason the main build leaves it out).
+	# W=1: the debug build is also the strict build.
 	kconfig=$(grep -o 'CONFIG_TSM_RTMR[A-Z0-9_]*=m' "$top/Makefile" | sort -u)
 	# shellcheck disable=SC2086 # one word per option
 	if ! make -C "$KDIR" M="$ko.tmp" -j"$jobs" $kconfig \
-		CONFIG_TSM_RTMR_KUNIT_TEST=y \
+		CONFIG_TSM_RTMR_TDX_EMU=m CONFIG_TSM_RTMR_KUNIT_TEST=y \
 		W=1 KCFLAGS="${DEBUG_KCFLAGS:-}" modules > "$ko.tmp.log" 2>&1; then
 		cat "$ko.tmp.log" >&2
 		die "module build against the debug kernel failed"
