@@ -364,8 +364,9 @@ static void check_tpm_registers(struct verifier *v, const struct tr_evidence *ev
 	if (n) {
 		recnum_list(recnums, n, MAX_NAMED, list, sizeof(list));
 		line(v, TR_E_NOMATCH, "registers",
-		     "the quote is the replay of the first %zu records, but recnum%s extend%s quoted PCRs among the first %llu (count): a reset or an extend behind the log",
-		     best, list, n == 1 ? "" : "s", (unsigned long long)ev->count);
+		     "the quote is the replay of the first %zu records, but %s%s among the first %llu (count) %s quoted PCRs: a reset or an extend behind the log",
+		     best, n == 1 ? "recnum" : "recnums", list,
+		     (unsigned long long)ev->count, n == 1 ? "extends" : "extend");
 		return;
 	}
 	for (size_t i = 0; i < ev->count; i++) {
@@ -378,8 +379,9 @@ static void check_tpm_registers(struct verifier *v, const struct tr_evidence *ev
 	if (n) {
 		recnum_list(recnums, n, MAX_NAMED, list, sizeof(list));
 		line(v, TR_E_NOMATCH, "registers",
-		     "recnum%s among the first %llu (count) extend%s PCRs the quote does not select: unverified",
-		     list, (unsigned long long)ev->count, n == 1 ? "" : "s");
+		     "%s%s among the first %llu (count) %s PCRs the quote does not select: unverified",
+		     n == 1 ? "recnum" : "recnums", list,
+		     (unsigned long long)ev->count, n == 1 ? "extends" : "extend");
 		return;
 	}
 	line(v, 0, "registers",

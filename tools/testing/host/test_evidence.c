@@ -762,6 +762,38 @@ static void test_pem(const struct tpm_fix *fx)
 	tap(ret < 0 && ret != TR_E_NOMATCH,
 	    "verify_pem: a truncated PEM: an error (%d %s)", ret, err.msg);
 
+	/* An RSASSA quote (tpm2_createak's default key), PKCS#1 v1.5, SHA-256. */
+	{
+		EVP_MD_CTX *c = EVP_MD_CTX_new();
+		TPMT_SIGNATURE rs = { .sigAlg = TPM2_ALG_RSASSA };
+		size_t slen = sizeof(rs.signature.rsassa.sig.buffer);
+
+		rs.signature.rsassa.hash = TPM2_ALG_SHA256;
+		EVP_DigestSignInit(c, NULL, EVP_sha256(), NULL, rsa);
+		EVP_DigestSign(c, rs.signature.rsassa.sig.buffer, &slen,
+			       ev->tpm_message, ev->tpm_message_len);
+		rs.signature.rsassa.sig.size = (UINT16)slen;
+		EVP_MD_CTX_free(c);
+		memset(&err, 0, sizeof(err));
+		ret = tr_quote_verify_pem(ev->tpm_message, ev->tpm_message_len, &rs,
+					  want, strlen(want), nonce, sizeof(nonce),
+					  &out, &err);
+		tap(!ret, "verify_pem: an RSASSA signature verifies with the RSA PEM (%d %s)",
+		    ret, err.msg);
+		ret = tr_quote_verify_pem(ev->tpm_message, ev->tpm_message_len, &rs,
+					  fx->pem, strlen(fx->pem), nonce,
+					  sizeof(nonce), &out, &err);
+		tap(ret == TR_E_NOMATCH,
+		    "verify_pem: an RSASSA signature and an EC PEM: TR_E_NOMATCH (%d %s)",
+		    ret, err.msg);
+		rs.signature.rsassa.sig.buffer[7] ^= 1;
+		ret = tr_quote_verify_pem(ev->tpm_message, ev->tpm_message_len, &rs,
+					  want, strlen(want), nonce, sizeof(nonce),
+					  &out, &err);
+		tap(ret == TR_E_NOMATCH, "verify_pem: a flipped RSA signature bit: TR_E_NOMATCH (%s)",
+		    err.msg);
+	}
+
 	free(want);
 	BN_free(x);
 	BN_free(y);
