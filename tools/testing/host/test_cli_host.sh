@@ -69,7 +69,7 @@ zeros() { printf "%0${1}d" 0; }
 
 test_usage() {
 	st=0
-	for c in "" extend log replay quote import; do
+	for c in "" extend log replay quote import evidence verify; do
 		$TSM $c --help > "$T/out" 2>&1 && grep -q '^usage:' "$T/out" || st=1
 	done
 	tap $st "--help on every command exits 0 with usage"
@@ -175,7 +175,7 @@ test_replay() {
 test_stdout_full() {
 	$MKLOG "$T/full.log" sha256,sha384 16:a 23:b
 	st=0
-	for c in "" extend log replay quote import; do
+	for c in "" extend log replay quote import evidence verify; do
 		run_full $TSM $c --help
 		full_refused || { echo "# ($c --help)"; st=1; }
 	done
@@ -238,6 +238,200 @@ test_ccel() {
 	TSM_RTMR_CCEL=$T/ccel run $TSM log --ccel "$T/rt256.log"
 	[ $rc -eq 2 ] && grep -q "different algorithms" "$T/err"
 	tap $? "log --ccel refuses logs with different algorithms"
+}
+
+# One line on stderr, exit $1, matching $2 (grep -E); says what it got.
+refused() {
+	[ $rc -eq "$1" ] && [ "$(wc -l < "$T/err")" -eq 1 ] && grep -qE -- "$2" "$T/err" &&
+		return 0
+	echo "# exit $rc (want $1), stderr:"
+	sed 's/^/#   /' "$T/err"
+	return 1
+}
+
+# verify reads nothing but its FILE and --ak-pub: every refusal of a
+# document that cannot be checked is exit 2 with one line, never a crash.
+test_verify_usage() {
+	run $TSM verify "$T/none"
+	refused 2 "--nonce is required"
+	tap $? "verify without --nonce: exit 2, one line"
+	run $TSM verify --nonce xyz "$T/none"
+	refused 2 "--nonce: want 1-64 bytes"
+	tap $? "verify --nonce xyz: exit 2, one line"
+	run $TSM verify --nonce 00
+	refused 2 "expected one FILE"
+	tap $? "verify without FILE: exit 2, one line"
+	run $TSM verify --nonce 00 "$T/none"
+	refused 2 "$T/none: No such file"
+	tap $? "verify of a missing file: exit 2, one line naming it"
+	run $TSM verify --nonce 00 --ak-pub "$T/no-pem" "$T/none"
+	refused 2 "$T/no-pem: No such file"
+	tap $? "verify with a missing --ak-pub file: exit 2, one line naming it"
+	printf 'this is not JSON\n' > "$T/garbage.json"
+	run $TSM verify --nonce 00 "$T/garbage.json"
+	refused 2 "garbage.json: "
+	tap $? "verify of a file that is not JSON: exit 2, one line"
+	: > "$T/empty.json"
+	run $TSM verify --nonce 00 "$T/empty.json"
+	refused 2 "empty.json: "
+	tap $? "verify of an empty file: exit 2, one line"
+	printf '{"version":1,"provider":"sim","nonce":"00","count":0,"log":"AAA*"}\n' > "$T/b64.json"
+	run $TSM verify --nonce 00 "$T/b64.json"
+	refused 2 "b64.json: .*log"
+	tap $? "verify of base64 garbage in log: exit 2, one line naming log"
+	printf '[1,2,3]' > "$T/array.json"
+	run $TSM verify --nonce 00 "$T/array.json"
+	refused 2 "array.json: "
+	tap $? "verify of a JSON array: exit 2, one line"
+}
+
+# A fake securityfs for evidence: PROVIDER's log and count.
+fake_provider() {
+	mkdir -p "$T/esfs/$1"
+	cp "$2" "$T/esfs/$1/binary_event_log"
+	echo "$3" > "$T/esfs/$1/count"
+}
+
+# FIELD of evidence document FILE: base64 fields decoded into OUT.
+doc_field() {
+	python3 - "$@" <<-'EOP'
+	import base64, json, sys
+	doc = json.load(open(sys.argv[1]))
+	path = sys.argv[2].split(".")
+	v = doc
+	for p in path:
+	    v = v[p]
+	out = open(sys.argv[3], "wb")
+	if path[-1] in ("log", "message", "signature", "td_quote", "ccel"):
+	    out.write(base64.b64decode(v, validate=True))
+	else:
+	    out.write(str(v).encode())
+	EOP
+}
+
+test_evidence_usage() {
+	run $TSM evidence -p tpm --nonce 00
+	refused 2 "-o FILE are required"
+	tap $? "evidence without -o: exit 2, one line"
+	run $TSM evidence -p sev --nonce 00 -o "$T/ev.json"
+	refused 2 "provider 'sev'"
+	tap $? "evidence -p sev: exit 2 naming it"
+	run $TSM evidence -p tdx --nonce 00 --pcrs 16 -o "$T/ev.json"
+	refused 2 "for the TPM providers"
+	tap $? "evidence -p tdx --pcrs: exit 2"
+	run $TSM evidence -p tpm --nonce 00 --ccel x -o "$T/ev.json"
+	refused 2 "--ccel is for -p tdx"
+	tap $? "evidence -p tpm --ccel: exit 2"
+	run $TSM evidence -p tpm --nonce 00 --ak 0x80000001 -o "$T/ev.json"
+	refused 2 "--ak '0x80000001': want a persistent handle"
+	tap $? "evidence --ak of a transient handle: exit 2"
+	run $TSM quote --pcrs 16 --nonce 00 --ak 81010002zz
+	refused 2 "--ak '81010002zz'"
+	tap $? "quote --ak garbage: exit 2"
+	run $TSM quote -p tdx --pcrs 16 --nonce 00
+	refused 2 "-p tdx takes no --pcrs"
+	tap $? "quote -p tdx --pcrs: exit 2"
+	run $TSM quote -p tdx
+	refused 2 "--nonce is required"
+	tap $? "quote -p tdx without --nonce: exit 2"
+	# No configfs-tsm on the host: the count is read, then the report fails.
+	$MKLOG "$T/tdx.log" sha384 4:rt
+	fake_provider tdx "$T/tdx.log" 1
+	TSM_RTMR_SECURITYFS=$T/esfs TSM_RTMR_TSM_REPORT=$T/no/report \
+		run $TSM quote -p tdx --nonce 00
+	refused 2 "configfs-tsm report|no configfs-tsm" && [ ! -s "$T/out" ]
+	tap $? "quote -p tdx without configfs-tsm: exit 2, one line"
+	TSM_RTMR_SECURITYFS=$T/esfs TSM_RTMR_TSM_REPORT=$T/no/report \
+		run $TSM evidence -p tdx --nonce 00 -o "$T/tdx.json"
+	refused 2 "configfs-tsm report|no configfs-tsm" && [ ! -e "$T/tdx.json" ]
+	tap $? "evidence -p tdx without configfs-tsm: exit 2, one line, no file"
+	TSM_RTMR_SECURITYFS=$T/esfs run $TSM evidence -p sim --nonce 00 -o "$T/sim.json"
+	refused 2 "sim/count: No such file" && [ ! -e "$T/sim.json" ]
+	tap $? "evidence -p sim without the provider: exit 2, one line, no file"
+}
+
+# sim: no quote; the document carries nonce, count and the log as read.
+test_evidence_sim() {
+	$MKLOG "$T/esim.log" sha256,sha384 1:a 2:b 1:c
+	fake_provider sim "$T/esim.log" 2
+	TSM_RTMR_SECURITYFS=$T/esfs run $TSM evidence -p sim --nonce 0a0b0c -o "$T/sim.json"
+	st=$rc
+	[ $st -eq 0 ] && grep -q "^sim: evidence with no quote, count 2" "$T/out" || st=1
+	doc_field "$T/sim.json" log "$T/sim.log.out" && cmp -s "$T/sim.log.out" "$T/esim.log" || st=1
+	doc_field "$T/sim.json" nonce "$T/f" && [ "$(cat "$T/f")" = 0a0b0c ] || st=1
+	doc_field "$T/sim.json" count "$T/f" && [ "$(cat "$T/f")" = 2 ] || st=1
+	doc_field "$T/sim.json" provider "$T/f" && [ "$(cat "$T/f")" = sim ] || st=1
+	doc_field "$T/sim.json" version "$T/f" && [ "$(cat "$T/f")" = 1 ] || st=1
+	tap $st "evidence -p sim: version, provider, nonce, count and the log's bytes (python3 json+base64)"
+	TSM_RTMR_SECURITYFS=$T/esfs run $TSM evidence -p sim --nonce 0a0b0c -o -
+	[ $rc -eq 0 ] && cmp -s "$T/out" "$T/sim.json" && grep -q "^sim: evidence" "$T/err"
+	tap $? "evidence -o -: the same document on stdout, the summary on stderr"
+	TSM_RTMR_SECURITYFS=$T/esfs run_full $TSM evidence -p sim --nonce 0a0b0c -o -
+	full_refused
+	tap $? "evidence -o - > /dev/full: exit 2, one line"
+	run $TSM verify --nonce 0a0b0c "$T/sim.json"
+	refused 1 "registers: no quote" && grep -q "^FAIL registers: " "$T/out"
+	tap $? "verify of a sim document: exit 1, FAIL registers (no quote)"
+}
+
+# Records appended to a log from mklog: TCG_PCR_EVENT2 built here, with
+# hashlib, from the layout (the referee of these bytes is this test).
+# add_record LOG INDEX TYPE EVENT_HEX
+add_record() {
+	python3 - "$@" <<-'EOP'
+	import hashlib, struct, sys
+	log, index, etype, event = sys.argv[1], int(sys.argv[2]), int(sys.argv[3], 0), bytes.fromhex(sys.argv[4])
+	rec = struct.pack("<III", index, etype, 2)
+	rec += struct.pack("<H", 0xb) + hashlib.sha256(event).digest()
+	rec += struct.pack("<H", 0xc) + hashlib.sha384(event).digest()
+	rec += struct.pack("<I", len(event)) + event
+	open(log, "ab").write(rec)
+	EOP
+}
+
+# The attestation agent's event: u32 'AAEL' tag (LE), u32 length, text.
+aael_hex() {
+	python3 -c 'import struct, sys; t = sys.argv[1].encode(); print((struct.pack("<II", 0x4141454c, len(t)) + t).hex())' "$1"
+}
+
+test_log_aael() {
+	$MKLOG "$T/aael.log" sha256,sha384 4:not-aael
+	add_record "$T/aael.log" 4 6 "$(aael_hex 'github.com/confidential-containers init_data sha384:abcd')"
+	add_record "$T/aael.log" 4 5 "$(aael_hex 'wrong type not-tagged')"
+	add_record "$T/aael.log" 4 6 "4c45414104000000$(hex 'abc')"	# size 4, 3 bytes follow
+	add_record "$T/aael.log" 4 6 "41414141$(aael_hex 'x y z' | cut -c9-)"	# another tag
+	add_record "$T/aael.log" 4 6 "$(aael_hex "$(printf 'kata exec a\\b\nc\td')")"
+	printf '%s\n' 'github.com/confidential-containers init_data sha384:abcd' \
+		'kata exec a\\b\nc\td' > "$T/want"
+	run $TSM log --format aael "$T/aael.log"
+	[ $rc -eq 0 ] && cmp -s "$T/out" "$T/want"
+	st=$?
+	[ $st -eq 0 ] || { echo "# got:"; sed 's/^/#   /' "$T/out" "$T/err"; }
+	tap $st "log --format aael: the two AAEL entries' texts, newline/tab/backslash escaped; other records left out"
+	run $TSM log --format text "$T/aael.log"
+	[ $rc -eq 0 ] && [ "$(wc -l < "$T/out")" -eq 6 ]
+	tap $? "the hand-built AAEL log parses strictly (6 records)"
+	run_full $TSM log --format aael "$T/aael.log"
+	full_refused
+	tap $? "log --format aael > /dev/full: exit 2, one line"
+}
+
+# --aael makes event, type and digests itself; the text is checked before
+# configfs is touched (none here).
+test_extend_aael() {
+	for o in "-t 6" "-s x" "-e /dev/null" "-d sha384:$(zeros 96)" "--tag 1"; do
+		TSM_RTMR_CONFIGFS=$T/no/such/dir run $TSM extend --aael 'a b c' $o
+		refused 2 "--aael makes the event"
+		tap $? "extend --aael with $o: exit 2, one line"
+	done
+	for t in "onlyone" "two fields" "a  b c" "" "a b "; do
+		TSM_RTMR_CONFIGFS=$T/no/such/dir run $TSM extend --aael "$t"
+		refused 2 "--aael: "
+		tap $? "extend --aael '$t': exit 2, one line naming --aael, configfs untouched"
+	done
+	TSM_RTMR_CONFIGFS=$T/no/such/dir run $TSM extend --aael 'domain op content'
+	refused 2 "cannot create a configfs handle"
+	tap $? "extend --aael 'domain op content' gets as far as configfs (none here): exit 2"
 }
 
 start_swtpm() {
@@ -338,6 +532,123 @@ test_quote() {
 	run $TSM quote --tcti "swtpm:host=127.0.0.1,port=1" --pcrs 16 --nonce 00 "$T/q.log"
 	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ]
 	tap $? "quote: unreachable TPM: exit 2"
+}
+
+# The quote of an evidence document checked by tpm2_checkquote (signature
+# with the pinned key, nonce) and python3 (the PCR values hash to the
+# pcrDigest of TPMS_ATTEST, parsed from its layout here).
+referee_tpm() {
+	doc=$1 pem=$2 nonce=$3
+	doc_field "$doc" tpm_quote.message "$T/msg" &&
+		doc_field "$doc" tpm_quote.signature "$T/sig" || return 1
+	tpm2_checkquote -u "$pem" -m "$T/msg" -s "$T/sig" -q "$nonce" > "$T/cq" 2>&1 ||
+		{ sed 's/^/# checkquote: /' "$T/cq"; return 1; }
+	python3 - "$doc" "$T/msg" <<-'EOP'
+	import hashlib, json, struct, sys
+	doc = json.load(open(sys.argv[1]))
+	m = open(sys.argv[2], "rb").read()
+	o = 6                                   # magic, type
+	for _ in range(2):                      # qualifiedSigner, extraData
+	    o += 2 + struct.unpack(">H", m[o:o + 2])[0]
+	o += 17 + 8                             # clockInfo, firmwareVersion
+	names = {0xb: "sha256", 0xc: "sha384", 0xd: "sha512", 0x4: "sha1"}
+	vals = b""
+	count = struct.unpack(">I", m[o:o + 4])[0]; o += 4
+	for _ in range(count):
+	    alg, n = struct.unpack(">HB", m[o:o + 3]); o += 3
+	    bits = int.from_bytes(m[o:o + n], "little"); o += n
+	    bank = doc["tpm_quote"]["pcrs"][names[alg]]
+	    pcrs = [p for p in range(8 * n) if bits >> p & 1]
+	    assert sorted(int(k) for k in bank) == pcrs, (bank.keys(), pcrs)
+	    vals += b"".join(bytes.fromhex(bank[str(p)]) for p in pcrs)
+	size = struct.unpack(">H", m[o:o + 2])[0]
+	digest = m[o + 2:o + 2 + size]
+	h = {32: hashlib.sha256, 48: hashlib.sha384}[size]
+	assert h(vals).digest() == digest, "pcrDigest"
+	assert o + 2 + size == len(m)
+	EOP
+}
+
+# A TPM evidence round trip on the swtpm of test_quote: persistent AKs made
+# with tpm2-tools, a fake securityfs for the provider's log and count.
+test_evidence_tpm() {
+	if [ -z "$swtpm_pid" ] || ! command -v tpm2_createak > /dev/null ||
+	   ! command -v tpm2_checkquote > /dev/null; then
+		skip "evidence -p tpm round trip" "swtpm or tpm2-tools not installed"
+		return
+	fi
+	tpm2_pcrreset 16 > /dev/null && tpm2_pcrreset 23 > /dev/null
+	$MKLOG "$T/et.log" sha256,sha384 16:one 23:two 10/3:noaction 16:three
+	extend_records "$T/et.log" 0 1 3
+	fake_provider tpm "$T/et.log" 4
+	# No resource manager in front of the swtpm: flush what each tool leaves.
+	(cd "$T" && set -e
+	 flush() { tpm2_flushcontext -t; tpm2_flushcontext -s; }
+	 flush
+	 tpm2_createek -c ek.ctx -G rsa -u ek.pub; flush
+	 tpm2_createak -C ek.ctx -c ak.ctx -u ak.pub -n ak.name; flush
+	 tpm2_evictcontrol -C o -c ak.ctx 0x81010002; flush
+	 tpm2_readpublic -c 0x81010002 -f pem -o ak.pem
+	 tpm2_createak -C ek.ctx -c akecc.ctx -G ecc -g sha256 -s ecdsa \
+		-u akecc.pub -n akecc.name; flush
+	 tpm2_evictcontrol -C o -c akecc.ctx 0x81010003; flush
+	 tpm2_readpublic -c 0x81010003 -f pem -o akecc.pem) > "$T/ak.log" 2>&1
+	st=$?
+	[ $st -eq 0 ] || sed 's/^/# /' "$T/ak.log"
+	tap $st "tpm2_createek/createak/evictcontrol: persistent RSA AK 0x81010002, ECC AK 0x81010003"
+	nonce=00112233445566778899aabbccddeeff
+	export TSM_RTMR_SECURITYFS=$T/esfs
+	run $TSM evidence -p tpm --tcti "$TCTI" --ak 0x81010002 --nonce $nonce -o "$T/et.json"
+	[ $rc -eq 0 ] && grep -q "^tpm: evidence with a TPM quote of 4 PCR values, count 4" "$T/out"
+	tap $? "evidence -p tpm --ak 0x81010002: PCRs 16 and 23 in both banks, exit 0"
+	referee_tpm "$T/et.json" "$T/ak.pem" $nonce
+	tap $? "the document's quote: tpm2_checkquote (signature, nonce) and pcrDigest (python3)"
+	doc_field "$T/et.json" log "$T/f" && cmp -s "$T/f" "$T/et.log"
+	tap $? "the document's log is the provider's, byte for byte"
+	run $TSM verify --nonce $nonce --ak-pub "$T/ak.pem" "$T/et.json"
+	[ $rc -eq 0 ] && [ ! -s "$T/err" ] && grep -q "^ok   signature: " "$T/out" &&
+		! grep -q "^FAIL" "$T/out"
+	st=$?
+	sed 's/^/# /' "$T/out" "$T/err"
+	tap $st "verify --ak-pub ak.pem: exit 0, every check ok"
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2> /dev/null |
+		openssl pkey -pubout -out "$T/other.pem"
+	run $TSM verify --nonce $nonce --ak-pub "$T/other.pem" "$T/et.json"
+	refused 1 "signature" && grep -q "^FAIL signature: " "$T/out"
+	tap $? "verify with the wrong pinned AK (another RSA key): exit 1, FAIL signature"
+	run $TSM verify --nonce $nonce "$T/et.json"
+	refused 2 "--ak-pub"
+	tap $? "verify of a TPM document without --ak-pub: exit 2, one line"
+	run $TSM verify --nonce 00112233 --ak-pub "$T/ak.pem" "$T/et.json"
+	refused 1 "nonce" && grep -q "^FAIL nonce: " "$T/out"
+	tap $? "verify with another nonce: exit 1, FAIL nonce"
+	run $TSM evidence -p tpm --tcti "$TCTI" --ak 0x81010003 --nonce $nonce -o "$T/ec.json"
+	[ $rc -eq 0 ] && referee_tpm "$T/ec.json" "$T/akecc.pem" $nonce &&
+		run $TSM verify --nonce $nonce --ak-pub "$T/akecc.pem" "$T/ec.json" && [ $rc -eq 0 ]
+	tap $? "evidence --ak 0x81010003 (ECC, ECDSA/SHA-256): checkquote and verify pass"
+	run $TSM evidence -p tpm --tcti "$TCTI" --nonce $nonce --pcrs 16 -o "$T/fresh.json"
+	[ $rc -eq 0 ] && python3 -c 'import json,sys; open(sys.argv[2],"w").write(json.load(open(sys.argv[1]))["tpm_quote"]["ak_public"])' \
+		"$T/fresh.json" "$T/fresh.pem" && referee_tpm "$T/fresh.json" "$T/fresh.pem" $nonce
+	tap $? "evidence with a fresh AK --pcrs 16: its ak_public checks the quote (tpm2_checkquote)"
+	run $TSM quote --tcti "$TCTI" --ak 0x81010002 --pcrs 16,23 --nonce $nonce
+	[ $rc -eq 0 ] && grep -q "^prefix: 4 of 4 records" "$T/out"
+	tap $? "quote --ak 0x81010002 (RSA): signature, nonce and prefix verify"
+	run $TSM evidence -p tpm --tcti "$TCTI" --ak 0x81010009 --nonce $nonce -o "$T/none.json"
+	refused 2 "--ak 0x81010009" && [ ! -e "$T/none.json" ]
+	tap $? "evidence --ak of an empty handle: exit 2, one line, no file"
+	$MKLOG "$T/empty.log" sha256,sha384
+	fake_provider tpm "$T/empty.log" 0
+	run $TSM evidence -p tpm --tcti "$TCTI" --nonce $nonce -o "$T/e.json"
+	refused 2 "extends no PCR yet: name the PCRs to quote with --pcrs"
+	tap $? "evidence of an empty log without --pcrs: exit 2, one line"
+	# PCR 23 extended behind the log: the document is written, verify fails.
+	fake_provider tpm "$T/et.log" 4
+	tpm2_pcrextend 23:sha256=$(zeros 64),sha384=$(zeros 96) > /dev/null
+	run $TSM evidence -p tpm --tcti "$TCTI" --ak 0x81010002 --nonce $nonce -o "$T/bad.json"
+	[ $rc -eq 0 ] && run $TSM verify --nonce $nonce --ak-pub "$T/ak.pem" "$T/bad.json" &&
+		refused 1 "registers" && grep -q "^FAIL registers: " "$T/out"
+	tap $? "PCR 23 extended behind the log: verify exit 1, FAIL registers"
+	unset TSM_RTMR_SECURITYFS
 }
 
 # replay -p tpm reads the PCRs from the TPM itself (here the swtpm of
@@ -452,8 +763,14 @@ test_replay
 test_stdout_full
 test_fixtures
 test_ccel
+test_verify_usage
+test_evidence_usage
+test_evidence_sim
+test_log_aael
+test_extend_aael
 test_quote
 test_replay_tpm
+test_evidence_tpm
 [ $sanitizer_reports -eq 0 ]
 tap $? "no sanitizer reports from the CLI ($sanitizer_reports)"
 echo "1..$n"
