@@ -224,6 +224,10 @@ static int quote_consistent(const struct tpm_quote *q)
 		errmsg("TPM2_Quote: the TPM returned no quote");
 		return -1;
 	}
+	if (!same_selection(&attest.attested.quote.pcrSelect, sel)) {
+		errmsg("TPM2_Quote: the quote covers a different PCR selection than requested");
+		return -1;
+	}
 	if (!hash || attest.attested.quote.pcrDigest.size != hash->size) {
 		errmsg("TPM2_Quote: pcrDigest does not match the signing hash 0x%04x",
 		       q->sig->signature.any.hashAlg);

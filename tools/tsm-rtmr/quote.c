@@ -173,23 +173,6 @@ static void print_quoted(const struct tr_log *log, size_t n,
 	tr_replay_free(&r);
 }
 
-static bool same_selection(const TPML_PCR_SELECTION *a,
-			   const TPML_PCR_SELECTION *b)
-{
-	if (a->count != b->count || a->count > TPM2_NUM_PCR_BANKS)
-		return false;
-	for (uint32_t i = 0; i < a->count; i++) {
-		const TPMS_PCR_SELECTION *x = &a->pcrSelections[i];
-		const TPMS_PCR_SELECTION *y = &b->pcrSelections[i];
-
-		if (x->hash != y->hash || x->sizeofSelect != y->sizeofSelect ||
-		    x->sizeofSelect > sizeof(x->pcrSelect) ||
-		    memcmp(x->pcrSelect, y->pcrSelect, x->sizeofSelect))
-			return false;
-	}
-	return true;
-}
-
 /* The entries the matching prefix leaves out, in one line. */
 static void explain_uncovered(const struct tr_log *log,
 			      const TPML_PCR_SELECTION *sel, size_t best,

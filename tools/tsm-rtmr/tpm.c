@@ -195,6 +195,23 @@ void select_pcrs(const struct tr_log *log, uint32_t pcrs,
 	}
 }
 
+bool same_selection(const TPML_PCR_SELECTION *a,
+			   const TPML_PCR_SELECTION *b)
+{
+	if (a->count != b->count || a->count > TPM2_NUM_PCR_BANKS)
+		return false;
+	for (uint32_t i = 0; i < a->count; i++) {
+		const TPMS_PCR_SELECTION *x = &a->pcrSelections[i];
+		const TPMS_PCR_SELECTION *y = &b->pcrSelections[i];
+
+		if (x->hash != y->hash || x->sizeofSelect != y->sizeofSelect ||
+		    x->sizeofSelect > sizeof(x->pcrSelect) ||
+		    memcmp(x->pcrSelect, y->pcrSelect, x->sizeofSelect))
+			return false;
+	}
+	return true;
+}
+
 /*
  * An ECC P-256 restricted signing primary in the owner hierarchy. Random
  * bytes in the unique field make it a fresh key on every run.

@@ -55,6 +55,9 @@ bool parse_ak_handle(const char *s, TPM2_HANDLE *handle);
 void select_pcrs(const struct tr_log *log, uint32_t pcrs,
 		 TPML_PCR_SELECTION *sel);
 
+/* The same banks and PCRs, in the same order. */
+bool same_selection(const TPML_PCR_SELECTION *a, const TPML_PCR_SELECTION *b);
+
 /*
  * The AK into t->key and q->ak: a fresh ECC P-256 restricted signing
  * primary when @handle is 0, else the persistent key at @handle (RSA or
