@@ -372,6 +372,9 @@ test_evidence_sim() {
 	run $TSM verify --nonce 0a0b0c "$T/sim.json"
 	refused 1 "registers: no quote" && grep -q "^FAIL registers: " "$T/out"
 	tap $? "verify of a sim document: exit 1, FAIL registers (no quote)"
+	run $TSM verify --nonce 0a0b0c - < "$T/sim.json"
+	refused 1 "registers: no quote" && grep -q "^ok   log: " "$T/out"
+	tap $? "verify - reads the document from stdin"
 }
 
 # Records appended to a log from mklog: TCG_PCR_EVENT2 built here, with
