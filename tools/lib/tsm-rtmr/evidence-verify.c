@@ -10,10 +10,13 @@
  * negative status when the document cannot be checked at all (exit 2: a
  * part that does not parse, a TPM document without a pinned AK).
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <tss2/tss2_mu.h>
 
 #include "tsm-rtmr.h"
@@ -127,7 +130,7 @@ struct tpm_quote {
 
 static bool pcr_selected(const TPMS_PCR_SELECTION *s, uint32_t pcr)
 {
-	return pcr / 8 < s->sizeofSelect &&
+	return pcr / 8 < s->sizeofSelect && pcr / 8 < TPM2_PCR_SELECT_MAX &&
 	       (s->pcrSelect[pcr / 8] & (1u << (pcr % 8)));
 }
 
@@ -189,6 +192,35 @@ static bool unmarshal_quote(struct verifier *v, const struct tr_evidence *ev,
 	return true;
 }
 
+static EVP_PKEY *read_pem(const char *pem, size_t len)
+{
+	BIO *bio = len <= INT_MAX ? BIO_new_mem_buf(pem, (int)len) : NULL;
+	EVP_PKEY *pkey = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+
+	BIO_free(bio);
+	ERR_clear_error();
+	return pkey;
+}
+
+/*
+ * Whether the document's own ak_public is the pinned key: never trusted,
+ * but when the signature fails it tells a wrong pin from a bad quote.
+ */
+static const char *doc_key_note(const struct tr_evidence *ev, const char *pem,
+				size_t len)
+{
+	EVP_PKEY *pinned = read_pem(pem, len);
+	EVP_PKEY *own = ev->ak_public ? read_pem(ev->ak_public, strlen(ev->ak_public)) : NULL;
+	const char *note = !pinned || !own ? "" :
+			   EVP_PKEY_eq(pinned, own) == 1 ?
+			   " (the document's ak_public is the pinned key)" :
+			   " (the document's ak_public is another key)";
+
+	EVP_PKEY_free(pinned);
+	EVP_PKEY_free(own);
+	return note;
+}
+
 static void check_tpm_signature(struct verifier *v, const struct tr_evidence *ev,
 				const struct tpm_quote *q)
 {
@@ -210,7 +242,8 @@ static void check_tpm_signature(struct verifier *v, const struct tr_evidence *ev
 	if (!ret)
 		line(v, 0, "signature", "the quote is signed by the pinned AK");
 	else if (ret == TR_E_NOMATCH)
-		line(v, ret, "signature", "not signed by the pinned AK: %s", e.msg);
+		line(v, ret, "signature", "not signed by the pinned AK%s: %s",
+		     doc_key_note(ev, o->ak_pub_pem, o->ak_pub_pem_len), e.msg);
 	else
 		line(v, ret, "signature", "the pinned AK: %s", e.msg);
 }
@@ -237,7 +270,7 @@ static void check_pcrs(struct verifier *v, const struct tr_evidence *ev,
 		line(v, TR_E_NOMEM, "pcrs", "out of memory");
 		return;
 	}
-	for (uint32_t i = 0; i < sel->count; i++) {
+	for (uint32_t i = 0; i < sel->count && i < TPM2_NUM_PCR_BANKS; i++) {
 		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[i];
 		const struct tr_alg *alg = tr_alg_by_id(s->hash);
 
@@ -265,7 +298,7 @@ static void check_pcrs(struct verifier *v, const struct tr_evidence *ev,
 		const struct tr_alg *alg = tr_alg_by_id(ev->pcrs[i].alg_id);
 		bool quoted = false;
 
-		for (uint32_t b = 0; b < sel->count; b++)
+		for (uint32_t b = 0; b < sel->count && b < TPM2_NUM_PCR_BANKS; b++)
 			quoted |= sel->pcrSelections[b].hash == ev->pcrs[i].alg_id &&
 				  pcr_selected(&sel->pcrSelections[b], ev->pcrs[i].pcr);
 		if (!quoted) {
@@ -301,7 +334,7 @@ static int doc_lookup(uint32_t pcr, uint16_t alg_id, uint8_t *out, void *ctx)
 
 static bool selected_anywhere(const TPML_PCR_SELECTION *sel, uint32_t pcr)
 {
-	for (uint32_t b = 0; b < sel->count; b++)
+	for (uint32_t b = 0; b < sel->count && b < TPM2_NUM_PCR_BANKS; b++)
 		if (pcr_selected(&sel->pcrSelections[b], pcr))
 			return true;
 	return false;

@@ -874,8 +874,13 @@ static void test_tpm_verify(const struct tpm_fix *fx)
 
 	verify(ev, nonce, sizeof(nonce), fx->other_pem, o);
 	expect_fail(o, "signature", "the wrong pinned AK");
-	tap(has_line(o, "signature", false, "pinned AK"),
-	    "verify tpm: ... the line names the pinned AK");
+	tap(has_line(o, "signature", false, "pinned AK (the document's ak_public is another key)"),
+	    "verify tpm: ... the line names the pinned AK, and that the document names another");
+	ev->tpm_signature[10] ^= 0x01;
+	verify(ev, nonce, sizeof(nonce), fx->pem, o);
+	tap(has_line(o, "signature", false, "ak_public is the pinned key"),
+	    "verify tpm: a bad signature under the right pin: the line says the keys agree");
+	ev->tpm_signature[10] ^= 0x01;
 
 	ev->pcrs[1].value[3] ^= 1;	/* sha256 PCR 16 */
 	verify(ev, nonce, sizeof(nonce), fx->pem, o);
