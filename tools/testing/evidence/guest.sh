@@ -52,6 +52,16 @@ run() {
 	fi
 }
 
+# expect_exit1 DESCRIPTION COMMAND...: a failed verification, exit 1
+expect_exit1() {
+	desc=$1
+	shift
+	"$@" > "$TMP/out" 2>&1
+	rc=$?
+	if [ "$rc" = 1 ]; then ok "$desc"; else nok "$desc (exit $rc)"; fi
+	diag "$TMP/out"
+}
+
 finish() {
 	[ -n "$qgs_pid" ] && kill "$qgs_pid" 2>/dev/null && wait "$qgs_pid" 2>/dev/null
 	rm -rf "$TMP"
@@ -111,6 +121,8 @@ run "debugfs extend: RTMR 3 behind the log" \
 	sh -c "echo '3 $(printf '%096d' 7)' > $DBG/extend"
 run "evidence -p tdx -o /host/tdx-behind.json (written; verify must refuse it)" \
 	"$TSM_RTMR" evidence -p tdx --nonce "$NONCE_BEHIND" --ccel "$DBG/ccel" -o "$OUT/tdx-behind.json"
+expect_exit1 "quote -p tdx notices RTMR 3 behind the log: exit 1" \
+	"$TSM_RTMR" quote -p tdx --nonce "$NONCE_BEHIND" --ccel "$DBG/ccel"
 
 # ---- TPM: persistent AKs made with the standard tools ---------------------
 
@@ -135,10 +147,14 @@ run "evidence -p tpm --ak $AK_RSA -o /host/tpm.json" \
 run "evidence -p tpm --ak $AK_ECC -o /host/tpm-ecc.json" \
 	"$TSM_RTMR" evidence -p tpm --ak "$AK_ECC" --nonce "$NONCE_TPM" -o "$OUT/tpm-ecc.json"
 cp "$SFS/tpm/binary_event_log" "$OUT/tpm-log.bin"
+run "quote --pcrs 14,16 --ak $AK_RSA passes in the guest" \
+	"$TSM_RTMR" quote --pcrs 14,16 --ak "$AK_RSA" --nonce "$NONCE_TPM"
 
 # PCR 16 reset behind the log (allowed= made it extendable: spec 3)
 run "tpm2_pcrreset 16 behind the log" tpm2_pcrreset 16
 run "evidence -p tpm -o /host/tpm-reset.json (written; verify must refuse it)" \
 	"$TSM_RTMR" evidence -p tpm --ak "$AK_RSA" --nonce "$NONCE_RESET" -o "$OUT/tpm-reset.json"
+expect_exit1 "quote --pcrs 14,16 --ak $AK_RSA notices the reset: exit 1" \
+	"$TSM_RTMR" quote --pcrs 14,16 --ak "$AK_RSA" --nonce "$NONCE_RESET"
 
 finish

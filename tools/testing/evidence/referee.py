@@ -14,8 +14,9 @@ tampered and malformed documents run.sh feeds to `tsm-rtmr verify`.
   referee.py tpm-parts DOC DIR
         write DIR/{message,signature,pcrs.values,log.bin} and print the
         quote's PCR selection as tpm2_checkquote -l takes it
-  referee.py indices DOC
-        TDX: CCEL records at CC index 1-3, runtime records at 3-4
+  referee.py indices DOC [I,I,...]
+        TDX: CCEL records at CC index 1-3, runtime records at 3-4 (and
+        exactly those, in order)
   referee.py aael DOC TEXT
         the AAEL record of TEXT, built from the published layout, is in
         DOC's log byte for byte
@@ -312,7 +313,7 @@ def tpm_signature_ok(pem, message, signature):
         return False, halg
 
 
-# ---- the document ------------------------------------------------------------
+# ---- the document ------------------------------------------------------
 
 def b64(doc, key, what=None):
     v = doc[key] if what is None else doc[what][key]
@@ -528,6 +529,8 @@ def cmd_indices(args):
         raise Failed('CCEL records outside CC index 1-3')
     if not li or any(i not in (3, 4) for i in li):
         raise Failed('runtime records outside CC index 3-4 (RTMR 2-3)')
+    if len(args) > 1 and li != [int(i) for i in args[1].split(',')]:
+        raise Failed('runtime log indices %s, want %s' % (li, args[1]))
     return 0
 
 
@@ -645,10 +648,13 @@ def tamper(kind, doc):
         q = bytearray(b64(doc, 'td_quote'))
         q[Q_SIGNED:Q_SIGNED + 4] = b'\xff\xff\xff\xff'
         put(doc, 'td_quote', bytes(q))
-    elif kind == 'log-evsize':          # the last record's eventSize
+    elif kind in ('log-evsize', 'log-evsize-1'):
+        # the last record's eventSize: u32 max (an offset + size that
+        # wraps), or one byte more than there is
+        r = log.recs[-1]
+        size = 0xffffffff if kind == 'log-evsize' else len(r.event) + 1
         b = bytearray(raw)
-        b[log.recs[-1].size_off:log.recs[-1].size_off + 4] = \
-            b'\xf0\xff\xff\xff'
+        b[r.size_off:r.size_off + 4] = struct.pack('<I', size)
         put(doc, 'log', bytes(b))
     else:
         raise Malformed('unknown tamper kind %s' % kind)
@@ -657,7 +663,8 @@ def tamper(kind, doc):
 
 TAMPERS = ('log-digest log-remove log-append count-up tdq-body tdq-sig '
            'tpm-msg tpm-sig pcr-value ccel-record tag-event truncated '
-           'version-2 log-b64 tdq-b64 tdq-v3 tdq-siglen log-evsize').split()
+           'version-2 log-b64 tdq-b64 tdq-v3 tdq-siglen log-evsize '
+           'log-evsize-1').split()
 
 
 def cmd_tamper(args):

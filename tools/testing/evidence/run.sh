@@ -53,6 +53,12 @@ if [ ! -x "$cli" ]; then
 	exit 1
 fi
 
+# The CLI as built now (the guest's copy is taken at the same time), kept:
+# a rebuild during the run must not change it under the checks.
+snap=$(mktemp -d) || exit 2
+trap 'rm -rf "$snap"' EXIT
+cp "$cli" "$snap/tsm-rtmr" && cli=$snap/tsm-rtmr
+
 hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 
 # ---- the guest -------------------------------------------------------------
@@ -216,10 +222,12 @@ expect_referee "referee.py: tpm.json (extraData, RSA signature, pcrDigest, PCR r
 	0 "$tpm" --nonce "$NONCE_TPM" --ak-pub "$ak"
 expect_referee "referee.py: tpm-ecc.json (ECDSA signature)" \
 	0 "$tpmecc" --nonce "$NONCE_TPM" --ak-pub "$akecc"
-if python3 "$referee" indices "$tdx" > "$out/r.out" 2>&1; then
-	ok "referee.py: CCEL records at CC index 1-3, runtime records at CC index 3-4 (RTMR + 1)"
+# guest.sh's commits: RTMR 2, RTMR 3, a tagged event and the AAEL entry
+# on RTMR 3
+if python3 "$referee" indices "$tdx" 3,4,4,4 > "$out/r.out" 2>&1; then
+	ok "referee.py: CCEL records at CC index 1-3, the runtime log's at RTMR + 1 (3,4,4,4)"
 else
-	not_ok "referee.py: CCEL records at CC index 1-3, runtime records at CC index 3-4 (RTMR + 1)"
+	not_ok "referee.py: CCEL records at CC index 1-3, the runtime log's at RTMR + 1 (3,4,4,4)"
 fi
 comment "$out/r.out"
 if python3 "$referee" aael "$tdx" "$AAEL_TEXT" > "$out/r.out" 2>&1; then
@@ -228,6 +236,11 @@ else
 	not_ok "AAEL golden record (CC index 4, EV_EVENT_TAG, SHA-384 of 'LEAA' len text) is in tdx.json's log byte for byte"
 fi
 comment "$out/r.out"
+if python3 "$referee" aael "$tdx" "${AAEL_TEXT}x" > "$out/r.out" 2>&1; then
+	not_ok "the golden record of another text is not in the log (the check can fail)"
+else
+	ok "the golden record of another text is not in the log (the check can fail)"
+fi
 
 # The documents carry what the guest's kernel had.
 same_b64() {	# same_b64 DOC FIELD FILE: the field decodes to FILE's bytes
@@ -337,9 +350,11 @@ bad() {
 # The CLI under ASan+UBSan (the host stage's build), on malformed input:
 # exit 2, no report.
 asan_cli=$top/tools/testing/host/build/tsm-rtmr-asan
-if [ ! -x "$asan_cli" ] || [ "$asan_cli" -ot "$cli" ]; then
+if [ ! -x "$asan_cli" ] || [ "$asan_cli" -ot "$top/tools/tsm-rtmr/tsm-rtmr" ]; then
 	echo "# no current ASan+UBSan CLI ($asan_cli: make -C tools/testing/host): malformed documents run on the plain build only"
 	asan_cli=''
+else
+	cp "$asan_cli" "$snap/tsm-rtmr-asan" && asan_cli=$snap/tsm-rtmr-asan
 fi
 asan_verify() {
 	local desc=$1 doc=$2 arc
@@ -405,6 +420,7 @@ tdq-b64	td_quote|base64
 tdq-v3	version
 tdq-siglen	signature|length|size|truncated
 log-evsize	event|size|truncated|record
+log-evsize-1	event|size|truncated|record
 EOF
 while read -r k cause; do
 	bad "tpm: malformed ($k)" 2 "$cause" "$(tampered "$k" "$tpm")" "${TPM[@]}"
