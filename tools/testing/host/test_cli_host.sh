@@ -379,14 +379,16 @@ test_evidence_sim() {
 
 # Records appended to a log from mklog: TCG_PCR_EVENT2 built here, with
 # hashlib, from the layout (the referee of these bytes is this test).
-# add_record LOG INDEX TYPE EVENT_HEX
+# add_record LOG ALG[,ALG] INDEX TYPE EVENT_HEX
 add_record() {
 	python3 - "$@" <<-'EOP'
 	import hashlib, struct, sys
-	log, index, etype, event = sys.argv[1], int(sys.argv[2]), int(sys.argv[3], 0), bytes.fromhex(sys.argv[4])
-	rec = struct.pack("<III", index, etype, 2)
-	rec += struct.pack("<H", 0xb) + hashlib.sha256(event).digest()
-	rec += struct.pack("<H", 0xc) + hashlib.sha384(event).digest()
+	log, algs, index, etype, event = sys.argv[1], sys.argv[2].split(","), \
+	    int(sys.argv[3]), int(sys.argv[4], 0), bytes.fromhex(sys.argv[5])
+	ids = {"sha256": 0xb, "sha384": 0xc}
+	rec = struct.pack("<III", index, etype, len(algs))
+	for a in algs:
+	    rec += struct.pack("<H", ids[a]) + hashlib.new(a, event).digest()
 	rec += struct.pack("<I", len(event)) + event
 	open(log, "ab").write(rec)
 	EOP
@@ -399,11 +401,11 @@ aael_hex() {
 
 test_log_aael() {
 	$MKLOG "$T/aael.log" sha256,sha384 4:not-aael
-	add_record "$T/aael.log" 4 6 "$(aael_hex 'github.com/confidential-containers init_data sha384:abcd')"
-	add_record "$T/aael.log" 4 5 "$(aael_hex 'wrong type not-tagged')"
-	add_record "$T/aael.log" 4 6 "4c45414104000000$(hex 'abc')"	# size 4, 3 bytes follow
-	add_record "$T/aael.log" 4 6 "41414141$(aael_hex 'x y z' | cut -c9-)"	# another tag
-	add_record "$T/aael.log" 4 6 "$(aael_hex "$(printf 'kata exec a\\b\nc\td')")"
+	add_record "$T/aael.log" sha256,sha384 4 6 "$(aael_hex 'github.com/confidential-containers init_data sha384:abcd')"
+	add_record "$T/aael.log" sha256,sha384 4 5 "$(aael_hex 'wrong type not-tagged')"
+	add_record "$T/aael.log" sha256,sha384 4 6 "4c45414104000000$(hex 'abc')"	# size 4, 3 bytes follow
+	add_record "$T/aael.log" sha256,sha384 4 6 "41414141$(aael_hex 'x y z' | cut -c9-)"	# another tag
+	add_record "$T/aael.log" sha256,sha384 4 6 "$(aael_hex "$(printf 'kata exec a\\b\nc\td')")"
 	printf '%s\n' 'github.com/confidential-containers init_data sha384:abcd' \
 		'kata exec a\\b\nc\td' > "$T/want"
 	run $TSM log --format aael "$T/aael.log"
@@ -535,6 +537,130 @@ test_quote() {
 	run $TSM quote --tcti "swtpm:host=127.0.0.1,port=1" --pcrs 16 --nonce 00 "$T/q.log"
 	[ $rc -eq 2 ] && [ "$(wc -l < "$T/err")" -eq 1 ]
 	tap $? "quote: unreachable TPM: exit 2"
+}
+
+# A TDX evidence document made here, not by the CLI: a TD quote version 4
+# (TD 1.0 body) laid out from Intel's format, signed ECDSA P-256 with
+# python3-cryptography, RTMR 0-3 replayed by this script from the CCEL and
+# the runtime log (CC index n + 1 = RTMR n). MUTATION changes one thing
+# after the quote is made.
+# mk_td_doc OUT NONCE_HEX COUNT CCEL RTLOG [MUTATION]
+mk_td_doc() {
+	python3 - "$@" <<-'EOP'
+	import base64, hashlib, json, struct, sys
+	from cryptography.hazmat.primitives import hashes
+	from cryptography.hazmat.primitives.asymmetric import ec
+	from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+	out, nonce, count, ccel_path, rt_path = sys.argv[1:6]
+	mutation = sys.argv[6] if len(sys.argv) > 6 else ""
+	sizes = {0x4: 20, 0xb: 32, 0xc: 48, 0xd: 64}
+
+	def records(log):
+	    """(offset, index, digests {alg: (off, bytes)}, event_off, size) per record."""
+	    o = 32 + struct.unpack("<I", log[28:32])[0]     # Spec ID header record
+	    while o + 12 <= len(log) and log[o:o + 8] not in (b"\xff" * 8, b"\0" * 8):
+	        start = o
+	        index, etype, n = struct.unpack("<III", log[o:o + 12]); o += 12
+	        digests = {}
+	        for _ in range(n):
+	            alg = struct.unpack("<H", log[o:o + 2])[0]; o += 2
+	            digests[alg] = (o, log[o:o + sizes[alg]]); o += sizes[alg]
+	        size = struct.unpack("<I", log[o:o + 4])[0]; o += 4
+	        yield start, index, etype, digests, o, size
+	        o += size
+
+	ccel = bytearray(open(ccel_path, "rb").read())
+	rt = bytearray(open(rt_path, "rb").read())
+	rtmr = [bytes(48)] * 4
+	for log in (ccel, rt):
+	    for _, index, etype, digests, _, _ in records(bytes(log)):
+	        if etype != 3:
+	            rtmr[index - 1] = hashlib.sha384(rtmr[index - 1] + digests[0xc][1]).digest()
+	header = struct.pack("<HHIHH", 4, 2, 0x81, 0, 0) + bytes(16) + bytes(20)
+	body = bytearray(584)
+	body[184:232] = hashlib.sha384(b"mrtd").digest()            # MRTD
+	for i in range(4):
+	    body[328 + 48 * i:376 + 48 * i] = rtmr[i]
+	body[520:584] = bytes.fromhex(nonce).ljust(64, b"\0")
+	key = ec.generate_private_key(ec.SECP256R1())
+	der = key.sign(header + bytes(body), ec.ECDSA(hashes.SHA256()))
+	r, s = decode_dss_signature(der)
+	sig = bytearray(r.to_bytes(32, "big") + s.to_bytes(32, "big"))
+	pub = key.public_key().public_numbers()
+	cert = struct.pack("<HI", 6, 0)                             # no QE report, no chain
+	if mutation == "body-bit":
+	    body[184] ^= 1
+	if mutation == "sig-bit":
+	    sig[7] ^= 0x80
+	if mutation == "version3":
+	    header = struct.pack("<H", 3) + header[2:]
+	if mutation in ("event-byte", "ccel-digest"):
+	    log = rt if mutation == "event-byte" else ccel
+	    recs = list(records(bytes(log)))
+	    start, _, _, digests, event_off, size = recs[-1] if log is rt else recs[0]
+	    if log is rt:
+	        log[event_off + size - 1] ^= 1                      # the AAEL text's last byte
+	    else:
+	        log[digests[0xc][0]] ^= 1
+	sigdata = bytes(sig) + pub.x.to_bytes(32, "big") + pub.y.to_bytes(32, "big") + cert
+	quote = header + bytes(body) + struct.pack("<I", len(sigdata)) + sigdata
+	b64 = lambda b: base64.b64encode(bytes(b)).decode()
+	doc = {"version": 1, "provider": "tdx", "nonce": nonce, "count": int(count),
+	       "log": b64(rt), "td_quote": b64(quote), "ccel": b64(ccel)}
+	json.dump(doc, open(out, "w"))
+	EOP
+}
+
+# verify of TDX documents made by mk_td_doc: the whole TDX check path of
+# the CLI on the host, and each tampering named.
+test_verify_tdx() {
+	if ! python3 -c 'import cryptography' 2> /dev/null; then
+		skip "verify of TDX documents" "python3-cryptography not installed"
+		return
+	fi
+	$MKLOG -f 200 "$T/td-ccel" sha384 1:fw-mrtd-ish 2:fw-kernel 3/0x80000001:fw-cmdline 1/3:noaction
+	$MKLOG "$T/td-rt.log" sha384 4:runtime-a
+	add_record "$T/td-rt.log" sha384 4 6 "$(aael_hex 'github.com/confidential-containers init_data sha384:abcd')"
+	nonce=$(hex 'a verifier nonce')
+	mk_td_doc "$T/td.json" $nonce 2 "$T/td-ccel" "$T/td-rt.log"
+	run $TSM verify --nonce $nonce "$T/td.json"
+	[ $rc -eq 0 ] && [ ! -s "$T/err" ] && ! grep -q "^FAIL" "$T/out" &&
+		grep -q "^ok   signature: " "$T/out" && grep -q "^ok   registers: " "$T/out" &&
+		grep -qi "DCAP\|chain\|PCK" "$T/out"
+	st=$?
+	sed 's/^/# /' "$T/out" "$T/err"
+	tap $st "verify of a TD quote document built by python3: exit 0, says the key's chain is unchecked"
+	run $TSM verify --nonce 00$nonce "$T/td.json"
+	refused 1 "nonce" && grep -q "^FAIL nonce: " "$T/out"
+	tap $? "TDX: another nonce: exit 1, FAIL nonce"
+	for m in body-bit:signature sig-bit:signature ccel-digest:registers event-byte:binding; do
+		mk_td_doc "$T/tdm.json" $nonce 2 "$T/td-ccel" "$T/td-rt.log" ${m%%:*}
+		run $TSM verify --nonce $nonce "$T/tdm.json"
+		refused 1 "${m#*:}" && grep -q "^FAIL ${m#*:}: " "$T/out"
+		tap $? "TDX: ${m%%:*}: exit 1, FAIL ${m#*:}"
+	done
+	mk_td_doc "$T/tdm.json" $nonce 3 "$T/td-ccel" "$T/td-rt.log"
+	run $TSM verify --nonce $nonce "$T/tdm.json"
+	refused 1 "registers" && grep -q "^FAIL registers: " "$T/out"
+	tap $? "TDX: count 3 above the log's 2 records: exit 1, FAIL registers"
+	# Entries after the quote are the prefix rule's business: accepted.
+	cp "$T/td-rt.log" "$T/td-rt3.log"
+	mk_td_doc "$T/tdm.json" $nonce 2 "$T/td-ccel" "$T/td-rt.log"
+	python3 - "$T/tdm.json" "$T/td-rt3.log" <<-'EOP'
+	import base64, hashlib, json, struct, sys
+	doc = json.load(open(sys.argv[1]))
+	ev = b"after the quote"
+	rec = struct.pack("<III", 4, 6, 1) + struct.pack("<H", 0xc) + hashlib.sha384(ev).digest()
+	doc["log"] = base64.b64encode(base64.b64decode(doc["log"]) + rec + struct.pack("<I", len(ev)) + ev).decode()
+	json.dump(doc, open(sys.argv[1], "w"))
+	EOP
+	run $TSM verify --nonce $nonce "$T/tdm.json"
+	[ $rc -eq 0 ] && grep -q "^ok   registers: " "$T/out"
+	tap $? "TDX: an entry logged after the quote: exit 0 (the prefix rule)"
+	mk_td_doc "$T/tdm.json" $nonce 2 "$T/td-ccel" "$T/td-rt.log" version3
+	run $TSM verify --nonce $nonce "$T/tdm.json"
+	refused 2 "version"
+	tap $? "TDX: a version 3 quote: exit 2, one line naming the version"
 }
 
 # The quote of an evidence document checked by tpm2_checkquote (signature
@@ -771,6 +897,7 @@ test_evidence_usage
 test_evidence_sim
 test_log_aael
 test_extend_aael
+test_verify_tdx
 test_quote
 test_replay_tpm
 test_evidence_tpm
