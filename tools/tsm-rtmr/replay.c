@@ -35,7 +35,7 @@ static const char replay_help[] =
 "TPM2_PCR_Read, in every bank the log carries. For other providers (sim,\n"
 "tdx) they are the kernel's confirmed copy of each register (configfs\n"
 "value), which does not show an extend made behind the kernel's back; for\n"
-"TDX a verifier checks the RTMRs of a TDREPORT or quote instead.\n"
+"TDX, 'tsm-rtmr quote -p tdx' checks the RTMRs of a TD quote, which do.\n"
 "Each register must be the replay of a prefix of the log, and that prefix\n"
 "must hold every entry on the register among the first PROVIDER count\n"
 "entries (count is read before the live values; with FILE, every record of\n"
