@@ -5,7 +5,7 @@
 # verified on the host, a different machine in every sense that matters (no
 # configfs, no TPM). TAP on stdout.
 #
-#   run.sh [--kver SERIES] [--docs DIR]
+#   run.sh [--kver SERIES] [--docs DIR] [--cli PATH]
 #
 # The guest (guest.sh, one boot of Debian's kernel with swtpm, TCG, the TDX
 # emulator next to configfs-tsm) commits to the `tdx` and `tpm` providers
@@ -25,6 +25,8 @@
 #   - malformed documents: verify exits 2 with one line on stderr, never a
 #     crash (exit >= 128, a sanitizer report); so does the referee.
 # --docs DIR: skip the guest, check the documents of an earlier run's DIR.
+# --cli PATH: verify with another build of tsm-rtmr (with --docs: to see
+# every check fail against a stub or a verify that accepts everything).
 set -uo pipefail
 shopt -s extglob
 
@@ -34,12 +36,13 @@ cd "$top" || exit 2
 here=tools/testing/evidence
 referee=$here/referee.py
 cli=$top/tools/tsm-rtmr/tsm-rtmr
-series=6.12 docs=''
+series=6.12 docs='' other_cli=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) series=${2:?}; shift ;;
 	--docs) docs=${2:?}; shift ;;
-	*) echo "usage: run.sh [--kver SERIES] [--docs DIR]" >&2; exit 2 ;;
+	--cli) cli=$(realpath "${2:?}") other_cli=1; shift ;;
+	*) echo "usage: run.sh [--kver SERIES] [--docs DIR] [--cli PATH]" >&2; exit 2 ;;
 	esac
 	shift
 done
@@ -66,6 +69,9 @@ hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
 if [ -z "$docs" ]; then
 	d=build/evidence/$(date +%Y%m%d-%H%M%S)-$$
 	mkdir -p "$d" || exit 2
+	# the last ten runs are kept
+	find build/evidence -mindepth 1 -maxdepth 1 -type d -name '20*-*' |
+		sort | head -n -10 | xargs -r rm -rf
 	d=$(cd "$d" && pwd)
 	cat > "$d/params" <<-EOF
 	NONCE_TDX=$(hex 32)
@@ -350,7 +356,9 @@ bad() {
 # The CLI under ASan+UBSan (the host stage's build), on malformed input:
 # exit 2, no report.
 asan_cli=$top/tools/testing/host/build/tsm-rtmr-asan
-if [ ! -x "$asan_cli" ] || [ "$asan_cli" -ot "$top/tools/tsm-rtmr/tsm-rtmr" ]; then
+if [ "$other_cli" = 1 ]; then
+	asan_cli=''
+elif [ ! -x "$asan_cli" ] || [ "$asan_cli" -ot "$top/tools/tsm-rtmr/tsm-rtmr" ]; then
 	echo "# no current ASan+UBSan CLI ($asan_cli: make -C tools/testing/host): malformed documents run on the plain build only"
 	asan_cli=''
 else
