@@ -21,6 +21,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "tsm-rtmr.h"
+#include "test_evp.h"
 #include "td_quote_build.h"
 #include "../lib/tap.h"
 
@@ -31,20 +32,6 @@ static const uint16_t tpm_algs[] = { SHA256, SHA384 };
 static const uint8_t nonce[] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 };
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static void evp(const char *name, const void *a, size_t alen, const void *b,
-		size_t blen, uint8_t *out)
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
-
-	EVP_DigestInit_ex(c, md, NULL);
-	EVP_DigestUpdate(c, a, alen);
-	EVP_DigestUpdate(c, b, blen);
-	EVP_DigestFinal_ex(c, out, NULL);
-	EVP_MD_free(md);
-	EVP_MD_CTX_free(c);
-}
 
 static void *dup_bytes(const void *p, size_t len)
 {

@@ -21,6 +21,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "tsm-rtmr.h"
+#include "test_evp.h"
 #include "../lib/tap.h"
 
 #define SHA256 0x000b
@@ -30,20 +31,6 @@ static const uint16_t sim_algs[] = { SHA384 };
 static const uint16_t tpm_algs[] = { SHA256, SHA384 };
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static void evp(const char *name, const void *a, size_t alen, const void *b,
-		size_t blen, uint8_t *out)
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
-
-	EVP_DigestInit_ex(c, md, NULL);
-	EVP_DigestUpdate(c, a, alen);
-	EVP_DigestUpdate(c, b, blen);
-	EVP_DigestFinal_ex(c, out, NULL);
-	EVP_MD_free(md);
-	EVP_MD_CTX_free(c);
-}
 
 static bool hex_is(const uint8_t *p, size_t len, const char *hex)
 {

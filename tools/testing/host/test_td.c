@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tsm-rtmr.h"
+#include "test_evp.h"
 #include "td_quote_build.h"
 #include "../lib/tap.h"
 
@@ -34,20 +35,6 @@ static const uint16_t sha256_only[] = { SHA256 };
 static EVP_PKEY *key, *other_key;
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static void evp(const char *name, const void *a, size_t alen, const void *b,
-		size_t blen, uint8_t *out)
-{
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
-
-	EVP_DigestInit_ex(c, md, NULL);
-	EVP_DigestUpdate(c, a, alen);
-	EVP_DigestUpdate(c, b, blen);
-	EVP_DigestFinal_ex(c, out, NULL);
-	EVP_MD_free(md);
-	EVP_MD_CTX_free(c);
-}
 
 /* An RTMR extend: reg = SHA-384(reg || digest). */
 static void extend(uint8_t reg[48], const uint8_t digest[48])
