@@ -14,6 +14,9 @@ tampered and malformed documents run.sh feeds to `tsm-rtmr verify`.
   referee.py tpm-parts DOC DIR
         write DIR/{message,signature,pcrs.values,log.bin} and print the
         quote's PCR selection as tpm2_checkquote -l takes it
+  referee.py tdx-parts DOC DIR
+        write DIR/combined.bin (the CCEL, then the runtime log's records)
+        and DIR/rtmrs.txt (the quote's RTMR n as sha384:<n + 1>:hex)
   referee.py indices DOC [I,I,...]
         TDX: CCEL records at CC index 1-3, runtime records at 3-4 (and
         exactly those, in order)
@@ -518,6 +521,25 @@ def cmd_tpm_parts(args):
     return 0
 
 
+def cmd_tdx_parts(args):
+    """DIR/combined.bin: the CCEL followed by the runtime log's records
+    (one log, as a verifier replays them); DIR/rtmrs.txt: the quote's
+    RTMR n as "sha384:<n + 1>:hex" lines."""
+    doc = load(args[0])
+    d = args[1]
+    q = TdQuote(b64(doc, 'td_quote'))
+    raw = b64(doc, 'log')
+    log = parse_log(raw)
+    ccel = parse_log(b64(doc, 'ccel'), trailing_fill=True)
+    end = ccel.recs[-1].end if ccel.recs else ccel.header_end
+    with open(d + '/combined.bin', 'wb') as f:
+        f.write(ccel.raw[:end] + raw[log.header_end:])
+    with open(d + '/rtmrs.txt', 'w') as f:
+        for i, v in enumerate(q.rtmr):
+            f.write('sha384:%d:%s\n' % (i + 1, v.hex()))
+    return 0
+
+
 def cmd_indices(args):
     doc = load(args[0])
     ccel = parse_log(b64(doc, 'ccel'), trailing_fill=True)
@@ -680,6 +702,7 @@ def cmd_tamper(args):
 
 def main(argv):
     cmds = {'check': cmd_check, 'tpm-parts': cmd_tpm_parts,
+            'tdx-parts': cmd_tdx_parts,
             'indices': cmd_indices, 'aael': cmd_aael, 'tamper': cmd_tamper}
     if len(argv) < 2 or argv[1] not in cmds:
         sys.stderr.write(__doc__)

@@ -319,6 +319,27 @@ if command -v tpm2_checkquote > /dev/null && command -v tpm2_eventlog > /dev/nul
 		not_ok "tpm2_eventlog's replay of tpm.json's log equals its quoted PCRs"
 		{ echo "tpm2_eventlog:"; cat "$p/eventlog.pcrs"; echo "document:"; cat "$p/doc.pcrs"; } | comment
 	fi
+	# TDX: the CCEL and the runtime log as one log, replayed by
+	# tpm2_eventlog, against the quote's RTMRs (CC index n + 1 = RTMR n)
+	rtmrs_replay() {	# rtmrs_replay DOC DIR
+		mkdir -p "$2" && python3 "$referee" tdx-parts "$1" "$2" 2> "$2/err" &&
+			tpm2_eventlog "$2/combined.bin" > "$2/eventlog.yaml" 2>> "$2/err" &&
+			norm_pcrs < "$2/eventlog.yaml" > "$2/eventlog.pcrs" &&
+			[ -s "$2/rtmrs.txt" ] &&
+			diff <(sort "$2/rtmrs.txt") "$2/eventlog.pcrs" > "$2/diff" 2>&1
+	}
+	if rtmrs_replay "$tdx" "$out/tdx-parts"; then
+		ok "tpm2_eventlog's replay of the CCEL followed by tdx.json's runtime log equals the TD quote's RTMR 0-3"
+	else
+		not_ok "tpm2_eventlog's replay of the CCEL followed by tdx.json's runtime log equals the TD quote's RTMR 0-3"
+		cat "$out/tdx-parts/err" "$out/tdx-parts/diff" 2>/dev/null | comment
+	fi
+	if ! rtmrs_replay "$d/tdx-behind.json" "$out/behind-parts" &&
+		grep -q '^< sha384:4:' "$out/behind-parts/diff"; then
+		ok "and it differs from tdx-behind.json's RTMR 3 (the comparison can fail)"
+	else
+		not_ok "and it differs from tdx-behind.json's RTMR 3 (the comparison can fail)"
+	fi
 else
 	not_ok "tpm2_checkquote and tpm2_eventlog on the host (tpm2-tools)"
 fi
