@@ -218,7 +218,11 @@ if command -v strace > /dev/null && [ -s "$tdx" ] && [ -s "$tpm" ]; then
 	else
 		ok "verify touches no configfs, securityfs or TPM path (strace)"
 	fi
+else
+	ok "verify touches no configfs, securityfs or TPM path # SKIP strace is not installed"
 fi
+python3 -c 'import cryptography' 2>/dev/null ||
+	not_ok "python3-cryptography is installed on the host (referee.py needs it)"
 
 # ---- referees that are not the project's code -----------------------------
 
