@@ -92,8 +92,8 @@ if [ -z "$docs" ]; then
 	while IFS= read -r line; do
 		line=${line%$'\r'}
 		case $line in
-		"ok "*)	ok "guest: ${line#ok +([0-9]) - }" ;;
-		"not ok "*)	not_ok "guest: ${line#not ok +([0-9]) - }" ;;
+		"ok "*)	ok "guest: ${line#ok*([0-9 ]) - }" ;;
+		"not ok "*)	not_ok "guest: ${line#not ok*([0-9 ]) - }" ;;
 		"#"*)	echo "$line" ;;
 		1..*)	;;
 		*)	echo "# guest: $line" ;;
