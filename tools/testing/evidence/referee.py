@@ -626,7 +626,12 @@ def tamper(kind, doc):
         pcr = log.recs[-1].pcr
         put(doc, 'log', raw + record(pcr, EV_IPL, log.algs,
                                      b'appended after the quote'))
-    elif kind == 'count-up':
+    elif kind == 'count-up':            # more than the log holds
+        doc['count'] = len(log.recs) + 1
+    elif kind == 'append-count':        # the log holds count, n match
+        pcr = log.recs[-1].pcr
+        put(doc, 'log', raw + record(pcr, EV_IPL, log.algs,
+                                     b'appended, and counted'))
         doc['count'] = len(log.recs) + 1
     elif kind == 'tdq-body':            # a bit of MRSEAM
         put(doc, 'td_quote', flip(b64(doc, 'td_quote'), Q_HDR + 16))
@@ -683,10 +688,10 @@ def tamper(kind, doc):
     return doc
 
 
-TAMPERS = ('log-digest log-remove log-append count-up tdq-body tdq-sig '
-           'tpm-msg tpm-sig pcr-value ccel-record tag-event truncated '
-           'version-2 log-b64 tdq-b64 tdq-v3 tdq-siglen log-evsize '
-           'log-evsize-1').split()
+TAMPERS = ('log-digest log-remove log-append count-up append-count '
+           'tdq-body tdq-sig tpm-msg tpm-sig pcr-value ccel-record '
+           'tag-event truncated version-2 log-b64 tdq-b64 tdq-v3 '
+           'tdq-siglen log-evsize log-evsize-1').split()
 
 
 def cmd_tamper(args):

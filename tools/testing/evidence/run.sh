@@ -420,7 +420,8 @@ for name in tdx tpm; do
 	bad "$name: a digest byte changed in the log" 1 'registers' "$(tampered log-digest "$doc")" "${args[@]}"
 	bad "$name: the first entry removed" 1 'registers|log' "$(tampered log-remove "$doc")" "${args[@]}"
 	bad "$name: an entry appended after the quote (the prefix rule accepts it)" 0 '' "$(tampered log-append "$doc")" "${args[@]}"
-	bad "$name: count above the matching prefix" 1 'registers|log' "$(tampered count-up "$doc")" "${args[@]}"
+	bad "$name: count above the records the log holds" 1 'registers|log' "$(tampered count-up "$doc")" "${args[@]}"
+	bad "$name: an entry appended and counted: count above the matching prefix" 1 'registers' "$(tampered append-count "$doc")" "${args[@]}"
 	bad "$name: another nonce than the verifier's" 1 'nonce' "$doc" --nonce "$wrong_nonce" "${key[@]}"
 	t=$(tampered tag-event "$doc")
 	bad "$name: an EV_EVENT_TAG entry's event byte changed" 1 'binding' "$t" "${args[@]}"
