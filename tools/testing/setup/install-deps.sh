@@ -42,6 +42,8 @@ PACKAGES="
 	bison
 	libelf-dev
 	python3
+	python3-cryptography
+	strace
 	valgrind
 	gnuplot-nox
 	kexec-tools
