@@ -385,8 +385,9 @@ static void check_tpm_registers(struct verifier *v, const struct tr_evidence *ev
 				   q->attest.attested.quote.pcrDigest.buffer,
 				   doc_lookup, (void *)ev, &best, &e);
 	if (ret == TR_E_NOMATCH) {
-		line(v, ret, "registers", "no prefix of the log replays to the quoted PCRs%s%s",
-		     e.msg[0] ? ": " : "", e.msg);
+		line(v, ret, "registers",
+		     "no prefix of the log's %zu records replays to the quoted PCRs: a reset or an extend behind the log, or a log that is not theirs",
+		     log->n_records);
 		return;
 	}
 	if (ret) {
