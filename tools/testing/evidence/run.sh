@@ -33,6 +33,8 @@ shopt -s extglob
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$top" || exit 2
 . tools/testing/lib/tap.sh
+# norm_pcrs, shared with the guest's test_tpm.sh
+. tools/testing/selftests/tsm-rtmr/tpm2_pcrs.sh
 here=tools/testing/evidence
 referee=$here/referee.py
 cli=$top/tools/tsm-rtmr/tsm-rtmr
@@ -275,17 +277,6 @@ checkquote() {	# checkquote DIR PEM NONCE: the parts in DIR
 tpm_parts() {	# tpm_parts DOC DIR
 	mkdir -p "$2" && python3 "$referee" tpm-parts "$1" "$2" > "$2/sel"
 }
-# "bank:pcr:hex" lines of tpm2_eventlog's replayed "pcrs:" section
-norm_pcrs() {
-	awk '
-		!on { if ($0 ~ /^pcrs:/) on = 1; next }
-		/^ +[a-z0-9_]+:$/ { bank = $1; sub(/:$/, "", bank); next }
-		/^ +[0-9]+ *: *0x/ {
-			line = $0; gsub(/ /, "", line); split(line, f, ":")
-			v = tolower(f[2]); sub(/^0x/, "", v)
-			print bank ":" f[1] ":" v
-		}' | sort
-}
 if command -v tpm2_checkquote > /dev/null && command -v tpm2_eventlog > /dev/null; then
 	for c in "tpm RSA $tpm $ak" "tpm-ecc ECC $tpmecc $akecc"; do
 		read -r name kind doc key <<< "$c"
@@ -314,7 +305,7 @@ if command -v tpm2_checkquote > /dev/null && command -v tpm2_eventlog > /dev/nul
 		not_ok "tpm2_eventlog parses tpm.json's log"
 		comment "$p/eventlog.err"
 	fi
-	norm_pcrs < "$p/eventlog.yaml" > "$p/eventlog.pcrs"
+	norm_pcrs 1 < "$p/eventlog.yaml" > "$p/eventlog.pcrs"
 	sort "$p/pcrs.txt" > "$p/doc.pcrs"
 	if [ -s "$p/doc.pcrs" ] && [ -s "$p/eventlog.pcrs" ] &&
 		join -t: -j1 <(awk -F: '{print $1"."$2":"$3}' "$p/eventlog.pcrs" | sort) \
@@ -331,7 +322,7 @@ if command -v tpm2_checkquote > /dev/null && command -v tpm2_eventlog > /dev/nul
 	rtmrs_replay() {	# rtmrs_replay DOC DIR
 		mkdir -p "$2" && python3 "$referee" tdx-parts "$1" "$2" 2> "$2/err" &&
 			tpm2_eventlog "$2/combined.bin" > "$2/eventlog.yaml" 2>> "$2/err" &&
-			norm_pcrs < "$2/eventlog.yaml" > "$2/eventlog.pcrs" &&
+			norm_pcrs 1 < "$2/eventlog.yaml" > "$2/eventlog.pcrs" &&
 			[ -s "$2/rtmrs.txt" ] &&
 			diff <(sort "$2/rtmrs.txt") "$2/eventlog.pcrs" > "$2/diff" 2>&1
 	}

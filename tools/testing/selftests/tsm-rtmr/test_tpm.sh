@@ -19,6 +19,8 @@
 #                          is gone afterwards: run_tests.sh runs it last)
 
 . "$(dirname "$0")/cfs_root.sh"
+# shellcheck source=tools/testing/selftests/tsm-rtmr/tpm2_pcrs.sh
+. "$(dirname "$0")/tpm2_pcrs.sh"
 # The handle directory, by the lookup rule (run_tests.sh loaded tsm_rtmr).
 modprobe tsm_rtmr 2>/dev/null
 CFS=$(cfs_root) || echo "# no tsm-rtmr handle directory: is tsm_rtmr loaded?"
@@ -95,18 +97,6 @@ commit() {
 	done
 }
 
-# "bank:pcr:hex" lines, lower case, from tpm2_pcrread or the pcrs: section
-# of tpm2_eventlog (indented "bank:" headers, then "pcr: 0xhex" lines).
-norm_pcrs() {
-	awk -v gate="$1" '
-		gate && !on { if ($0 ~ /^pcrs:/) on = 1; next }
-		/^ +[a-z0-9_]+:$/ { bank = $1; sub(/:$/, "", bank); next }
-		/^ +[0-9]+ *: *0x/ {
-			line = $0; gsub(/ /, "", line); split(line, f, ":")
-			v = tolower(f[2]); sub(/^0x/, "", v)
-			print bank ":" f[1] ":" v
-		}' | sort
-}
 
 pcrread() { tpm2_pcrread "sha256:16,23+sha384:16,23" 2>"$TMP/err" | norm_pcrs 0; }
 
