@@ -86,7 +86,6 @@ static int parse_quote_args(int argc, char **argv, struct quote_args *a)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	long n;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "l:n:T:p:h", opts, NULL)) != -1) {
@@ -99,12 +98,8 @@ static int parse_quote_args(int argc, char **argv, struct quote_args *a)
 			}
 			break;
 		case 'n':
-			n = tr_unhex(optarg, strlen(optarg), a->nonce, sizeof(a->nonce));
-			if (n <= 0) {
-				errmsg("--nonce: want 1-64 bytes of hex");
+			if (!parse_nonce(optarg, a->nonce, &a->nonce_len))
 				return -1;
-			}
-			a->nonce_len = (size_t)n;
 			break;
 		case 'T': a->tcti = optarg; break;
 		case 'p': a->provider = optarg; break;
